@@ -1,0 +1,130 @@
+"""`oracle models ...`: list, show, use, rename, copy, delete, export and import oracles."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from oracle.engine import store
+from oracle.engine.errors import OracleError
+
+
+def add_models(sub) -> None:
+    p = sub.add_parser("models", help="list and manage your oracles", description="List and manage your oracles.")
+    msub = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
+    p.set_defaults(func=lambda args: _list(args) if args.action is None else None, json=False)
+    a = msub.add_parser("list", help="list models (newest first; the shipped default last)")
+    a.add_argument("--json", action="store_true", help="machine-readable output")
+    a.set_defaults(func=_list)
+    a = msub.add_parser("show", help="show a model's metadata and metrics")
+    a.add_argument("name")
+    a.add_argument("--json", action="store_true", help="print the full metadata as JSON")
+    a.set_defaults(func=_show)
+    a = msub.add_parser("use", help="make NAME the model `oracle ask` and the app use")
+    a.add_argument("name")
+    a.set_defaults(func=lambda args: _done(store.set_active(args.name), f"{args.name} is now the active oracle."))
+    a = msub.add_parser("rename", help="rename a model")
+    a.add_argument("old")
+    a.add_argument("new")
+    a.add_argument("--force", action="store_true", help="replace an existing model called NEW")
+    a.set_defaults(func=lambda args: _done(store.rename(args.old, args.new, args.force), f"Renamed {args.old} to {args.new}."))
+    a = msub.add_parser("copy", help="copy a model (e.g. the shipped default) to a new user model")
+    a.add_argument("source")
+    a.add_argument("dest")
+    a.add_argument("--force", action="store_true")
+    a.set_defaults(func=lambda args: _done(store.copy(args.source, args.dest, args.force), f"Copied {args.source} to {args.dest}."))
+    a = msub.add_parser("rm", help="delete a model (asks first unless --yes)")
+    a.add_argument("name")
+    a.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    a.set_defaults(func=_rm)
+    a = msub.add_parser("export", help="write a model to one .oracle file another machine can import")
+    a.add_argument("name")
+    a.add_argument("file", type=Path)
+    a.add_argument("--force", action="store_true", help="overwrite FILE")
+    a.set_defaults(func=lambda args: _done(None, f"Exported {args.name} to {store.export(args.name, args.file, args.force)}."))
+    a = msub.add_parser("import", help="import a .oracle file")
+    a.add_argument("file", type=Path)
+    a.add_argument("--name", help="name for the imported model (default: its own)")
+    a.add_argument("--force", action="store_true", help="replace an existing model of that name")
+    a.set_defaults(func=lambda args: _done(None, f"Imported {store.import_(args.file, args.name, args.force)}."))
+
+
+def _done(_, message: str) -> int:
+    print(message)
+    return 0
+
+
+def _fmt_seconds(seconds) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def _list(args) -> int:
+    entries = store.list_models()
+    active = store.active_name()
+    rows = []
+    for e in entries:
+        row = e.summary() if "error" not in e.meta else {"name": e.name, "error": e.meta["error"]}
+        row["active"] = e.name == active
+        rows.append(row)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No models yet: train one with `oracle train FILE --name NAME`.")
+        return 0
+    print(f"  {'name':<24} {'corpora':<30} {'params':>10} {'val bpc':>8} {'trained':>8} {'size':>9}")
+    for r in rows:
+        mark = "*" if r["active"] else " "
+        if "error" in r:
+            print(f"{mark} {r['name']:<24} unreadable: {r['error']}")
+            continue
+        bpc = "-" if r["best_val_bpc"] is None else f"{r['best_val_bpc']:.3f}"
+        name = r["name"] + (" (shipped)" if r["shipped"] else "")
+        print(f"{mark} {name:<24} {', '.join(r['corpora'])[:30]:<30} {r['parameters'] or 0:>10,} {bpc:>8} "
+              f"{_fmt_seconds(r['training_seconds']):>8} {r['size_bytes'] / 1e6:>7.1f}MB")
+    print("* active (used by `oracle ask`)")
+    return 0
+
+
+def _show(args) -> int:
+    entry = store.find(args.name)
+    meta = entry.meta
+    if args.json:
+        print(json.dumps(meta, indent=2, ensure_ascii=False))
+        return 0
+    cfg = meta["config"]
+    print(f"{entry.name}{' (shipped default)' if entry.shipped else ''}  —  {entry.path}")
+    print(f"  model: {cfg['num_layers']}x{cfg['hidden_size']} LSTM, vocabulary {cfg['vocab_size']}, {meta.get('parameters', 0):,} parameters, "
+          f"{'lowercased' if meta.get('lowercase') else 'case kept'}")
+    print(f"  recipe: {meta.get('recipe_name')}, trained {_fmt_seconds(meta.get('training_seconds'))} on {meta.get('device')}, created {meta.get('created')}")
+    for c in meta.get("corpora", []):
+        print(f"  corpus {c['name']}: {c['chars']:,} chars, weight {c['weight']}, sha256 {c['sha256'][:12]}…")
+    for m in meta.get("metrics", []):
+        val = "-" if m.get("val_loss") is None else f"{m['val_loss']:.3f} nats ({m['val_bpc']:.3f} bits)"
+        print(f"  epoch {m['epoch']:>3}{' (partial)' if m.get('partial') else '':<10} train {m['train_loss']:.3f}  validation {val}")
+    if meta.get("command"):
+        print(f"  command: {' '.join(meta['command'])}")
+    sample = (meta.get("best") or {}).get("sample")
+    if sample:
+        print(f"  sample (T=0.5): {sample[:160]!r}")
+    return 0
+
+
+def _rm(args) -> int:
+    entry = store.find(args.name)
+    if entry.shipped:
+        raise OracleError(f"{args.name!r} is the shipped default and cannot be deleted.")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise OracleError(f"Deleting {args.name!r} needs confirmation: pass --yes to delete without asking.")
+        answer = input(f"Delete model {args.name!r} ({entry.path})? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print("Kept it.")
+            return 0
+    store.delete(args.name)
+    print(f"Deleted {args.name}.")
+    return 0

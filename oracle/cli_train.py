@@ -1,0 +1,102 @@
+"""`oracle train`: train or resume an oracle from the shell, with a rich progress bar on stderr."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+from oracle.cli_report import TrainReport
+from oracle.engine import DESCRIPTIONS, RECIPES, TrainingControl, Trainer, bundled_corpora, distributed, get_recipe
+
+# (flag, recipe field, type, help); numbers are checked again by Recipe.validate for every front end.
+FLAGS = [
+    ("--hidden-size", "hidden_size", int, "LSTM units per layer"),
+    ("--layers", "num_layers", int, "number of stacked LSTM layers"),
+    ("--embed-dim", "embed_dim", int, "size of the character embedding"),
+    ("--dropout", "dropout", float, "dropout between layers, in [0, 1)"),
+    ("--seq-len", "seq_len", int, "characters per training sequence"),
+    ("--batch-size", "batch_size", int, "sequences per step"),
+    ("--lr", "lr", float, "learning rate"),
+    ("--epochs", "epochs", int, "passes over the corpus"),
+    ("--max-minutes", "max_minutes", float, "time budget in minutes: save and stop when it runs out (0: none)"),
+    ("--val-fraction", "val_fraction", float, "fraction of each corpus held out for validation"),
+    ("--seed", "seed", int, "random seed: the same seed gives the same run"),
+    ("--sample-length", "sample_length", int, "characters per sample shown after each epoch"),
+    ("--checkpoint-minutes", "checkpoint_minutes", float, "save a resumable checkpoint at least this often"),
+    ("--grad-clip", "grad_clip", float, "clip the gradient norm to this (0: off)"),
+    ("--window-step", "window_step", int, "keras-classic: a 40-char window every this many chars"),
+]
+
+
+def add_train(sub, number) -> None:
+    recipes = "; ".join(f"{name}: {DESCRIPTIONS[name]}" for name in RECIPES)
+    p = sub.add_parser("train", help="train an oracle on text files, folders or bundled corpora",
+                       description="Train an oracle. Each corpus is a UTF-8 text file, a folder of .txt files, or a "
+                                   "bundled corpus name (see --list-corpora); add :WEIGHT to mix them, e.g. "
+                                   "`oracle train kjv:2 devils-dictionary:1 notes.txt:0.5 --name mine`. The mix is "
+                                   "sampled by weight, not concatenated.",
+                       epilog=f"Recipes: {recipes}. Flags override the recipe. Ctrl-C saves and stops; "
+                              "`oracle train --resume NAME` continues exactly where it stopped.")
+    p.add_argument("corpora", nargs="*", metavar="CORPUS[:WEIGHT]", help="text file, folder of .txt files, or bundled corpus")
+    p.add_argument("--name", help="name of the new model")
+    p.add_argument("--recipe", default="default", help=f"preset: {', '.join(RECIPES)} (default: default)")
+    p.add_argument("--resume", metavar="NAME", help="continue the run of model NAME from its last checkpoint")
+    p.add_argument("--from", dest="init_from", metavar="MODEL", help="start from MODEL's weights (e.g. the shipped default)")
+    p.add_argument("--force", action="store_true", help="replace an existing model of the same name")
+    p.add_argument("--encoding", default="utf-8", help="text encoding of the corpus files (default utf-8)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (default auto: CUDA if present)")
+    p.add_argument("--lowercase", action=__import__("argparse").BooleanOptionalAction, help="lowercase the text (keras-classic does)")
+    p.add_argument("--optimizer", choices=["adamw", "rmsprop"])
+    p.add_argument("--amp", choices=["off", "bf16"], help="bf16 autocast on CUDA (falls back to float32 if the loss turns NaN)")
+    for flag, field, kind, text in FLAGS:
+        p.add_argument(flag, dest=field, type=number(kind, flag), help=text)
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or samples, only errors and the result")
+    p.add_argument("--list-corpora", action="store_true", help="list the bundled corpora and exit")
+    p.add_argument("--list-recipes", action="store_true", help="list the recipes and exit")
+    p.set_defaults(func=run_train)
+
+
+def run_train(args) -> int:
+    from oracle.engine.errors import OracleError
+
+    if args.list_corpora:
+        for c in bundled_corpora():
+            print(f"{c['name']:<22} {c['chars']:>10,} chars  {c.get('description', '')}")
+        return 0
+    if args.list_recipes:
+        for name, recipe in RECIPES.items():
+            print(f"{name:<14} {DESCRIPTIONS[name]}")
+        return 0
+    overrides = {field: getattr(args, field) for _, field, _, _ in FLAGS}
+    overrides.update(device=args.device, lowercase=args.lowercase, optimizer=args.optimizer, amp=args.amp)
+    distributed.init()
+    control = TrainingControl()
+    report = TrainReport(quiet=args.quiet or distributed.rank() != 0)
+    if args.resume:
+        if args.corpora:
+            raise OracleError("--resume continues with the run's own corpora: leave out the corpus paths.")
+        trainer = Trainer(args.resume, resume=True, command=["oracle", *sys.argv[1:]], on_event=report, control=control,
+                          overrides={k: v for k, v in overrides.items() if k in ("epochs", "max_minutes", "device", "checkpoint_minutes", "sample_length")})
+    else:
+        if not args.name:
+            raise OracleError("Name the new model with --name NAME (or continue one with --resume NAME).")
+        if not args.corpora:
+            raise OracleError("Give at least one corpus: a text file, a folder of .txt files, or a bundled corpus (see --list-corpora).")
+        recipe = get_recipe(args.recipe).with_overrides(**overrides)
+        trainer = Trainer(args.name, args.corpora, recipe, recipe_name=args.recipe, force=args.force, encoding=args.encoding,
+                          init_from=args.init_from, command=["oracle", *sys.argv[1:]], on_event=report, control=control)
+
+    def on_interrupt(signum, frame):
+        if control.stopped:
+            raise KeyboardInterrupt
+        report.say("Stopping: saving a checkpoint (press Ctrl-C again to abort without saving)...")
+        control.stop()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        with report:
+            finished = trainer.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        distributed.shutdown()
+    return 0 if finished.reason != "failed" else 1

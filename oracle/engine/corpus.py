@@ -1,0 +1,211 @@
+"""Read, check, mix and encode the texts an oracle learns from.
+
+A corpus is held as one compact integer array per source (uint8 when the vocabulary fits), never
+one-hot, so memory grows with the number of characters, not characters x vocabulary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import paths
+from .errors import OracleError
+from .vocab import Vocabulary
+
+MIX_BLOCK = 1 << 16  # chars taken from one source at a time when several are mixed
+
+
+@dataclass
+class SourceSpec:
+    """One corpus on the command line: `PATH` or `PATH:WEIGHT`, or a bundled corpus name."""
+
+    path: Path
+    weight: float = 1.0
+    name: str = ""
+
+    @classmethod
+    def parse(cls, spec: str) -> "SourceSpec":
+        weight = 1.0
+        target = spec
+        head, sep, tail = spec.rpartition(":")
+        if sep and not Path(spec).exists():
+            try:
+                weight = float(tail)
+            except ValueError:
+                raise OracleError(f"Corpus weight {tail!r} in {spec!r} is not a number: write PATH:WEIGHT, e.g. kjv:2.") from None
+            if not math.isfinite(weight) or weight <= 0:
+                raise OracleError(f"Corpus weight {tail!r} in {spec!r} must be a positive number.")
+            target = head
+        path = Path(target).expanduser()
+        if not path.exists():
+            bundled = bundled_corpus(target)
+            if bundled is not None:
+                return cls(bundled, weight, target)
+        return cls(path, weight, path.stem if path.is_file() else path.name or target)
+
+
+def bundled_corpora() -> list[dict]:
+    """The public-domain texts that ship with Oracle, from corpora/index.json."""
+    folder = paths.bundled_corpora_dir()
+    index = folder / "index.json"
+    if not index.is_file():
+        return []
+    entries = json.loads(index.read_text("utf-8"))
+    for entry in entries:
+        entry["path"] = str(folder / entry["file"])
+    return entries
+
+
+def bundled_corpus(name: str) -> Path | None:
+    for entry in bundled_corpora():
+        if entry["name"] == name:
+            return Path(entry["path"])
+    return None
+
+
+def _text_files(folder: Path) -> list[Path]:
+    # os.walk does not follow symlinked folders, so a symlink loop cannot trap us.
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        found += [Path(root) / f for f in sorted(files) if f.lower().endswith(".txt") and (Path(root) / f).is_file()]
+    return found
+
+
+def read_text(path: Path, encoding: str = "utf-8") -> str:
+    """Read one text file, or say in one sentence why it cannot be used."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise OracleError(f"Cannot read {path}: {err.strerror}.") from None
+    if not data.strip():
+        raise OracleError(f"{path} is empty: give a file with some text in it.")
+    if encoding.replace("-", "").lower() == "utf8":
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise OracleError(f"{path} is UTF-16 (it starts with a UTF-16 byte-order mark): pass --encoding utf-16.")
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            raise OracleError(f"{path} looks binary (a NUL byte at offset {nul}): give a plain text file, or pass --encoding if it is text in another encoding.")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise OracleError(f"{path} is not valid {encoding} (bad byte at offset {err.start}): pass --encoding with the file's encoding, e.g. --encoding latin-1.") from None
+    except LookupError:
+        raise OracleError(f"Unknown encoding {encoding!r}: use a Python codec name such as utf-8, latin-1 or utf-16.") from None
+    del data
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise OracleError(f"{path} holds NUL characters: give a plain text file.")
+    return text
+
+
+def load_source_text(spec: SourceSpec, encoding: str = "utf-8") -> str:
+    path = spec.path
+    if not path.exists():
+        names = ", ".join(e["name"] for e in bundled_corpora()) or "none"
+        raise OracleError(f"{path} does not exist: give a text file, a folder of .txt files, or a bundled corpus ({names}).")
+    if path.is_dir():
+        files = _text_files(path)
+        if not files:
+            raise OracleError(f"{path} holds no .txt files: put UTF-8 .txt files in it or name a file directly.")
+        return "\n\n".join(read_text(f, encoding) for f in files)
+    return read_text(path, encoding)
+
+
+@dataclass
+class Source:
+    name: str
+    origin: str
+    sha256: str
+    weight: float
+    chars: int
+    train: np.ndarray
+    val: np.ndarray
+
+    def describe(self) -> dict:
+        return {"name": self.name, "path": self.origin, "sha256": self.sha256, "weight": self.weight,
+                "chars": self.chars, "train_chars": len(self.train), "val_chars": len(self.val)}
+
+
+@dataclass
+class Corpus:
+    vocab: Vocabulary
+    lowercase: bool
+    sources: list[Source] = field(default_factory=list)
+
+    @property
+    def train_chars(self) -> int:
+        return sum(len(s.train) for s in self.sources)
+
+    def epoch_stream(self, epoch: int, seed: int) -> np.ndarray:
+        """The training text for one epoch.
+
+        With one source it is the source itself. With several, blocks are drawn from the sources
+        in proportion to their weights (a heavy source is read more than once, a light one in
+        part), each source read onward from a random point, so the mix follows the weights rather
+        than the files' sizes. The same (epoch, seed) always gives the same stream, which is what
+        makes resuming exact.
+        """
+        if len(self.sources) == 1:
+            return self.sources[0].train
+        rng = np.random.default_rng([seed, epoch, 7])
+        weights = np.array([s.weight for s in self.sources], dtype=np.float64)
+        picks = rng.choice(len(self.sources), size=math.ceil(self.train_chars / MIX_BLOCK), p=weights / weights.sum())
+        cursors = [int(rng.integers(len(s.train))) for s in self.sources]
+        blocks = []
+        for i in picks:
+            train = self.sources[i].train
+            start = cursors[i]
+            block = train[start:start + MIX_BLOCK]
+            if len(block) < MIX_BLOCK:
+                block = np.concatenate([block, train[:MIX_BLOCK - len(block)]])
+            cursors[i] = (start + MIX_BLOCK) % len(train)
+            blocks.append(block)
+        return np.concatenate(blocks)[: self.train_chars]
+
+    def random_passage(self, rng: np.random.Generator, length: int = 40) -> str:
+        source = self.sources[int(rng.integers(len(self.sources)))]
+        start = int(rng.integers(max(1, len(source.train) - length)))
+        return self.vocab.decode(source.train[start:start + length])
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def build_corpus(specs: list[SourceSpec], *, lowercase: bool, val_fraction: float, min_train: int,
+                 encoding: str = "utf-8", vocab: Vocabulary | None = None) -> Corpus:
+    """Read every source, build (or reuse) the vocabulary and split each source train/validation.
+
+    The last `val_fraction` of each source is held out, so validation text is never trained on.
+    `vocab` is given when resuming or continuing a model: its text must fit the model's alphabet.
+    """
+    if not specs:
+        raise OracleError("No corpus given: name at least one text file, folder or bundled corpus.")
+    texts = []
+    for spec in specs:
+        text = load_source_text(spec, encoding)
+        texts.append((spec, sha256_text(text), text.lower() if lowercase else text))
+    if vocab is None:
+        vocab = Vocabulary.from_texts(t for _, _, t in texts)
+    corpus = Corpus(vocab=vocab, lowercase=lowercase)
+    for spec, digest, text in texts:
+        n_val = int(len(text) * val_fraction)
+        if len(text) - n_val < min_train:
+            raise OracleError(f"{spec.path} has {len(text) - n_val} training characters, fewer than one training sequence ({min_train}): give more text or a shorter --seq-len.")
+        try:
+            ids = vocab.encode(text)
+        except ValueError:
+            raise OracleError(f"{spec.path} uses characters the model never saw: train a new model on it instead of resuming.") from None
+        corpus.sources.append(Source(name=spec.name, origin=str(spec.path), sha256=digest, weight=spec.weight,
+                                     chars=len(text), train=ids[: len(ids) - n_val], val=ids[len(ids) - n_val:]))
+    return corpus

@@ -1,0 +1,49 @@
+"""Validation loss, two ways, both in nats per character.
+
+`stream_loss`: over continuous held-out text, carrying the LSTM state (how our default model reads).
+`window_loss`: the seed's way, predicting each held-out char from its previous 40 chars alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+
+@torch.no_grad()
+def stream_loss(net, ids: np.ndarray, seq_len: int = 256, rows: int = 16, device="cpu") -> float | None:
+    if len(ids) < 2:
+        return None
+    was_training = net.training
+    net.eval()
+    rows = max(1, min(rows, (len(ids) - 1) // max(1, seq_len)))
+    row_len = (len(ids) - 1) // rows
+    data = torch.from_numpy(ids.astype(np.int64))
+    x = data[: rows * row_len].view(rows, row_len)
+    y = data[1: rows * row_len + 1].view(rows, row_len)
+    state, total = None, 0.0
+    for start in range(0, row_len, seq_len):
+        xb, yb = x[:, start:start + seq_len].to(device), y[:, start:start + seq_len].to(device)
+        logits, state = net(xb, state)
+        total += F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), yb.reshape(-1), reduction="sum").item()
+    net.train(was_training)
+    return total / (rows * row_len)
+
+
+@torch.no_grad()
+def window_loss(net, ids: np.ndarray, window: int = 40, batch: int = 1024, device="cpu") -> float | None:
+    if len(ids) <= window:
+        return None
+    was_training = net.training
+    net.eval()
+    targets = np.arange(window, len(ids))
+    total = 0.0
+    for start in range(0, len(targets), batch):
+        t = targets[start:start + batch]
+        x = torch.from_numpy(ids[t[:, None] - window + np.arange(window)].astype(np.int64)).to(device)
+        y = torch.from_numpy(ids[t].astype(np.int64)).to(device)
+        logits, _ = net(x, last_only=True)
+        total += F.cross_entropy(logits.float(), y, reduction="sum").item()
+    net.train(was_training)
+    return total / len(targets)

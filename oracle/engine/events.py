@@ -1,0 +1,92 @@
+"""What the trainer reports, as plain dataclasses named for what happened.
+
+Front ends subscribe with one callback and decide what to draw; the trainer never knows who listens.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+LN2 = math.log(2)
+
+
+def bits(nats: float | None) -> float | None:
+    return None if nats is None else nats / LN2
+
+
+@dataclass
+class Started:
+    name: str
+    total_steps: int
+    steps_per_epoch: int
+    epochs: int
+    parameters: int
+    device: str
+    batch_size: int
+    resumed_at_step: int = 0
+
+
+@dataclass
+class Progress:
+    step: int
+    total_steps: int
+    epoch: int
+    epochs: int
+    loss: float
+    chars_per_sec: float
+    eta_seconds: float
+    elapsed: float
+    lr: float
+    grad_norms: dict[str, float] = field(default_factory=dict)  # bottom layer first
+
+
+@dataclass
+class EpochEnd:
+    epoch: int
+    epochs: int
+    step: int
+    train_loss: float
+    val_loss: float | None  # nats/char over continuous held-out text
+    per_source: dict[str, float]
+    samples: dict[float, str]  # temperature -> text
+    seed_passage: str
+    elapsed: float
+    best: bool
+
+    @property
+    def train_bpc(self) -> float:
+        return bits(self.train_loss)
+
+    @property
+    def val_bpc(self) -> float | None:
+        return bits(self.val_loss)
+
+
+@dataclass
+class CheckpointSaved:
+    path: str
+    step: int
+    kind: str  # "last" (for --resume) or "best" (what ask uses)
+
+
+@dataclass
+class Notice:
+    message: str
+
+
+@dataclass
+class Finished:
+    name: str
+    reason: str  # "completed", "stopped" or "time budget"
+    step: int
+    best_val_loss: float | None
+    elapsed: float
+
+
+@dataclass
+class Failed:
+    message: str
+
+
+Event = Started | Progress | EpochEnd | CheckpointSaved | Notice | Finished | Failed

@@ -1,0 +1,138 @@
+"""Streaming generation: prime with the question once, then one LSTM step per character.
+
+`Reading` is an iterator of characters. Its `settings` may be changed between characters (the
+app turns the temperature up while the answer streams); a seed makes the answer repeatable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+from .errors import OracleError
+from .stream import LSTMStepper
+
+PRIME_LIMIT = 4096  # only the last chars of a huge prompt matter to an LSTM's state
+STOP_RULES = ("sentence", "paragraph", "length")
+_SENTENCE_END = ".!?"
+
+
+@dataclass
+class SampleSettings:
+    temperature: float = 0.7
+    top_k: int = 0  # 0 means no limit
+    top_p: float = 1.0
+    length: int = 400  # hard cap on characters
+    stop: str = "sentence"  # sentence | paragraph | length
+    min_length: int = 60  # the stop rule waits for at least this many characters
+
+    def validate(self) -> "SampleSettings":
+        checks = [
+            (self.temperature >= 0 and np.isfinite(self.temperature), f"temperature {self.temperature} must be 0 or more"),
+            (self.top_k >= 0, f"top-k {self.top_k} must be 0 (off) or a positive count"),
+            (0 < self.top_p <= 1, f"top-p {self.top_p} must be above 0 and at most 1"),
+            (self.length >= 1, f"length {self.length} must be at least 1"),
+            (self.min_length >= 0, f"min-length {self.min_length} must be 0 or more"),
+            (self.stop in STOP_RULES, f"stop rule {self.stop!r} must be one of {', '.join(STOP_RULES)}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise OracleError(f"The {message}.")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def choose(logits: np.ndarray, settings: SampleSettings, rng: np.random.Generator) -> int:
+    """Pick the next character id from raw logits under the current settings."""
+    if settings.temperature < 1e-3 or settings.top_k == 1:
+        return int(np.argmax(logits))
+    z = logits.astype(np.float64) / settings.temperature
+    if 0 < settings.top_k < len(z):
+        cutoff = np.partition(z, -settings.top_k)[-settings.top_k]
+        z = np.where(z >= cutoff, z, -np.inf)
+    probs = np.exp(z - z.max())
+    probs /= probs.sum()
+    if settings.top_p < 1.0:
+        order = np.argsort(-probs)
+        keep = np.cumsum(probs[order]) - probs[order] < settings.top_p  # always keeps the top one
+        mask = np.zeros_like(probs, dtype=bool)
+        mask[order[keep]] = True
+        probs = np.where(mask, probs, 0.0)
+        probs /= probs.sum()
+    return int(rng.choice(len(probs), p=probs))
+
+
+class Reading:
+    """One answer, generated lazily. Iterate for characters; `notice` says what the prompt lost."""
+
+    def __init__(self, oracle, prompt: str, settings: SampleSettings | None = None, seed: int | None = None):
+        self.oracle = oracle
+        self.settings = (settings or SampleSettings()).validate()
+        self.seed = int(seed) if seed is not None else int(np.random.SeedSequence().entropy % (2**31))
+        self.rng = np.random.default_rng(self.seed)
+        usable, dropped = oracle.vocab.fit_prompt(prompt, oracle.lowercase)
+        self.notice = None
+        if dropped:
+            shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in dropped[:20])
+            self.notice = f"Left out {len(dropped)} character(s) this oracle never saw: {shown}"
+        usable = usable[-PRIME_LIMIT:]
+        if not usable:
+            usable = "\n" if "\n" in oracle.vocab.chars else oracle.vocab.chars[0]
+        self.prompt = usable
+        self.text = ""
+        self._stopped = False
+
+    def stop(self) -> None:
+        self._stopped = True
+
+    def __iter__(self):
+        oracle, vocab = self.oracle, self.oracle.vocab
+        logits, state = oracle.prime(self.prompt)
+        stepper: LSTMStepper = oracle.stepper
+        while not self._stopped and len(self.text) < self.settings.length:
+            char_id = choose(logits.numpy(), self.settings, self.rng)
+            ch = vocab.chars[char_id]
+            self.text += ch
+            yield ch
+            if self._ends_here():
+                break
+            logits, state = stepper.step(char_id, state)
+            logits = logits[0]
+
+    def _ends_here(self) -> bool:
+        s = self.settings
+        if s.stop == "length" or len(self.text) < s.min_length:
+            return False
+        if s.stop == "paragraph":
+            return self.text.endswith("\n\n")
+        return self.text[-1] in _SENTENCE_END or self.text.endswith("\n\n")
+
+    def record(self) -> dict:
+        """What it takes to replay this reading exactly."""
+        return {"model": self.oracle.name, "seed": self.seed, "settings": self.settings.to_dict()}
+
+
+class Oracle:
+    """A loaded model ready to answer: network, vocabulary, casing and a fast stepper."""
+
+    def __init__(self, name: str, net, vocab, lowercase: bool, meta: dict | None = None):
+        self.name = name
+        self.net = net.eval()
+        self.vocab = vocab
+        self.lowercase = lowercase
+        self.meta = meta or {}
+        self.stepper = LSTMStepper(net)
+
+    @torch.inference_mode()
+    def prime(self, text: str):
+        """Feed the prompt once through the full-sequence LSTM; return last logits and (h, c)."""
+        ids = torch.from_numpy(self.vocab.encode(text).astype(np.int64))[None]
+        logits, state = self.net(ids, last_only=True)
+        return logits[0].float(), state
+
+    def ask(self, prompt: str, settings: SampleSettings | None = None, seed: int | None = None) -> Reading:
+        return Reading(self, prompt, settings, seed)

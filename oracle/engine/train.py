@@ -1,0 +1,379 @@
+"""The trainer: run it (in a thread, a worker or a process); it reports through one callback of
+event dataclasses and obeys a TrainingControl. It never touches a UI."""
+
+from __future__ import annotations
+
+import copy
+import math
+import platform
+import shutil
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from . import distributed, store
+from .batches import ContiguousBatches, WindowBatches
+from .control import TrainingControl
+from .corpus import SourceSpec, build_corpus
+from .errors import OracleError
+from .evaluate import stream_loss, window_loss
+from .events import CheckpointSaved, EpochEnd, Event, Failed, Finished, Notice, Progress, Started, bits
+from .model import CharLSTM, ModelConfig
+from .recipes import Recipe
+from .sample import Oracle, SampleSettings
+from .vocab import Vocabulary
+
+SAMPLE_TEMPERATURES = (0.2, 0.5, 1.0, 1.2)
+PROGRESS_SECONDS = 0.25  # how often progress (with per-layer gradient norms) is reported
+MAX_BAD_STEPS = 5  # consecutive non-finite steps before training gives up
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise OracleError("--device cuda was asked for, but no CUDA GPU is available: use --device cpu or auto.")
+        index = distributed.local_rank() if distributed.active() else 0
+        return torch.device("cuda", index)
+    return torch.device("cpu")
+
+
+def versions() -> dict:
+    found = {"python": platform.python_version(), "platform": platform.platform()}
+    for pkg in ("oracle-lstm", "torch", "numpy", "safetensors"):
+        try:
+            found[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+class Trainer:
+    """Train a new model, continue one from its checkpoint (`resume=True`), or start from another
+    model's weights (`init_from`). Bad input raises OracleError before anything is written."""
+
+    def __init__(self, name: str, sources: list[str] | None = None, recipe: Recipe | None = None, *,
+                 recipe_name: str = "default", resume: bool = False, force: bool = False, encoding: str = "utf-8",
+                 init_from: str | None = None, command: list[str] | None = None,
+                 on_event: Callable[[Event], None] | None = None, control: TrainingControl | None = None,
+                 overrides: dict | None = None):
+        self.name = store.check_name(name)
+        self.on_event = on_event or (lambda event: None)
+        self.control = control or TrainingControl()
+        self.command = command if command is not None else sys.argv
+        self.rank, self.world = distributed.rank(), distributed.world_size()
+        self.folder = store.user_dir(name)
+        self.resume = resume
+        self.pointer: dict | None = None
+        vocab = None
+        init_tensors = None
+        if resume:
+            self.pointer, self._resume_tensors, self._resume_state = store.read_checkpoint(self.folder)
+            recipe = Recipe.from_dict(self.pointer["recipe"]).with_overrides(**(overrides or {}))
+            recipe_name = self.pointer.get("recipe_name", recipe_name)
+            specs = [SourceSpec(Path(c["path"]), c["weight"], c["name"]) for c in self.pointer["corpora"]]
+            vocab = Vocabulary(self.pointer["vocab"])
+            config = ModelConfig.from_dict(self.pointer["config"])
+        else:
+            if not sources:
+                raise OracleError("No corpus given: name at least one text file, folder or bundled corpus.")
+            if store.is_model_folder(self.folder) and not force:
+                raise OracleError(f"A model named {name!r} already exists: pick another --name, pass --force to replace it, or --resume {name} to continue it.")
+            specs = [SourceSpec.parse(s) for s in sources]
+            recipe = (recipe or Recipe()).validate()
+            config = None
+            if init_from:
+                base = store.find(init_from)
+                init_tensors = store.read_weights(base.path / base.meta["weights"]["file"], base.meta["weights"].get("sha256"))
+                vocab = Vocabulary(base.meta["vocab"])
+                config = ModelConfig.from_dict(base.meta["config"])
+                recipe = recipe.with_overrides(lowercase=bool(base.meta.get("lowercase")))
+        self.recipe, self.recipe_name, self.force, self.init_from = recipe, recipe_name, force, init_from
+        self.device = resolve_device(recipe.device)
+        self.corpus = build_corpus(specs, lowercase=recipe.lowercase, val_fraction=recipe.val_fraction,
+                                   min_train=recipe.seq_len + 1, encoding=encoding, vocab=vocab)
+        if resume:
+            recorded = {c["name"]: c["sha256"] for c in self.pointer["corpora"]}
+            for source in self.corpus.sources:
+                if recorded.get(source.name) != source.sha256:
+                    raise OracleError(f"{source.origin} changed since this run started (its sha256 differs): restore it, or train a new model.")
+        self.config = config or ModelConfig(vocab_size=len(self.corpus.vocab), hidden_size=recipe.hidden_size,
+                                            num_layers=recipe.num_layers, embed_dim=recipe.embed_dim,
+                                            dropout=recipe.dropout, one_hot=recipe.one_hot)
+        torch.manual_seed(recipe.seed)
+        self.net = CharLSTM(self.config)
+        if recipe.keras_init:
+            self.net.init_keras_style()
+        if init_tensors is not None:
+            self.net.load_state_dict(init_tensors)
+        self.net.to(self.device)
+        if recipe.objective == "last":
+            self.batches = WindowBatches(self.corpus, recipe.batch_size, recipe.seq_len, recipe.seed, recipe.window_step, self.rank, self.world)
+        else:
+            self.batches = ContiguousBatches(self.corpus, recipe.batch_size, recipe.seq_len, recipe.seed, self.rank, self.world)
+        self.model = distributed.wrap(self.net, self.device)
+        self.optimizer = self._make_optimizer()
+
+    # ---- setup ---------------------------------------------------------------------------------
+
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        r = self.recipe
+        if r.optimizer == "rmsprop":
+            # Keras' RMSprop: rho 0.9, epsilon 1e-7 (PyTorch's defaults differ).
+            return torch.optim.RMSprop(self.net.parameters(), lr=r.lr, alpha=0.9, eps=1e-7)
+        decay = [p for n, p in self.net.named_parameters() if p.dim() >= 2 and not n.startswith("embed")]
+        rest = [p for n, p in self.net.named_parameters() if not (p.dim() >= 2 and not n.startswith("embed"))]
+        return torch.optim.AdamW([{"params": decay, "weight_decay": r.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=r.lr)
+
+    @property
+    def total_steps(self) -> int:
+        return self.recipe.epochs * self.batches.steps_per_epoch
+
+    def lr_at(self, step: int) -> float:
+        r = self.recipe
+        if r.schedule == "constant":
+            return r.lr * self.lr_scale
+        if step < r.warmup_steps:
+            return r.lr * self.lr_scale * (step + 1) / r.warmup_steps
+        progress = min(1.0, (step - r.warmup_steps) / max(1, self.total_steps - r.warmup_steps))
+        return r.lr * self.lr_scale * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    # ---- the loop ------------------------------------------------------------------------------
+
+    def run(self) -> Finished:
+        try:
+            if self.rank != 0:
+                return self._run()
+            if not self.resume and self.force and self.folder.exists():
+                store.remove_folder(self.folder)
+            created = not self.folder.exists()
+            try:
+                with store.locked(self.folder):
+                    return self._run()
+            finally:
+                if created and self.folder.exists() and not store.is_model_folder(self.folder):
+                    shutil.rmtree(self.folder, ignore_errors=True)  # nothing worth keeping was written
+        except OracleError as err:
+            self.on_event(Failed(str(err)))
+            raise
+        except OSError as err:
+            message = f"Could not write model {self.name!r} under {self.folder.parent} ({err.strerror}): free some space or make the folder writable; the last saved checkpoint is intact."
+            self.on_event(Failed(message))
+            raise OracleError(message) from None
+        except Exception as err:
+            self.on_event(Failed(f"Training failed unexpectedly: {err.__class__.__name__}: {err}"))
+            raise
+
+    def _restore(self) -> None:
+        p = self.pointer
+        self.net.load_state_dict(self._resume_tensors)
+        self.optimizer.load_state_dict(self._resume_state["optimizer"])
+        torch.set_rng_state(self._resume_state["torch_rng"])
+        if self.device.type == "cuda" and "cuda_rng" in self._resume_state:
+            torch.cuda.set_rng_state(self._resume_state["cuda_rng"], self.device)
+        hidden = self._resume_state.get("hidden") or []
+        self.hidden = tuple(t.to(self.device) for t in hidden) if len(hidden) == 2 else None
+        if self.hidden is not None and self.hidden[0].shape[1] != len(range(*self.batches.rows.indices(self.batches.batch))):
+            self.hidden = None  # a different number of processes: restart the carried state
+        self.epoch, self.batch_index, self.step = p["epoch"], p["batch_index"], p["step"]
+        self.metrics, self.best = p["metrics"], p.get("best")
+        self.elapsed_before, self.lr_scale = p["elapsed"], p.get("lr_scale", 1.0)
+        self.created = p.get("created")
+
+    def _run(self) -> Finished:
+        r = self.recipe
+        self.hidden, self.metrics, self.best = None, [], None
+        self.epoch, self.batch_index, self.step = 0, 0, 0
+        self.elapsed_before, self.lr_scale = 0.0, 1.0
+        self.created = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        if self.resume:
+            self._restore()
+        self.t0 = time.monotonic()
+        self.on_event(Started(self.name, self.total_steps, self.batches.steps_per_epoch, r.epochs, self.net.num_parameters(),
+                              str(self.device), self.batches.batch, self.step))
+        if self.batches.batch < r.batch_size and self.batches.carries_state:
+            self.on_event(Notice(f"The corpus is short, so each step uses {self.batches.batch} sequences instead of {r.batch_size}."))
+        self.model.train()
+        last_save = time.monotonic()
+        last_report = 0.0
+        window_loss_sum, window_steps, epoch_loss_sum, epoch_steps = 0.0, 0, 0.0, 0
+        bad_steps, use_amp = 0, r.amp == "bf16" and self.device.type == "cuda"
+        reason = "completed"
+        step_time = None
+        while self.epoch < r.epochs:
+            while self.batch_index < self.batches.steps_per_epoch:
+                self.control.wait_while_paused()
+                if self.control.stopped:
+                    reason = "stopped"
+                    break
+                if r.max_minutes and self.elapsed() >= r.max_minutes * 60:
+                    reason = "time budget"
+                    break
+                tick = time.monotonic()
+                loss, norms = self._train_step(use_amp, report=tick - last_report >= PROGRESS_SECONDS)
+                if loss is None:
+                    bad_steps += 1
+                    if use_amp:
+                        use_amp = False
+                        self.on_event(Notice("The loss became NaN or infinite under bf16 autocast: continuing in float32."))
+                    else:
+                        self.lr_scale *= 0.5
+                        self.on_event(Notice(f"Skipped a step whose loss or gradients were NaN or infinite; learning rate lowered to {self.lr_at(self.step):.2e}."))
+                    if bad_steps >= MAX_BAD_STEPS:
+                        raise OracleError(f"Training diverged: {bad_steps} steps in a row had NaN or infinite loss; the last good checkpoint is kept. Try a lower --lr (now {r.lr}).")
+                    continue
+                bad_steps = 0
+                self.step += 1
+                self.batch_index += 1
+                epoch_loss_sum += loss
+                epoch_steps += 1
+                window_loss_sum += loss
+                window_steps += 1
+                now = time.monotonic()
+                step_time = now - tick if step_time is None else 0.9 * step_time + 0.1 * (now - tick)
+                if norms is not None or self.batch_index == self.batches.steps_per_epoch:
+                    self._report_progress(window_loss_sum / window_steps, step_time, norms or {})
+                    window_loss_sum, window_steps, last_report = 0.0, 0, now
+                if r.checkpoint_minutes and now - last_save >= r.checkpoint_minutes * 60:
+                    self._save_last()
+                    last_save = now
+            if reason != "completed":
+                break
+            train_loss = epoch_loss_sum / max(1, epoch_steps)
+            epoch_loss_sum, epoch_steps = 0.0, 0
+            self.epoch += 1
+            self.batch_index = 0
+            self.hidden = None
+            self._end_epoch(train_loss)
+            last_save = time.monotonic()
+        if reason != "completed" or not self.metrics or self.metrics[-1]["step"] != self.step:
+            if self.best is None:  # stopped before the first epoch ended: still leave a usable model
+                self._end_epoch(epoch_loss_sum / max(1, epoch_steps), partial=True)
+            else:
+                self._save_last()
+        best_val = (self.best or {}).get("val_loss")
+        finished = Finished(self.name, reason, self.step, best_val, self.elapsed())
+        self.on_event(finished)
+        return finished
+
+    def elapsed(self) -> float:
+        return self.elapsed_before + time.monotonic() - self.t0
+
+    def _train_step(self, use_amp: bool, report: bool) -> tuple[float | None, dict | None]:
+        x, y = self.batches.get(self.epoch, self.batch_index)
+        x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr_at(self.step)
+        last_only = self.recipe.objective == "last"
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_amp):
+            logits, state = self.model(x, self.hidden, last_only=last_only)
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        norms = None
+        if report:
+            # One norm per layer: the UI shows whether the lower layers learn slower than the top.
+            norms = {name: float(torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in params if p.grad is not None])))
+                     for name, params in self.net.layer_groups().items()}
+        if self.recipe.grad_clip:
+            total = torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.recipe.grad_clip)
+        else:
+            total = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in self.net.parameters() if p.grad is not None]))
+        value = loss.item()  # one sync per step; the value is needed for the divergence check anyway
+        if not (math.isfinite(value) and torch.isfinite(total)):
+            self.optimizer.zero_grad(set_to_none=True)
+            self.hidden = None
+            return None, None
+        self.optimizer.step()
+        if self.batches.carries_state:
+            self.hidden = tuple(s.detach() for s in state)
+        return value, norms
+
+    def _report_progress(self, loss: float, step_time: float, norms: dict) -> None:
+        remaining = (self.total_steps - self.step) * step_time
+        if self.recipe.max_minutes:
+            remaining = min(remaining, max(0.0, self.recipe.max_minutes * 60 - self.elapsed()))
+        self.on_event(Progress(self.step, self.total_steps, self.epoch + 1, self.recipe.epochs, loss,
+                               self.batches.signal_per_step * self.world / step_time, remaining, self.elapsed(),
+                               self.lr_at(self.step), norms))
+
+    # ---- evaluation and saving -----------------------------------------------------------------
+
+    def _validate(self) -> tuple[float | None, dict[str, float]]:
+        per_source, total, count = {}, 0.0, 0
+        for source in self.corpus.sources:
+            ids = source.val[: self.recipe.max_val_chars]
+            if self.recipe.objective == "last":
+                loss = window_loss(self.net, ids, self.recipe.seq_len, device=self.device)
+            else:
+                loss = stream_loss(self.net, ids, device=self.device)
+            if loss is not None:
+                per_source[source.name] = loss
+                total += loss * len(ids)
+                count += len(ids)
+        return (total / count if count else None), per_source
+
+    def _samples(self) -> tuple[str, dict[float, str]]:
+        rng = np.random.default_rng([self.recipe.seed, self.epoch, 11])
+        passage = self.corpus.random_passage(rng)
+        oracle = Oracle(self.name, copy.deepcopy(self.net).cpu().float(), self.corpus.vocab, self.corpus.lowercase)
+        samples = {}
+        for i, temperature in enumerate(SAMPLE_TEMPERATURES):
+            settings = SampleSettings(temperature=temperature, length=self.recipe.sample_length, stop="length")
+            samples[temperature] = "".join(oracle.ask(passage, settings, seed=self.recipe.seed + i))
+        return passage, samples
+
+    def _end_epoch(self, train_loss: float, partial: bool = False) -> None:
+        if self.rank != 0:
+            return
+        val_loss, per_source = self._validate()
+        passage, samples = self._samples()
+        score = val_loss if val_loss is not None else train_loss
+        is_best = self.best is None or score < self.best["score"]
+        self.metrics.append({"epoch": self.epoch, "step": self.step, "partial": partial, "train_loss": train_loss,
+                             "train_bpc": bits(train_loss), "val_loss": val_loss, "val_bpc": bits(val_loss),
+                             "val_method": "windows" if self.recipe.objective == "last" else "stream",
+                             "per_source": per_source, "seconds": round(self.elapsed(), 2), "lr": self.lr_at(self.step)})
+        if is_best:
+            weights = store.write_weights(self.folder, "weights", self.net)
+            self.best = {"epoch": self.epoch, "step": self.step, "val_loss": val_loss, "val_bpc": bits(val_loss),
+                         "train_loss": train_loss, "score": score, "weights": weights, "sample": samples[0.5]}
+        # The checkpoint (which names the best weights too) is committed before meta.json, so a kill
+        # between the two leaves both pointing at files that still exist.
+        self._save_last()
+        store.commit_meta(self.folder, self._meta())
+        if is_best:
+            self.on_event(CheckpointSaved(str(self.folder / self.best["weights"]["file"]), self.step, "best"))
+        self.on_event(EpochEnd(self.epoch, self.recipe.epochs, self.step, train_loss, val_loss, per_source, samples,
+                               passage, self.elapsed(), is_best))
+
+    def _meta(self) -> dict:
+        return {"name": self.name, "created": self.created, "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "config": self.config.to_dict(), "vocab": self.corpus.vocab.chars, "lowercase": self.corpus.lowercase,
+                "parameters": self.net.num_parameters(), "recipe_name": self.recipe_name, "recipe": self.recipe.to_dict(),
+                "corpora": [s.describe() for s in self.corpus.sources], "metrics": self.metrics,
+                "best": {k: v for k, v in self.best.items() if k != "weights"}, "weights": self.best["weights"],
+                "training_seconds": round(self.elapsed(), 2), "device": str(self.device),
+                "device_name": torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else platform.processor() or platform.machine(),
+                "world_size": self.world, "command": list(self.command), "versions": versions(),
+                "init_from": self.init_from}
+
+    def _save_last(self) -> None:
+        if self.rank != 0:
+            return
+        state = {"optimizer": self.optimizer.state_dict(), "torch_rng": torch.get_rng_state(),
+                 "hidden": [t.detach().cpu() for t in self.hidden] if self.hidden is not None else []}
+        if self.device.type == "cuda":
+            state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        pointer = {"name": self.name, "epoch": self.epoch, "batch_index": self.batch_index, "step": self.step,
+                   "metrics": self.metrics, "best": self.best, "elapsed": self.elapsed(), "lr_scale": self.lr_scale,
+                   "created": self.created, "recipe": self.recipe.to_dict(), "recipe_name": self.recipe_name,
+                   "config": self.config.to_dict(), "vocab": self.corpus.vocab.chars,
+                   "corpora": [s.describe() for s in self.corpus.sources]}
+        store.write_checkpoint(self.folder, self.net, state, pointer)
+        self.on_event(CheckpointSaved(str(self.folder / "checkpoint.json"), self.step, "last"))
