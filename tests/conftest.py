@@ -1,0 +1,62 @@
+"""Shared fixtures: every test runs in its own temporary ORACLE_HOME; one tiny real model is trained
+once per session (on a real public-domain text) and copied into each test that needs it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TINY_RECIPE = dict(hidden_size=32, num_layers=1, embed_dim=16, dropout=0.0, seq_len=32, batch_size=16, lr=0.01,
+                   epochs=1, warmup_steps=5, sample_length=40, val_fraction=0.1, seed=7)
+
+
+@pytest.fixture(autouse=True)
+def oracle_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "oracle-home"
+    monkeypatch.setenv("ORACLE_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def corpus_text() -> str:
+    """About 20,000 characters of the bundled Proverbs, cut at a line end."""
+    text = (REPO / "corpora" / "proverbs.txt").read_text("utf-8")[:20000]
+    return text[: text.rfind("\n") + 1]
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path, corpus_text) -> Path:
+    path = tmp_path / "proverbs.txt"
+    path.write_text(corpus_text, "utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def _trained_home(tmp_path_factory, corpus_text) -> Path:
+    import os
+
+    from oracle.engine import Recipe, Trainer
+
+    home = tmp_path_factory.mktemp("trained-home")
+    corpus = home / "proverbs.txt"
+    corpus.write_text(corpus_text, "utf-8")
+    old = os.environ.get("ORACLE_HOME")
+    os.environ["ORACLE_HOME"] = str(home / "home")
+    try:
+        Trainer("tiny", [str(corpus)], Recipe(**TINY_RECIPE), recipe_name="test", command=["test"]).run()
+    finally:
+        if old is None:
+            os.environ.pop("ORACLE_HOME")
+        else:
+            os.environ["ORACLE_HOME"] = old
+    return home / "home"
+
+
+@pytest.fixture
+def tiny_model(_trained_home, oracle_home) -> str:
+    """The name of a real trained model, copied into this test's ORACLE_HOME."""
+    shutil.copytree(_trained_home / "models" / "tiny", oracle_home / "models" / "tiny")
+    return "tiny"
