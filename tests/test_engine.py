@@ -1,0 +1,201 @@
+"""The engine's numerics and guarantees, checked with real training on tiny data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from oracle.engine import Recipe, SampleSettings, Trainer, TrainingControl, store
+from oracle.engine.corpus import MIX_BLOCK, SourceSpec, build_corpus
+from oracle.engine.events import EpochEnd, Progress
+from oracle.engine.model import CharLSTM, ModelConfig
+from oracle.engine.stream import LSTMStepper
+
+from conftest import TINY_RECIPE
+
+
+def tiny(**changes) -> Recipe:
+    return Recipe(**{**TINY_RECIPE, **changes})
+
+
+def test_training_lowers_validation_loss(tiny_corpus):
+    epochs = []
+    Trainer("learner", [str(tiny_corpus)], tiny(epochs=3), on_event=lambda e: isinstance(e, EpochEnd) and epochs.append(e)).run()
+    losses = [e.val_loss for e in epochs]
+    assert len(losses) == 3
+    assert losses[-1] < losses[0] - 0.3, losses
+    # The per-epoch samples come at the four temperatures of the seed's callback.
+    assert sorted(epochs[-1].samples) == [0.2, 0.5, 1.0, 1.2]
+    assert all(len(s) == TINY_RECIPE["sample_length"] for s in epochs[-1].samples.values())
+
+
+def test_save_then_load_gives_identical_logits(tiny_corpus):
+    trainer = Trainer("saved", [str(tiny_corpus)], tiny())
+    trainer.run()
+    loaded = store.load("saved")
+    x = torch.randint(0, len(loaded.vocab), (2, 50))
+    trainer.net.eval()
+    with torch.no_grad():
+        expected, _ = trainer.net(x)
+        got, _ = loaded.net(x)
+    assert torch.equal(expected, got)
+
+
+def _final_weights(name: str) -> dict[str, torch.Tensor]:
+    folder = store.user_dir(name)
+    _, tensors, _ = store.read_checkpoint(folder)
+    return tensors
+
+
+def test_stop_and_resume_equals_an_uninterrupted_run(tiny_corpus):
+    recipe = tiny(epochs=2, dropout=0.2, num_layers=2)  # dropout: the RNG state must be restored too
+    Trainer("straight", [str(tiny_corpus)], recipe).run()
+    control = TrainingControl()
+    stop_at = 23  # mid-epoch, so the data position and carried LSTM state matter
+
+    def stop_early(event):
+        if isinstance(event, Progress) and event.step >= stop_at:
+            control.stop()
+
+    first = Trainer("interrupted", [str(tiny_corpus)], recipe, on_event=stop_early, control=control)
+    import oracle.engine.train as train_module
+    old = train_module.PROGRESS_SECONDS
+    train_module.PROGRESS_SECONDS = 0.0  # report every step so the stop lands exactly at stop_at
+    try:
+        finished = first.run()
+    finally:
+        train_module.PROGRESS_SECONDS = old
+    assert finished.reason == "stopped" and finished.step == stop_at
+    Trainer("interrupted", resume=True).run()
+    a, b = _final_weights("straight"), _final_weights("interrupted")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key  # bit-identical on the CPU
+
+
+def test_streaming_step_matches_full_sequence_forward():
+    torch.manual_seed(0)
+    for config in (ModelConfig(vocab_size=30, hidden_size=24, num_layers=3, embed_dim=8),
+                   ModelConfig(vocab_size=30, hidden_size=16, num_layers=1, one_hot=True)):
+        net = CharLSTM(config).eval()
+        ids = torch.randint(0, 30, (1, 40))
+        with torch.no_grad():
+            full, _ = net(ids)
+        stepper = LSTMStepper(net)
+        state = net.init_state(1)
+        for t in range(ids.shape[1]):
+            logits, state = stepper.step(int(ids[0, t]), state)
+            assert torch.allclose(logits.reshape(-1), full[0, t], atol=1e-5), t
+
+
+def test_same_seed_same_answer_and_different_seed_differs(tiny_model):
+    oracle = store.load(tiny_model)
+    settings = SampleSettings(temperature=1.0, stop="length", length=120)
+    one = "".join(oracle.ask("wisdom is", settings, seed=5))
+    two = "".join(store.load(tiny_model).ask("wisdom is", settings, seed=5))
+    other = "".join(oracle.ask("wisdom is", settings, seed=6))
+    assert one == two and len(one) == 120
+    assert one != other
+
+
+def test_near_zero_temperature_and_top_k_one_are_greedy(tiny_model):
+    oracle = store.load(tiny_model)
+    greedy = []
+    logits, state = oracle.prime("my son, ")
+    for _ in range(60):  # the reference: argmax at every step, computed by hand
+        char_id = int(torch.argmax(logits))
+        greedy.append(oracle.vocab.chars[char_id])
+        logits, state = oracle.stepper.step(char_id, state)
+        logits = logits[0]
+    greedy = "".join(greedy)
+    cold = "".join(oracle.ask("my son, ", SampleSettings(temperature=1e-6, stop="length", length=60), seed=1))
+    top1 = "".join(oracle.ask("my son, ", SampleSettings(temperature=1.5, top_k=1, stop="length", length=60), seed=2))
+    assert cold == greedy == top1
+
+
+def test_top_p_keeps_only_the_nucleus():
+    from oracle.engine.sample import choose
+
+    logits = np.log(np.array([0.6, 0.3, 0.05, 0.05]))
+    rng = np.random.default_rng(0)
+    picks = {choose(logits, SampleSettings(temperature=1.0, top_p=0.8), rng) for _ in range(300)}
+    assert picks == {0, 1}
+
+
+def test_unknown_characters_are_folded_or_dropped_with_a_notice(tiny_model):
+    oracle = store.load(tiny_model)
+    reading = oracle.ask("WISDOM “crieth” — ☃ 漢字", SampleSettings(length=30, stop="length"), seed=1)
+    assert reading.notice and "☃" in reading.notice and "漢" in reading.notice
+    assert "☃" not in reading.prompt and "-" in reading.prompt and "crieth" in reading.prompt  # dash mapped, quotes gone
+    assert len("".join(reading)) == 30
+    only_unknown = oracle.ask("☃☃☃", SampleSettings(length=10, stop="length"), seed=1)
+    assert len("".join(only_unknown)) == 10
+
+
+def test_sentence_stop_rule_ends_at_the_first_sentence_end_after_min_length(tiny_model):
+    oracle = store.load(tiny_model)
+    settings = SampleSettings(temperature=0.5, stop="sentence", min_length=20, length=2000)
+    early = 0
+    for seed in range(4):
+        text = "".join(oracle.ask("the lord", settings, seed=seed))
+        if len(text) < settings.length:
+            early += 1
+            assert len(text) >= 20 and (text[-1] in ".!?" or text.endswith("\n\n")), text
+            assert not any(ch in ".!?" for ch in text[19:-1]), text  # it stopped at the first one
+    assert early >= 1
+
+
+def test_corpus_is_a_compact_integer_array(tiny_corpus):
+    corpus = build_corpus([SourceSpec(tiny_corpus)], lowercase=False, val_fraction=0.1, min_train=10)
+    source = corpus.sources[0]
+    assert source.train.dtype == np.uint8 and source.train.nbytes == len(source.train)
+    assert corpus.vocab.decode(source.train[:200]) == tiny_corpus.read_text()[:200]
+
+
+def test_mix_is_sampled_by_weight(tmp_path):
+    heavy, light = tmp_path / "a.txt", tmp_path / "b.txt"
+    heavy.write_text("a" * (MIX_BLOCK * 4))
+    light.write_text("b" * (MIX_BLOCK * 4))
+    specs = [SourceSpec.parse(f"{heavy}:3"), SourceSpec.parse(f"{light}:1")]
+    corpus = build_corpus(specs, lowercase=False, val_fraction=0.0, min_train=10)
+    shares = []
+    for epoch in range(20):
+        stream = corpus.epoch_stream(epoch, seed=1)
+        assert len(stream) == corpus.train_chars
+        shares.append(float(np.mean(stream == corpus.vocab.chars.index("a"))))
+    assert 0.65 < np.mean(shares) < 0.85  # about 3/4, not the 1/2 that concatenation would give
+
+
+def test_engine_import_leaves_textual_out():
+    code = "import sys, oracle.engine, oracle.engine.train, oracle.engine.store; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"
+
+
+def test_keras_classic_recipe_is_the_seed_algorithm(tiny_corpus):
+    from oracle.engine import get_recipe
+    from oracle.engine.batches import WindowBatches
+
+    recipe = get_recipe("keras-classic")
+    assert (recipe.hidden_size, recipe.num_layers, recipe.seq_len, recipe.window_step, recipe.batch_size) == (128, 1, 40, 3, 128)
+    assert recipe.one_hot and recipe.lowercase and recipe.optimizer == "rmsprop" and recipe.lr == 0.01 and recipe.objective == "last"
+    trainer = Trainer("classic", [str(tiny_corpus)], recipe.with_overrides(epochs=1, sample_length=20))
+    assert isinstance(trainer.batches, WindowBatches)
+    x, y = trainer.batches.get(0, 0)
+    assert x.shape == (128, 40) and y.shape == (128,)
+    assert isinstance(trainer.optimizer, torch.optim.RMSprop)
+    finished = trainer.run()
+    assert finished.reason == "completed" and finished.best_val_loss is not None
+    assert store.load("classic").lowercase
+
+
+@pytest.mark.parametrize("bad", [{"hidden_size": 0}, {"lr": -1.0}, {"dropout": 1.5}, {"epochs": 0}, {"lr": float("nan")}])
+def test_invalid_hyperparameters_are_refused(bad):
+    from oracle.engine import OracleError
+
+    with pytest.raises(OracleError):
+        tiny(**bad).validate()
