@@ -1,0 +1,1 @@
+"""The Textual face of Oracle: three screens (Oracle, Train, Models) over `oracle.engine`."""

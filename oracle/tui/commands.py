@@ -1,0 +1,43 @@
+"""The command palette's Oracle commands (Ctrl+P): screens, the conversation, and every model."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from oracle.engine import OracleError, store
+
+
+class OracleCommands(Provider):
+    def _commands(self) -> list[tuple[str, object, str]]:
+        app = self.app
+        found = [
+            ("Oracle: ask the oracle", partial(app.action_show, "oracle"), "the conversation screen (F1)"),
+            ("Train: train a new oracle", partial(app.action_show, "train"), "choose corpora and a recipe (F2)"),
+            ("Models: manage your oracles", partial(app.action_show, "models"), "rename, delete, export, import (F3)"),
+            ("Ask again with a new seed", partial(app.oracle_action, "action_ask_again"), "the last question, a new answer"),
+            ("Replay the last answer exactly", partial(app.oracle_action, "replay_last"), "same seed and settings"),
+            ("Stop the answer", partial(app.oracle_action, "action_stop"), "Esc"),
+            ("Export the conversation to Markdown", partial(app.oracle_action, "action_export"), "with model, settings, seeds"),
+            ("Show or hide the reading settings", partial(app.oracle_action, "action_toggle_settings"), "top-k, top-p, length, stop"),
+            ("Import a model from a .oracle file", partial(app.models_action, "action_import"), "made by export"),
+        ]
+        try:
+            models = [e.name for e in store.list_models() if "error" not in e.meta]
+        except OracleError:
+            models = []
+        for name in models:
+            found.append((f"Use model {name}", partial(app.use_model, name), "make it the active oracle"))
+        return found
+
+    async def discover(self) -> Hits:
+        for title, callback, help_text in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, callback, help_text in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

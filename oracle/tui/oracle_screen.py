@@ -1,0 +1,280 @@
+"""The Oracle screen: ask at the bottom, the answer streams in above, one character at a time.
+
+The answer comes from `Oracle.ask()` (a `Reading`) iterated in a thread worker; characters are
+flushed to the transcript a few dozen times a second through `call_from_thread`, so the UI never
+waits on the model. Esc calls `reading.stop()`; the temperature keys change
+`reading.settings.temperature` while it speaks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Select, Static
+from textual.worker import get_current_worker
+
+from oracle.engine import OracleError, SampleSettings, history, paths, store
+from oracle.engine.history import Exchange
+
+from .settings_panel import SettingsPanel
+from .transcript import ExchangeView, Transcript
+
+FLUSH_SECONDS = 1 / 30  # how often streamed characters reach the screen
+TEMPERATURE_STEP = 0.1
+
+
+class OracleScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "stop", "Stop"),
+        Binding("ctrl+r", "ask_again", "Ask again"),
+        Binding("ctrl+down,f5", "temperature(-1)", "Cooler"),
+        Binding("ctrl+up,f6", "temperature(1)", "Hotter"),
+        Binding("f4", "toggle_settings", "Settings"),
+        Binding("ctrl+o", "choose_model", "Model"),
+        Binding("ctrl+s", "export", "Export"),
+    ]
+
+    temperature: reactive[float] = reactive(SampleSettings().temperature)
+    speaking: reactive[bool] = reactive(False)
+
+    def __init__(self) -> None:
+        super().__init__(id="oracle-screen")
+        self.oracle = None
+        self.exchanges: list[Exchange] = []
+        self.reading = None
+        self.view: ExchangeView | None = None
+        self.last_question: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="oracle-bar"):
+            yield Select([], prompt="no model", id="model-select", allow_blank=True, compact=True)
+            yield Static("", id="temperature")
+            yield Static("", id="speaking")
+        with Horizontal(id="oracle-body"):
+            with Vertical(id="conversation"):
+                with Vertical(id="empty"):
+                    yield Static("", id="empty-text")
+                    yield Button("Train an oracle (F2)", variant="primary", id="go-train")
+                yield Transcript(id="transcript")
+            yield SettingsPanel(SampleSettings(), id="settings", classes="hidden")
+        yield Input(placeholder="Ask the oracle, then press Enter…", id="ask")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "consult"
+        self.refresh_models()
+        self.query_one("#ask", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        if not self.speaking:
+            self.refresh_models()
+
+    # ---- models ------------------------------------------------------------------------------
+
+    def refresh_models(self) -> None:
+        """Fill the model switcher and load the active model if it changed (or vanished)."""
+        try:
+            entries = [e for e in store.list_models() if "error" not in e.meta]
+            active = store.active_name()
+        except OracleError as err:
+            self.notify(str(err), severity="error")
+            entries, active = [], None
+        select = self.query_one("#model-select", Select)
+        options = [(f"{e.name} (shipped)" if e.shipped else e.name, e.name) for e in entries]
+        with self.prevent(Select.Changed):
+            select.set_options(options)
+            if active:
+                select.value = active
+        self.query_one("#empty").display = not entries
+        self.query_one("#transcript").display = bool(entries)
+        if not entries:
+            self.oracle = None
+            shipped = paths.shipped_models_dir()
+            self.query_one("#empty-text", Static).update(
+                "No oracle yet. An oracle is a small network trained on texts you choose.\n\n"
+                "Press F2 (or the button) to train one: the quick recipe on a bundled text takes a few minutes.\n"
+                f"The shipped default oracle would be found in {shipped}, but it is not there.")
+            self._show_state()
+            return
+        if self.oracle is None or self.oracle.name != active or not any(e.name == active for e in entries):
+            self.use_model(active)
+
+    def use_model(self, name: str) -> None:
+        self.action_stop()
+        try:
+            store.set_active(name)
+            self.oracle = store.load(name)
+        except OracleError as err:
+            self.notify(str(err), severity="error", title="Cannot use this model")
+            return
+        self.exchanges, notice = history.load(name)
+        if notice:
+            self.notify(notice, severity="warning", timeout=8)
+        if self.oracle.meta and store.find(name).shipped and not any(not e.shipped for e in store.list_models()):
+            self.notify("Using the shipped default oracle. Train your own on the Train screen (F2).", timeout=6)
+        self.last_question = self.exchanges[-1].question if self.exchanges else None
+        self.query_one(Transcript).show(self.exchanges)
+        with self.prevent(Select.Changed):
+            self.query_one("#model-select", Select).value = name
+        self._show_state()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "model-select" and isinstance(event.value, str):
+            if self.oracle is None or event.value != self.oracle.name:
+                self.use_model(event.value)
+
+    def action_choose_model(self) -> None:
+        select = self.query_one("#model-select", Select)
+        select.focus()
+        select.expanded = True
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "go-train":
+            self.app.action_show("train")
+
+    # ---- asking ------------------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "ask":
+            return
+        question = event.value
+        if not question.strip():
+            return
+        event.input.value = ""
+        self.ask(question)
+
+    def ask(self, question: str, seed: int | None = None, settings: SampleSettings | None = None) -> None:
+        if self.oracle is None:
+            self.notify("There is no model to ask yet: train one on the Train screen (F2).", severity="warning")
+            return
+        self.action_stop()
+        panel = self.query_one(SettingsPanel)
+        settings = settings or replace(panel.settings, temperature=round(self.temperature, 2))
+        try:
+            reading = self.oracle.ask(question, settings, seed)
+        except OracleError as err:
+            self.notify(str(err), severity="error")
+            return
+        self.reading, self.last_question = reading, question
+        # The exchange takes its place now, so a stopped earlier answer that finishes late keeps its order.
+        exchange = Exchange(question, "", reading.record(), notice=reading.notice)
+        self.exchanges.append(exchange)
+        self.view = self.query_one(Transcript).begin(exchange)
+        self.speaking = True
+        self._stream(reading, self.view)
+
+    @work(thread=True, group="reading")
+    def _stream(self, reading, view: ExchangeView) -> None:
+        worker = get_current_worker()
+        pace = getattr(self.app, "pace", 0.0)
+        buffer, last = "", time.monotonic()
+        try:
+            for ch in reading:
+                buffer += ch
+                if pace:
+                    time.sleep(1 / pace)
+                now = time.monotonic()
+                if worker.is_cancelled:
+                    reading.stop()
+                    break
+                if now - last >= FLUSH_SECONDS:
+                    self.app.call_from_thread(view.add, buffer)
+                    buffer, last = "", now
+        except Exception as err:  # an engine failure must end the reading, not the app
+            self.app.call_from_thread(self.notify, f"The oracle fell silent: {err}", severity="error")
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._finished, reading, view, buffer)
+
+    def _finished(self, reading, view: ExchangeView, rest: str) -> None:
+        view.add(rest)
+        exchange = Exchange(view.exchange.question, reading.text, reading.record(), stopped=reading._stopped,
+                            notice=reading.notice)
+        placeholder = view.exchange
+        view.finish(exchange)
+        if self.reading is reading:
+            self.reading, self.speaking = None, False
+        if self.oracle is None or reading.oracle.name != self.oracle.name:
+            # The reader switched models while this answer was still coming: file it with its own model.
+            self._save(reading.oracle.name, [*history.load(reading.oracle.name)[0], exchange])
+            return
+        self.exchanges = [exchange if e is placeholder else e for e in self.exchanges]
+        self._save(reading.oracle.name, self.exchanges)
+
+    def _save(self, model: str, exchanges: list[Exchange]) -> None:
+        try:
+            history.save(model, exchanges)
+        except OracleError as err:
+            self.notify(str(err), severity="error")
+
+    def action_stop(self) -> None:
+        if self.reading is not None:
+            self.reading.stop()
+
+    def action_ask_again(self) -> None:
+        if self.last_question is None:
+            self.notify("Ask something first; then this key asks it again with a new seed.")
+            return
+        self.ask(self.last_question)
+
+    def replay_last(self) -> None:
+        """Ask the last question again with the very same seed and settings: the same answer."""
+        if not self.exchanges:
+            self.notify("Nothing to replay yet.")
+            return
+        last = self.exchanges[-1]
+        self.ask(last.question, seed=last.record.get("seed"), settings=SampleSettings(**last.record["settings"]))
+
+    # ---- settings and export -----------------------------------------------------------------
+
+    def action_temperature(self, direction: int) -> None:
+        self.temperature = min(3.0, max(0.0, round(self.temperature + direction * TEMPERATURE_STEP, 2)))
+
+    def watch_temperature(self, value: float) -> None:
+        if self.reading is not None:
+            self.reading.settings.temperature = value  # takes effect from the next character
+        self.query_one(SettingsPanel).settings.temperature = value
+        self._show_state()
+
+    def watch_speaking(self, speaking: bool) -> None:
+        self._show_state()
+
+    def _show_state(self) -> None:
+        if not self.children:  # not composed yet
+            return
+        self.query_one("#temperature", Static).update(f"temperature {self.temperature:.2f}  (^↓ ^↑)")
+        label = self.query_one("#speaking", Static)
+        label.update("● speaking…" if self.speaking else ("○ listening" if self.oracle else "○ no oracle"))
+        label.set_class(self.speaking, "speaking")
+
+    def action_toggle_settings(self) -> None:
+        self.query_one(SettingsPanel).toggle_class("hidden")
+
+    def action_export(self) -> None:
+        from pathlib import Path
+
+        from .modals import PromptModal
+
+        if self.oracle is None or not self.exchanges:
+            self.notify("There is no conversation to export yet.", severity="warning")
+            return
+        name, exchanges = self.oracle.name, list(self.exchanges)
+
+        def done(dest: str | None) -> None:
+            if dest:
+                try:
+                    written = history.export_markdown(name, exchanges, Path(dest))
+                except OracleError as err:
+                    self.notify(str(err), severity="error")
+                else:
+                    self.notify(f"Conversation exported to {written}.")
+
+        default = str(Path.cwd() / f"{name}-conversation.md")
+        self.app.push_screen(PromptModal("Export the conversation to Markdown file:", default, paths=True), done)

@@ -1,0 +1,61 @@
+"""The sampling settings beside the conversation: top-k, top-p, length, min length and stop rule.
+
+Each edit is checked by `SampleSettings.validate()` (the engine's rule, not a copy of it); a bad
+value shows the engine's sentence inline and the last good settings stay in use.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Label, Select, Static
+
+from oracle.engine import OracleError, SampleSettings
+from oracle.engine.sample import STOP_RULES
+
+FIELDS = [("top_k", "top-k (0: off)", int), ("top_p", "top-p", float), ("length", "length (chars)", int),
+          ("min_length", "min length", int)]
+
+
+class SettingsPanel(VerticalScroll):
+    def __init__(self, settings: SampleSettings, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+
+    def compose(self) -> ComposeResult:
+        yield Static("Reading settings", classes="panel-title")
+        for field, label, _ in FIELDS:
+            yield Label(label)
+            yield Input(str(getattr(self.settings, field)), id=f"set-{field}", compact=True)
+        yield Label("stop at")
+        yield Select([(rule, rule) for rule in STOP_RULES], value=self.settings.stop, allow_blank=False,
+                     id="set-stop", compact=True)
+        yield Static("", id="settings-error", classes="error-text")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._revalidate()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._revalidate()
+
+    def _revalidate(self) -> None:
+        error = self.query_one("#settings-error", Static)
+        values = {}
+        try:
+            for field, label, kind in FIELDS:
+                text = self.query_one(f"#set-{field}", Input).value.strip()
+                try:
+                    values[field] = kind(text)
+                except ValueError:
+                    raise OracleError(f"The {label.split(' (')[0]} {text!r} is not {'a whole number' if kind is int else 'a number'}.") from None
+            values["stop"] = self.query_one("#set-stop", Select).value
+            candidate = SampleSettings(temperature=self.settings.temperature, **values).validate()
+        except OracleError as err:
+            error.update(str(err))
+            self.add_class("invalid")
+            return
+        error.update("")
+        self.remove_class("invalid")
+        self.settings = candidate

@@ -1,0 +1,182 @@
+"""The Train screen: a form on the left, the live run on the right, Start/Pause/Resume/Stop on top.
+
+The `Trainer` runs in a thread worker owned by this (installed, never destroyed) screen, so
+switching screens does not stop it. Its events arrive through `post_message` (thread-safe and
+non-blocking for the trainer) and its pause/stop go through a `TrainingControl`.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Static
+
+from oracle.engine import (CheckpointSaved, EpochEnd, Event, Failed, Finished, Notice, OracleError, Progress,
+                           Started, Trainer, TrainingControl)
+
+from .train_form import Plan, TrainForm
+from .train_live import TrainLive
+
+APP_COMMAND = ["oracle", "app"]  # recorded in the model's metadata as the command that trained it
+
+
+class TrainEvent(Message):
+    """An engine event, carried from the training thread to the screen."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class TrainScreen(Screen):
+    BINDINGS = [
+        Binding("f5", "start", "Start"),
+        Binding("f6", "pause", "Pause"),
+        Binding("f7", "resume", "Resume"),
+        Binding("f8", "stop", "Stop"),
+    ]
+
+    state: reactive[str] = reactive("idle")  # idle | running | paused | stopping
+
+    def __init__(self) -> None:
+        super().__init__(id="train-screen")
+        self.control: TrainingControl | None = None
+        self.run_name: str | None = None
+        self.resumable: str | None = None  # a stopped run that Resume continues
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="train-body"):
+            yield TrainForm(id="train-form")
+            with Vertical(id="train-right"):
+                with Horizontal(id="train-buttons"):
+                    yield Button("Start", variant="primary", id="start", compact=True)
+                    yield Button("Pause", id="pause", compact=True)
+                    yield Button("Resume", id="resume", compact=True)
+                    yield Button("Stop", variant="error", id="stop", compact=True)
+                    yield Static("", id="train-state")
+                yield TrainLive(id="train-live")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "train"
+        self._sync_buttons()
+
+    # ---- buttons and keys --------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        getattr(self, f"action_{event.button.id}")()
+
+    def on_train_form_validated(self, event: TrainForm.Validated) -> None:
+        self._sync_buttons()
+
+    def action_start(self) -> None:
+        form = self.query_one(TrainForm)
+        if self.state != "idle":
+            self.notify("A training run is already going: stop it first.", severity="warning")
+            return
+        if form.plan is None:
+            self.notify(form.error or "The form is not complete.", severity="warning")
+            return
+        plan: Plan = form.plan
+        self._launch(plan.name, lambda on_event, control: Trainer(
+            plan.name, plan.sources, plan.recipe, recipe_name=plan.recipe_name, command=APP_COMMAND,
+            on_event=on_event, control=control))
+
+    def resume_run(self, name: str) -> None:
+        """Continue a stopped run from its last checkpoint (from the Resume button or Models)."""
+        if self.state != "idle":
+            self.notify("A training run is already going: stop it first.", severity="warning")
+            return
+        self._launch(name, lambda on_event, control: Trainer(name, resume=True, command=APP_COMMAND,
+                                                              on_event=on_event, control=control))
+
+    def action_pause(self) -> None:
+        if self.state == "running" and self.control:
+            self.control.pause()
+            self.state = "paused"
+
+    def action_resume(self) -> None:
+        if self.state == "paused" and self.control:
+            self.control.resume()
+            self.state = "running"
+        elif self.state == "idle" and self.resumable:
+            self.resume_run(self.resumable)
+
+    def action_stop(self) -> None:
+        if self.state in ("running", "paused") and self.control:
+            self.control.stop()  # the trainer saves a checkpoint and finishes after this step
+            self.state = "stopping"
+
+    # ---- the run -----------------------------------------------------------------------------
+
+    def _launch(self, name: str, make_trainer) -> None:
+        self.control, self.run_name = TrainingControl(), name
+        self.query_one(TrainLive).reset()
+        self.state = "running"
+        self._train(make_trainer, self.control)
+
+    @work(thread=True, group="training", exit_on_error=False)
+    def _train(self, make_trainer, control: TrainingControl) -> None:
+        reported = []
+
+        def on_event(event: Event) -> None:
+            if isinstance(event, Failed):
+                reported.append(event)
+            self.post_message(TrainEvent(event))
+
+        try:
+            trainer = make_trainer(on_event, control)  # reads and checks the corpora: slow for big ones
+            trainer.run()
+        except OracleError as err:
+            if not reported:  # run() has already reported a failure it raises; the constructor has not
+                on_event(Failed(str(err)))
+        except Exception as err:  # never let a training bug take the app down
+            if not reported:
+                on_event(Failed(f"Training failed unexpectedly: {err.__class__.__name__}: {err}"))
+
+    def on_train_event(self, message: TrainEvent) -> None:
+        event, live = message.event, self.query_one(TrainLive)
+        if isinstance(event, Started):
+            live.started(event)
+        elif isinstance(event, Progress):
+            live.progress(event)
+        elif isinstance(event, EpochEnd):
+            live.epoch_end(event)
+        elif isinstance(event, Notice):
+            self.notify(event.message, title="Training")
+        elif isinstance(event, Finished):
+            self.state = "idle"
+            self.resumable = event.name if event.reason != "completed" else None
+            best = "" if event.best_val_loss is None else f", best validation {event.best_val_loss / 0.6931471805599453:.3f} bits/char"
+            self.app.notify(f"Training {event.name} {event.reason} after {event.step:,} steps{best}. "
+                            f"It is on the Models screen{'; Resume continues it' if self.resumable else ''}.",
+                            title="Training finished", timeout=8)
+            self.query_one(TrainForm).validate_form()  # the name is taken now
+        elif isinstance(event, Failed):
+            self.state = "idle"
+            self.app.notify(event.message, title="Training failed", severity="error", timeout=12)
+        elif isinstance(event, CheckpointSaved):
+            pass  # the files are the store's business; Finished tells the reader where the model is
+
+    def watch_state(self, state: str) -> None:
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        if not self.children:  # not composed yet
+            return
+        state, form = self.state, self.query_one(TrainForm)
+        self.query_one("#start", Button).disabled = state != "idle" or form.plan is None
+        self.query_one("#pause", Button).disabled = state != "running"
+        self.query_one("#resume", Button).disabled = not (state == "paused" or (state == "idle" and self.resumable))
+        self.query_one("#stop", Button).disabled = state not in ("running", "paused")
+        words = {"idle": f"ready · Resume continues {self.resumable}" if self.resumable else "ready",
+                 "running": f"training {self.run_name}", "paused": f"paused {self.run_name}",
+                 "stopping": "stopping: saving a checkpoint…"}
+        self.query_one("#train-state", Static).update(words[state])
