@@ -3,10 +3,18 @@ once per session (on a real public-domain text) and copied into each test that n
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+# Tiny models are dominated by per-op overhead, and on a 2-core machine extra threads only fight each
+# other (and any subprocess a test starts inherits this too).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
 
 REPO = Path(__file__).resolve().parent.parent
 TINY_RECIPE = dict(hidden_size=32, num_layers=1, embed_dim=16, dropout=0.0, seq_len=32, batch_size=16, lr=0.01,
