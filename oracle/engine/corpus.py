@@ -165,9 +165,9 @@ class Corpus:
         for i in picks:
             train = self.sources[i].train
             start = cursors[i]
-            block = train[start:start + MIX_BLOCK]
-            if len(block) < MIX_BLOCK:
-                block = np.concatenate([block, train[:MIX_BLOCK - len(block)]])
+            # Wrap around (more than once if the source is shorter than a block): every block
+            # must be full length or the stream comes out shorter than train_chars.
+            block = train[(start + np.arange(MIX_BLOCK)) % len(train)]
             cursors[i] = (start + MIX_BLOCK) % len(train)
             blocks.append(block)
         return np.concatenate(blocks)[: self.train_chars]
