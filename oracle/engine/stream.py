@@ -1,55 +1,123 @@
 """One LSTM step per character, without nn.LSTM's per-call overhead.
 
 Calling nn.LSTM for a single time step spends most of its time in dispatch and checks, not in
-arithmetic. Here the weights are laid out once for stepping: the first layer's input projection
-becomes a lookup table (embedding or one-hot times W_ih plus both biases, one row per
-character), and every other layer does a single fused matmul of [input, h] with [W_ih; W_hh].
+arithmetic. Here the weights are laid out once for stepping:
+- the first layer's input projection becomes a lookup table (embedding or one-hot times W_ih plus
+  both biases, one row per character), so layer 1 costs one matrix-vector product (with W_hh);
+- every other layer does a single fused product of [input, h] with [W_ih; W_hh];
+- the sigmoid gates' rows are pre-scaled by 1/2, because sigmoid(x) = (1 + tanh(x/2)) / 2: one
+  tanh over all four gates replaces three sigmoids and a tanh (scaling by 1/2 is exact in floats);
+- all buffers are allocated once; the small element-wise work runs in numpy (about 1 µs per call,
+  against several µs for a torch op), the matrix products in torch, which honours
+  torch.set_num_threads (numpy's BLAS would start its own threads and fight over the cores).
+
+`Cursor` holds the running (h, c) of one stream; `LSTMStepper.step` keeps the tensor-in, tensor-out
+interface for callers that carry the state themselves.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from .model import CharLSTM
 
 
+def _gates_ifog(w: torch.Tensor, hidden: int) -> torch.Tensor:
+    """Reorder PyTorch's gate rows (i, f, g, o) to (i, f, o, g) and halve the three sigmoid gates."""
+    i, f, g, o = w.split(hidden, dim=0)
+    return torch.cat([i * 0.5, f * 0.5, o * 0.5, g], dim=0)
+
+
 class LSTMStepper:
     def __init__(self, net: CharLSTM):
         cfg = net.config
-        self.hidden = cfg.hidden_size
+        self.hidden, self.layers_count, self.vocab_size = cfg.hidden_size, cfg.num_layers, cfg.vocab_size
+        H = cfg.hidden_size
         with torch.no_grad():
             lstm = net.lstm
-            w_ih0 = lstm.weight_ih_l0.detach().float()
-            bias0 = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach().float()
-            inputs = torch.eye(cfg.vocab_size) if cfg.one_hot else net.embed.weight.detach().float()
-            self.table = (inputs @ w_ih0.T + bias0).contiguous()  # (vocab, 4H)
-            self.w_hh0 = lstm.weight_hh_l0.detach().float().T.contiguous()  # (H, 4H)
-            self.layers = []
+            w_ih0 = lstm.weight_ih_l0.detach().float().cpu()
+            bias0 = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach().float().cpu()
+            inputs = torch.eye(cfg.vocab_size) if cfg.one_hot else net.embed.weight.detach().float().cpu()
+            # (vocab, 4H): the first layer's input contribution for every character, biases included.
+            self.table = _gates_ifog((inputs @ w_ih0.T + bias0).T, H).T.contiguous().numpy()
+            # Weights are kept (out, in) so each product is one BLAS gemv over contiguous rows.
+            self.w_hh0 = _gates_ifog(lstm.weight_hh_l0.detach().float().cpu(), H).contiguous()
+            self.upper = []
             for k in range(1, cfg.num_layers):
                 w = torch.cat([getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")], dim=1)
                 b = getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")
-                self.layers.append((w.detach().float().T.contiguous(), b.detach().float().contiguous()))
-            self.w_out = net.head.weight.detach().float().T.contiguous()  # (H, vocab)
-            self.b_out = net.head.bias.detach().float().contiguous()
+                self.upper.append((_gates_ifog(w.detach().float().cpu(), H).contiguous(),
+                                   _gates_ifog(b.detach().float().cpu()[:, None], H)[:, 0].contiguous().numpy()))
+            self.w_out = net.head.weight.detach().float().cpu().contiguous()  # (vocab, H)
+            self.b_out = net.head.bias.detach().float().cpu().contiguous().numpy()
 
-    def _cell(self, gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        i, f, g, o = gates.chunk(4, dim=-1)  # PyTorch's gate order
-        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        return torch.sigmoid(o) * torch.tanh(c), c
+    def cursor(self, state: tuple[torch.Tensor, torch.Tensor] | None = None) -> "Cursor":
+        """A stream positioned after `state` ((h, c), each (layers, 1, hidden) as nn.LSTM returns), or at the start."""
+        return Cursor(self, state)
 
     @torch.inference_mode()
     def step(self, char_id: int, state: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, tuple]:
-        """Advance by one character. state: (h, c), each (layers, 1, hidden) as nn.LSTM returns for a batch of one. Returns (logits, state)."""
-        h_all, c_all = state
-        hs, cs = [], []
-        gates = torch.addmm(self.table[char_id], h_all[0], self.w_hh0)
-        h, c = self._cell(gates, c_all[0])
-        hs.append(h)
-        cs.append(c)
-        for k, (w, b) in enumerate(self.layers, start=1):
-            gates = torch.addmm(b, torch.cat([h, h_all[k]], dim=1), w)
-            h, c = self._cell(gates, c_all[k])
-            hs.append(h)
-            cs.append(c)
-        logits = torch.addmm(self.b_out, h, self.w_out)
-        return logits, (torch.stack(hs), torch.stack(cs))
+        """Advance by one character. state: (h, c), each (layers, 1, hidden). Returns (logits (1, vocab), state)."""
+        cursor = Cursor(self, state)
+        logits = cursor.advance(char_id)
+        return torch.from_numpy(logits.copy())[None], cursor.state()
+
+
+class Cursor:
+    """The running state of one stream, in preallocated numpy buffers shared with torch views."""
+
+    def __init__(self, stepper: LSTMStepper, state=None):
+        H, L = stepper.hidden, stepper.layers_count
+        self.s = stepper
+        # All layers' h side by side: layer k's input and its own previous h, [h_{k-1}; h_k], are then
+        # one contiguous slice (h_{k-1} already updated this step, h_k not yet), so stacking layers
+        # needs no concatenation per step.
+        self.h = np.zeros(L * H, dtype=np.float32)
+        self.c = np.zeros((L, H), dtype=np.float32)
+        if state is not None:
+            h, c = state
+            self.h[:] = h.detach().float().cpu().reshape(-1).numpy()
+            self.c[:] = c.detach().float().cpu().reshape(L, H).numpy()
+        self.gates = np.empty(4 * H, dtype=np.float32)
+        self.logits = np.empty(stepper.vocab_size, dtype=np.float32)
+        self._gates_t = torch.from_numpy(self.gates)
+        self._logits_t = torch.from_numpy(self.logits)
+        self._h_t = torch.from_numpy(self.h)
+        self._tmp = np.empty(H, dtype=np.float32)
+
+    def _cell(self, k: int) -> None:
+        """Turn the pre-activations in self.gates into layer k's new (h, c), in place."""
+        H = self.s.hidden
+        g = self.gates
+        np.tanh(g, out=g)
+        sig = g[: 3 * H]
+        sig *= 0.5
+        sig += 0.5  # i, f, o are now sigmoids; g[3H:] is the tanh candidate
+        c = self.c[k]
+        c *= g[H:2 * H]
+        np.multiply(g[:H], g[3 * H:], out=self._tmp)
+        c += self._tmp
+        h = self.h[k * H:(k + 1) * H]
+        np.tanh(c, out=h)
+        h *= g[2 * H:3 * H]
+
+    def advance(self, char_id: int) -> np.ndarray:
+        """Feed one character; return the next-character logits (a buffer the next call reuses: copy to keep)."""
+        s, H = self.s, self.s.hidden
+        with torch.inference_mode():
+            torch.mv(s.w_hh0, self._h_t[:H], out=self._gates_t)
+            self.gates += s.table[char_id]
+            self._cell(0)
+            for k, (w, b) in enumerate(s.upper, start=1):
+                torch.mv(w, self._h_t[(k - 1) * H:(k + 1) * H], out=self._gates_t)
+                self.gates += b
+                self._cell(k)
+            torch.mv(s.w_out, self._h_t[(s.layers_count - 1) * H:], out=self._logits_t)
+        self.logits += s.b_out
+        return self.logits
+
+    def state(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(h, c) as tensors shaped (layers, 1, hidden), like nn.LSTM's."""
+        L, H = self.s.layers_count, self.s.hidden
+        return torch.from_numpy(self.h.copy()).reshape(L, 1, H), torch.from_numpy(self.c.copy()).reshape(L, 1, H)
