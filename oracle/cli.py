@@ -14,6 +14,9 @@ from oracle.engine.errors import OracleError
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one sentence instead of argparse's usage dump
+        head, sep, rest = message.partition(": ")
+        if sep and head.startswith("argument ") and head.split()[-1].split("/")[0] in rest:
+            message = rest  # our own type checks already name the flag
         sys.stderr.write(f"{self.prog}: {message[0].upper() + message[1:]}. See `{self.prog} --help`.\n")
         raise SystemExit(2)
 
@@ -62,7 +65,10 @@ def _run_app(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error already explained on stderr
+        return done.code if isinstance(done.code, int) else 2
     try:
         if args.command is None:
             return _run_app(args)
