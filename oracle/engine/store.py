@@ -172,11 +172,22 @@ def read_weights(path: Path, expected_sha: str | None) -> dict[str, torch.Tensor
 
 
 def build_net(meta: dict, tensors: dict[str, torch.Tensor], where: str) -> CharLSTM:
-    net = CharLSTM(ModelConfig.from_dict(meta["config"]))
+    mismatch = CorruptModel(f"{where} holds weights whose names or shapes do not match its config: it cannot be loaded.")
+    config = ModelConfig.from_dict(meta["config"])
+    try:
+        # Compare shapes on the meta device first: a config that lies (hidden size 10^6) must not
+        # allocate gigabytes before we notice the tensors in the file are nothing like it.
+        with torch.device("meta"):
+            expected = {k: v.shape for k, v in CharLSTM(config).state_dict().items()}
+    except Exception:
+        raise mismatch from None
+    if expected != {k: v.shape for k, v in tensors.items()}:
+        raise mismatch
+    net = CharLSTM(config)
     try:
         net.load_state_dict(tensors, strict=True)
     except RuntimeError:
-        raise CorruptModel(f"{where} holds weights whose names or shapes do not match its config: it cannot be loaded.") from None
+        raise mismatch from None
     return net
 
 
