@@ -47,13 +47,13 @@ def load(model: str) -> tuple[list[Exchange], str | None]:
     """The saved conversation with `model`, and a notice if a damaged file had to be set aside."""
     path = conversation_path(model)
     try:
-        raw = path.read_text("utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return [], None
     except OSError as err:
         return [], f"Could not read the conversation {path} ({err.strerror}); starting a fresh one."
     try:
-        data = json.loads(raw)
+        data = json.loads(raw.decode("utf-8"))
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError("not an Oracle conversation")
         return [Exchange.from_dict(item) for item in data["exchanges"]], None

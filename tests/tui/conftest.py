@@ -1,0 +1,50 @@
+"""Helpers for the app's tests: no shipped model unless a test adds one, a polling wait, and a
+model whose metadata is frozen (fixed dates, timings and metrics) for snapshots."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from oracle.engine import paths, store
+
+NO_SHIPPED = Path("/nonexistent/oracle-shipped-models")  # a fixed path keeps snapshots identical
+
+
+@pytest.fixture(autouse=True)
+def no_shipped_models(monkeypatch):
+    """Tests see only the models they put in their home, whatever sits in the checkout's models/."""
+    monkeypatch.setattr(paths, "shipped_models_dir", lambda: NO_SHIPPED)
+
+
+async def wait_until(pilot, predicate, timeout: float = 20.0, what: str = "condition") -> float:
+    """Let the app run until `predicate()` holds; return how long that took."""
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await pilot.pause(0.02)
+    return time.monotonic() - start
+
+
+@pytest.fixture
+def frozen_model(tiny_model, oracle_home) -> str:
+    """The tiny model with every clock- or run-dependent field of its metadata replaced by a fixed value."""
+    folder = oracle_home / "models" / tiny_model
+    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    meta.update(created="2026-01-02T03:04:05+0000", updated="2026-01-02T03:04:05+0000", training_seconds=42.0,
+                command=["oracle", "train"], versions={}, device="cpu", device_name="cpu")
+    meta["corpora"] = [{**c, "path": "/corpora/proverbs.txt", "sha256": "0" * 64} for c in meta["corpora"]]
+    meta["metrics"] = [{"epoch": i + 1, "step": 10 * (i + 1), "partial": False, "train_loss": 3.0 - 0.4 * i,
+                        "train_bpc": (3.0 - 0.4 * i) / 0.693147, "val_loss": 3.1 - 0.35 * i,
+                        "val_bpc": (3.1 - 0.35 * i) / 0.693147, "seconds": 10.0 * (i + 1)} for i in range(4)]
+    meta["best"] = {"epoch": 4, "step": 40, "val_loss": 2.05, "val_bpc": 2.05 / 0.693147, "train_loss": 1.8,
+                    "score": 2.05, "sample": "the fear of the lord is the beginning of wisdom"}
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2), "utf-8")
+    (folder / "checkpoint.json").unlink(missing_ok=True)
+    store.prune(folder)
+    return tiny_model
+

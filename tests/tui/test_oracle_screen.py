@@ -1,0 +1,151 @@
+"""The Oracle screen with a real tiny model: ask, stream, stop, re-ask, temperature, persistence, export."""
+
+from __future__ import annotations
+
+import pytest
+
+from oracle.engine import SampleSettings, history, store
+from oracle.tui.app import make_app
+from oracle.tui.settings_panel import SettingsPanel
+from oracle.tui.transcript import ExchangeView
+
+from .conftest import wait_until
+
+pytestmark = pytest.mark.asyncio  # Textual's Pilot is async
+
+
+def answer_views(app):
+    return list(app.oracle_screen.query(ExchangeView))
+
+
+async def test_ask_streams_an_answer_that_replays_exactly(tiny_model):
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        assert screen.oracle.name == tiny_model
+        chunks = []
+        original_add = ExchangeView.add
+
+        def spy(view, chars):  # record how the answer reached the screen
+            chunks.append(chars)
+            original_add(view, chars)
+
+        ExchangeView.add = spy
+        try:
+            await pilot.press(*"wisdom", "enter")
+            await wait_until(pilot, lambda: not screen.speaking and screen.exchanges and screen.exchanges[-1].answer,
+                             what="the answer")
+        finally:
+            ExchangeView.add = original_add
+        exchange = screen.exchanges[-1]
+        assert exchange.question == "wisdom" and exchange.record["model"] == tiny_model
+        # The recorded seed and settings replay the very same text through the engine alone.
+        replay = store.load(tiny_model).ask("wisdom", SampleSettings(**exchange.record["settings"]), seed=exchange.record["seed"])
+        assert "".join(replay) == exchange.answer
+        assert "".join(chunks) == exchange.answer
+        view = answer_views(app)[-1]
+        assert not view.has_class("speaking") and view.answer == exchange.answer
+        assert app.oracle_screen.query_one("#ask").value == ""  # the question box is ready again
+    # The conversation was saved for this model and comes back on the next launch.
+    saved, notice = history.load(tiny_model)
+    assert notice is None and [e.answer for e in saved] == [exchange.answer]
+    app2 = make_app(pace=0)
+    async with app2.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert [v.exchange.answer for v in answer_views(app2)] == [exchange.answer]
+
+
+async def test_escape_stops_a_long_answer_and_temperature_changes_while_it_speaks(tiny_model):
+    app = make_app(pace=40)  # slow enough that Esc arrives mid-answer
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        panel = screen.query_one(SettingsPanel)
+        panel.settings.stop, panel.settings.length = "length", 400
+        await pilot.press(*"tell me", "enter")
+        await wait_until(pilot, lambda: screen.speaking and len(screen.reading.text) >= 3, what="speaking")
+        assert "speaking" in str(screen.query_one("#speaking").render())
+        reading = screen.reading
+        await pilot.press("ctrl+up", "ctrl+up")  # two steps hotter, while it speaks
+        assert reading.settings.temperature == 0.9
+        assert "0.90" in str(screen.query_one("#temperature").render())
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not screen.speaking, what="the answer to stop")
+        exchange = screen.exchanges[-1]
+        assert exchange.stopped and 0 < len(exchange.answer) < 400
+        assert exchange.record["settings"]["temperature"] == 0.9  # the record holds what it ended with
+        assert "stopped" in str(answer_views(app)[-1].query_one(".footnote").render())
+
+
+async def test_ask_again_uses_a_new_seed(tiny_model):
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        await pilot.press(*"who", "enter")
+        await wait_until(pilot, lambda: not screen.speaking and len(screen.exchanges) == 1 and screen.exchanges[0].answer)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: not screen.speaking and len(screen.exchanges) == 2 and screen.exchanges[1].answer)
+        first, second = screen.exchanges
+        assert second.question == "who" and second.record["seed"] != first.record["seed"]
+
+
+async def test_bad_setting_shows_the_engine_sentence_and_keeps_the_last_good_one(tiny_model):
+    app = make_app(pace=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.oracle_screen
+        await pilot.press("f4")
+        panel = screen.query_one(SettingsPanel)
+        assert panel.display
+        panel.query_one("#set-top_p").value = "1.5"
+        await pilot.pause()
+        assert "top-p 1.5 must be above 0 and at most 1" in str(panel.query_one("#settings-error").render())
+        assert panel.settings.top_p == 1.0
+        panel.query_one("#set-top_p").value = "0.8"
+        panel.query_one("#set-length").value = "25"
+        await pilot.pause()
+        assert str(panel.query_one("#settings-error").render()) == ""
+        screen.query_one("#ask").focus()
+        await pilot.press(*"hi", "enter")
+        await wait_until(pilot, lambda: not screen.speaking and screen.exchanges and screen.exchanges[-1].answer)
+        settings = screen.exchanges[-1].record["settings"]
+        assert settings["top_p"] == 0.8 and settings["length"] == 25 and len(screen.exchanges[-1].answer) <= 25
+
+
+async def test_export_conversation_to_markdown(tiny_model, tmp_path):
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        await pilot.press(*"why", "enter")
+        await wait_until(pilot, lambda: not screen.speaking and screen.exchanges and screen.exchanges[-1].answer)
+        await pilot.press("ctrl+s")
+        dest = tmp_path / "talk.md"
+        app.screen.query_one("#prompt-input").value = str(dest)
+        await pilot.press("enter")
+        await wait_until(pilot, dest.exists, what="the export")
+        text = dest.read_text("utf-8")
+        assert f"seed {screen.exchanges[-1].record['seed']}" in text and f"`{tiny_model}`" in text
+
+
+async def test_no_model_says_so_and_offers_training():
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        assert screen.oracle is None and screen.query_one("#empty").display
+        assert "No oracle yet" in str(screen.query_one("#empty-text").render())
+        await pilot.press(*"hello", "enter")  # asking anyway is a notice, not a crash
+        await pilot.pause()
+        assert screen.exchanges == []
+        await pilot.click("#go-train")
+        await pilot.pause()
+        assert app.screen is app.train_screen
+        await wait_until(pilot, lambda: app.train_screen.query_one("#recipe").value == "quick", what="the form")
+
+
+async def test_resizing_never_crashes(tiny_model):
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for screen in ("oracle", "train", "models"):
+            await pilot.press({"oracle": "f1", "train": "f2", "models": "f3"}[screen])
+            for size in [(80, 24), (30, 8), (200, 60), (100, 30)]:
+                await pilot.resize_terminal(*size)
+                await pilot.pause()
+        assert app.is_running
