@@ -72,10 +72,11 @@ def run_train(args) -> int:
     distributed.init()
     control = TrainingControl()
     report = TrainReport(quiet=args.quiet or distributed.rank() != 0)
+    listen = report if distributed.rank() == 0 else (lambda event: None)  # under torchrun only rank 0 speaks
     if args.resume:
         if args.corpora:
             raise OracleError("--resume continues with the run's own corpora: leave out the corpus paths.")
-        trainer = Trainer(args.resume, resume=True, command=["oracle", *sys.argv[1:]], on_event=report, control=control,
+        trainer = Trainer(args.resume, resume=True, command=["oracle", *sys.argv[1:]], on_event=listen, control=control,
                           overrides={k: v for k, v in overrides.items() if k in ("epochs", "max_minutes", "device", "checkpoint_minutes", "sample_length")})
     else:
         if not args.name:
@@ -84,7 +85,7 @@ def run_train(args) -> int:
             raise OracleError("Give at least one corpus: a text file, a folder of .txt files, or a bundled corpus (see --list-corpora).")
         recipe = get_recipe(args.recipe).with_overrides(**overrides)
         trainer = Trainer(args.name, args.corpora, recipe, recipe_name=args.recipe, force=args.force, encoding=args.encoding,
-                          init_from=args.init_from, command=["oracle", *sys.argv[1:]], on_event=report, control=control)
+                          init_from=args.init_from, command=["oracle", *sys.argv[1:]], on_event=listen, control=control)
 
     def on_interrupt(signum, frame):
         if control.stopped:
@@ -93,10 +94,15 @@ def run_train(args) -> int:
         control.stop()
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
+    # torchrun answers Ctrl-C by sending SIGTERM to its workers: treat it as a stop request too, so
+    # the ranks agree to stop and rank 0 saves before exiting.
+    previous_term = signal.signal(signal.SIGTERM, on_interrupt) if distributed.active() else None
     try:
         with report:
             finished = trainer.run()
     finally:
         signal.signal(signal.SIGINT, previous)
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
         distributed.shutdown()
-    return 0 if finished.reason != "failed" else 1
+    return 0

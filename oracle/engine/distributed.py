@@ -1,7 +1,9 @@
 """Several processes, one model: PyTorch's own DDP under `torchrun` (NCCL on GPUs, gloo on CPUs).
 
 torchrun sets RANK, WORLD_SIZE and LOCAL_RANK; `init()` joins the group. Each process trains on
-its own rows of every batch, DDP averages the gradients, and only rank 0 writes files.
+its own rows of every batch, DDP averages the gradients, and only rank 0 writes files. Decisions
+that one process could take alone (stop now, skip a bad step) are agreed through `agree_stop` and
+`mean` every step, so no process is left waiting in a collective that the others never enter.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import os
 
 import torch
 import torch.distributed as dist
+
+CONTINUE, STOPPED, TIME_BUDGET = 0, 1, 2  # stop codes; the largest one any rank raises wins
+STOP_REASONS = {STOPPED: "stopped", TIME_BUDGET: "time budget"}
 
 
 def requested() -> bool:
@@ -22,10 +27,12 @@ def active() -> bool:
 
 def init() -> None:
     if requested() and not active():
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
-        if backend == "nccl":
+        if torch.cuda.is_available():
             torch.cuda.set_device(local_rank())
-        dist.init_process_group(backend)
+            # NCCL for the gradients on the GPU, gloo for the small CPU tensors the stop flag uses.
+            dist.init_process_group("cpu:gloo,cuda:nccl")
+        else:
+            dist.init_process_group("gloo")
 
 
 def rank() -> int:
@@ -46,6 +53,24 @@ def wrap(net: torch.nn.Module, device: torch.device) -> torch.nn.Module:
     from torch.nn.parallel import DistributedDataParallel
 
     return DistributedDataParallel(net, device_ids=[device.index] if device.type == "cuda" else None)
+
+
+def agree_stop(code: int) -> int:
+    """The stop code every rank acts on: if any rank wants to stop (Ctrl-C, time budget), all do."""
+    if not active():
+        return code
+    flag = torch.tensor([code], dtype=torch.int32)
+    dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+    return int(flag.item())
+
+
+def mean(value: float) -> float:
+    """The average of a number over all ranks (a NaN anywhere makes it NaN everywhere)."""
+    if not active():
+        return value
+    total = torch.tensor([value], dtype=torch.float64)
+    dist.all_reduce(total)
+    return float(total.item()) / world_size()
 
 
 def shutdown() -> None:

@@ -178,8 +178,9 @@ class Trainer:
             torch.cuda.set_rng_state(self._resume_state["cuda_rng"], self.device)
         hidden = self._resume_state.get("hidden") or []
         self.hidden = tuple(t.to(self.device) for t in hidden) if len(hidden) == 2 else None
-        if self.hidden is not None and self.hidden[0].shape[1] != len(range(*self.batches.rows.indices(self.batches.batch))):
-            self.hidden = None  # a different number of processes: restart the carried state
+        if self.hidden is not None and (self.world > 1 or p.get("world", 1) > 1
+                                        or self.hidden[0].shape[1] != len(range(*self.batches.rows.indices(self.batches.batch)))):
+            self.hidden = None  # rank 0 saves only its own rows' state: with DDP the carried state restarts
         self.epoch, self.batch_index, self.step = p["epoch"], p["batch_index"], p["step"]
         self.metrics, self.best = p["metrics"], p.get("best")
         self.elapsed_before, self.lr_scale = p["elapsed"], p.get("lr_scale", 1.0)
@@ -202,17 +203,20 @@ class Trainer:
         last_save = time.monotonic()
         last_report = 0.0
         window_loss_sum, window_steps, epoch_loss_sum, epoch_steps = 0.0, 0, 0.0, 0
-        bad_steps, use_amp = 0, r.amp == "bf16" and self.device.type == "cuda"
+        bad_steps, use_amp = 0, self._amp_usable()
         reason = "completed"
         step_time = None
         while self.epoch < r.epochs:
             while self.batch_index < self.batches.steps_per_epoch:
                 self.control.wait_while_paused()
+                code = distributed.CONTINUE
                 if self.control.stopped:
-                    reason = "stopped"
-                    break
-                if r.max_minutes and self.elapsed() >= r.max_minutes * 60:
-                    reason = "time budget"
+                    code = distributed.STOPPED
+                elif r.max_minutes and self.elapsed() >= r.max_minutes * 60:
+                    code = distributed.TIME_BUDGET
+                code = distributed.agree_stop(code)  # with DDP, every rank stops at the same step
+                if code != distributed.CONTINUE:
+                    reason = distributed.STOP_REASONS[code]
                     break
                 tick = time.monotonic()
                 loss, norms = self._train_step(use_amp, report=tick - last_report >= PROGRESS_SECONDS)
@@ -261,6 +265,18 @@ class Trainer:
         self.on_event(finished)
         return finished
 
+    def _amp_usable(self) -> bool:
+        """bf16 autocast only where it is real: on a CUDA GPU that supports bf16; otherwise say so."""
+        if self.recipe.amp != "bf16":
+            return False
+        if self.device.type != "cuda":
+            self.on_event(Notice("bf16 autocast works on CUDA GPUs only: training in float32 on the CPU."))
+            return False
+        if not torch.cuda.is_bf16_supported():
+            self.on_event(Notice(f"{torch.cuda.get_device_name(self.device)} has no bf16 support: training in float32."))
+            return False
+        return True
+
     def elapsed(self) -> float:
         return self.elapsed_before + time.monotonic() - self.t0
 
@@ -285,21 +301,30 @@ class Trainer:
         else:
             total = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in self.net.parameters() if p.grad is not None]))
         value = loss.item()  # one sync per step; the value is needed for the divergence check anyway
+        value = distributed.mean(value)  # with DDP: every rank skips or takes the step together
         if not (math.isfinite(value) and torch.isfinite(total)):
             self.optimizer.zero_grad(set_to_none=True)
             self.hidden = None
             return None, None
         self.optimizer.step()
+        if not self._weights_finite():
+            # A finite loss, then an update that overflowed: skipping later steps cannot repair these
+            # weights, and they must never reach a checkpoint, so stop before anything is saved.
+            raise OracleError(f"Training stopped at step {self.step + 1}: an update made the weights NaN or infinite; nothing from it "
+                              f"was saved and the last good checkpoint is kept. Train again with a lower --lr (now {self.recipe.lr}).")
         if self.batches.carries_state:
             self.hidden = tuple(s.detach() for s in state)
         return value, norms
+
+    def _weights_finite(self) -> bool:
+        return bool(torch.stack([torch.isfinite(p).all() for p in self.net.parameters()]).all())
 
     def _report_progress(self, loss: float, step_time: float, norms: dict) -> None:
         remaining = (self.total_steps - self.step) * step_time
         if self.recipe.max_minutes:
             remaining = min(remaining, max(0.0, self.recipe.max_minutes * 60 - self.elapsed()))
         self.on_event(Progress(self.step, self.total_steps, self.epoch + 1, self.recipe.epochs, loss,
-                               self.batches.signal_per_step * self.world / step_time, remaining, self.elapsed(),
+                               self.batches.signal_per_step / step_time, remaining, self.elapsed(),  # already all ranks' rows
                                self.lr_at(self.step), norms))
 
     # ---- evaluation and saving -----------------------------------------------------------------
@@ -372,7 +397,7 @@ class Trainer:
             state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
         pointer = {"name": self.name, "epoch": self.epoch, "batch_index": self.batch_index, "step": self.step,
                    "metrics": self.metrics, "best": self.best, "elapsed": self.elapsed(), "lr_scale": self.lr_scale,
-                   "created": self.created, "recipe": self.recipe.to_dict(), "recipe_name": self.recipe_name,
+                   "created": self.created, "recipe": self.recipe.to_dict(), "recipe_name": self.recipe_name, "world": self.world,
                    "config": self.config.to_dict(), "vocab": self.corpus.vocab.chars,
                    "corpora": [s.describe() for s in self.corpus.sources]}
         store.write_checkpoint(self.folder, self.net, state, pointer)
