@@ -173,3 +173,27 @@ def test_list_corpora_and_recipes(capsys):
     assert code == 0 and "kjv" in out and "devils-dictionary" in out
     code, out, _ = run_cli(capsys, "train", "--list-recipes")
     assert code == 0 and "keras-classic" in out
+
+
+def test_ctrl_c_saves_and_resume_finishes_the_run(tiny_corpus, oracle_home):
+    import signal
+    import time
+
+    env = {**os.environ, "ORACLE_HOME": str(oracle_home)}
+    argv = [*oracle_script(), "train", str(tiny_corpus), "--name", "interrupted", *TINY_FLAGS, "--epochs", "50"]
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=env)
+    folder = oracle_home / "models" / "interrupted"
+    deadline = time.monotonic() + 120
+    while not (folder / "meta.json").exists() and time.monotonic() < deadline:  # the first epoch has ended
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "interrupted: stopped" in err and "Traceback" not in err
+    pointer = json.loads((folder / "checkpoint.json").read_text())
+    assert 0 < pointer["epoch"] < 50
+    store.load("interrupted")  # the best weights so far are usable at once
+    resumed = subprocess.run([*oracle_script(), "train", "--resume", "interrupted", "--epochs", str(pointer["epoch"] + 1), "-q"],
+                             capture_output=True, text=True, env=env, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((folder / "checkpoint.json").read_text())["epoch"] == pointer["epoch"] + 1
