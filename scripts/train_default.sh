@@ -11,13 +11,35 @@
 #   hackers' wit for seasoning; small corpora get modest weights so they are not memorised.
 # It runs the same on a CPU-only machine; `--device auto` uses CUDA where present.
 #
-# Usage: scripts/train_default.sh [extra oracle-train flags]
-#   ORACLE_HOME=/tmp/default-home scripts/train_default.sh
-# then copy meta.json and the weights file it names from $ORACLE_HOME/models/default to models/default.
+# Usage: ORACLE_HOME=/tmp/default-home scripts/train_default.sh [extra oracle-train flags]
+#   (a fresh ORACLE_HOME, so no user model named "default" is in the way), then
+#   scripts/train_default.sh --ship   copies the result into models/default and
+#   .venv/bin/python scripts/measure_default.py   reports its figures.
+# If a run is interrupted: ORACLE_HOME=... .venv/bin/oracle train --resume default --max-minutes M
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 ORACLE="${ORACLE:-.venv/bin/oracle}"
+if [ "${1:-}" = "--ship" ]; then
+    # Ship only meta.json and the weights it names (no checkpoint, optimizer state or lock), named
+    # "default"; corpus paths become repo-relative, since the trainer's absolute paths mean nothing
+    # on another machine. Command, corpus hashes, time, device and metrics are kept as recorded.
+    exec .venv/bin/python - "${ORACLE_HOME:?set ORACLE_HOME to the training home}" <<'PY'
+import json, shutil, sys
+from pathlib import Path
+src, dest = Path(sys.argv[1]) / "models" / "default", Path("models/default")
+meta = json.loads((src / "meta.json").read_text("utf-8"))
+if dest.exists():
+    shutil.rmtree(dest)
+dest.mkdir(parents=True)
+shutil.copyfile(src / meta["weights"]["file"], dest / meta["weights"]["file"])
+meta["name"] = "default"
+for corpus in meta["corpora"]:
+    corpus["path"] = f"corpora/{Path(corpus['path']).name}"
+(dest / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
+print(f"shipped {src} -> {dest}: {sorted(f.name for f in dest.iterdir())}")
+PY
+fi
 exec "$ORACLE" train kjv:3 proverbs:1.5 devils-dictionary:2 dhammapada:1 jargon:0.5 \
     --name default --lowercase \
     --hidden-size 256 --layers 2 --embed-dim 64 --dropout 0.1 \
