@@ -94,15 +94,14 @@ def run_train(args) -> int:
         control.stop()
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
-    # torchrun answers Ctrl-C by sending SIGTERM to its workers: treat it as a stop request too, so
-    # the ranks agree to stop and rank 0 saves before exiting.
-    previous_term = signal.signal(signal.SIGTERM, on_interrupt) if distributed.active() else None
+    # SIGTERM (kill, a logout, a scheduler, or torchrun passing on Ctrl-C to its workers) is a stop
+    # request too: the ranks agree to stop and rank 0 saves before exiting.
+    previous_term = signal.signal(signal.SIGTERM, on_interrupt)
     try:
         with report:
             finished = trainer.run()
     finally:
         signal.signal(signal.SIGINT, previous)
-        if previous_term is not None:
-            signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGTERM, previous_term)
         distributed.shutdown()
     return 0
