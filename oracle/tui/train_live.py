@@ -39,6 +39,7 @@ class TrainLive(VerticalScroll):
         self.val_points: list[tuple[float, float]] = []
         self.norms: dict[str, list[float]] = {}
         self.last_chart = 0.0
+        self.last_started: Started | None = None
         self.query_one("#grad-norms").remove_children()
         self.query_one(LossChart).set_series([], [])
         self.query_one(RichLog).clear()
@@ -47,6 +48,7 @@ class TrainLive(VerticalScroll):
         self.reset()
 
     def started(self, event: Started) -> None:
+        self.last_started = event
         self.query_one(ProgressBar).update(total=event.total_steps, progress=event.resumed_at_step)
         self.query_one("#train-stats", Static).update(
             f"{event.name}: {event.parameters:,} parameters on {event.device}, {event.total_steps:,} steps "

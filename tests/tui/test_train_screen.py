@@ -1,0 +1,160 @@
+"""The Train screen, training for real on the tiny corpus: form validation, Start/Pause/Resume/Stop,
+resuming a stopped run from Models, failures as notifications, and responsiveness while it trains."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from textual import events
+
+from oracle.engine import store
+from oracle.tui.app import make_app
+from oracle.tui.train_live import TrainLive
+
+from .conftest import wait_until
+
+pytestmark = pytest.mark.asyncio  # Textual's Pilot is async
+
+TINY = {"hidden_size": "32", "num_layers": "1", "seq_len": "32", "batch_size": "16", "lr": "0.01", "epochs": "40"}
+
+
+async def fill(pilot, screen, corpus, name: str, **fields) -> None:
+    form = screen.query_one("#train-form")
+    form.set_value("own-files", str(corpus))
+    for field, value in {**TINY, **fields}.items():
+        form.set_value(f"field-{field}", value)
+    form.set_value("model-name", name)
+    await pilot.pause()
+
+
+def start_disabled(screen) -> bool:
+    return screen.query_one("#start").disabled
+
+
+def form_error(screen) -> str:
+    return str(screen.query_one("#form-error").render())
+
+
+async def test_invalid_values_disable_start_with_an_inline_sentence(tiny_corpus, tiny_model):
+    app = make_app(pace=0, start="train")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.train_screen
+        await pilot.pause()
+        assert start_disabled(screen) and "Tick at least one corpus" in form_error(screen)
+        await fill(pilot, screen, tiny_corpus, "fresh")
+        assert not start_disabled(screen) and form_error(screen) == ""
+        form = screen.query_one("#train-form")
+        bad = [("field-hidden_size", "abc", "The hidden units 'abc' is not a whole number."),
+               ("field-hidden_size", "0", "--hidden-size 0 must be a whole number of at least 1."),
+               ("field-lr", "-1", "--lr -1.0 must be above 0"),
+               ("own-files", str(tiny_corpus) + ":zero", "is not a number"),
+               ("own-files", "/no/such/file.txt", "/no/such/file.txt does not exist"),
+               ("model-name", "bad name!", "is not allowed"),
+               ("model-name", tiny_model, "already exists")]
+        for field, value, message in bad:
+            good = form.query_one(f"#{field}").value
+            form.set_value(field, value)
+            await pilot.pause()
+            assert start_disabled(screen), (field, value)
+            assert message in form_error(screen), (field, value, form_error(screen))
+            form.set_value(field, good)
+            await pilot.pause()
+            assert not start_disabled(screen) and form_error(screen) == ""
+        await pilot.click("#use-proverbs")  # a bundled corpus with a weight
+        form.set_value("weight-proverbs", "-2")
+        await pilot.pause()
+        assert start_disabled(screen) and "must be a positive number" in form_error(screen)
+        await pilot.click("#recipe")  # choosing another recipe refills the form from it
+        form.query_one("#recipe").value = "keras-classic"
+        await pilot.pause()
+        assert form.query_one("#field-lr").value == "0.01" and form.query_one("#field-seq_len").value == "40"
+
+
+async def test_start_pause_resume_stop_then_resume_from_models(tiny_corpus):
+    app = make_app(pace=0, start="train")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.train_screen
+        live = screen.query_one(TrainLive)
+        await fill(pilot, screen, tiny_corpus, "fresh")
+        await pilot.press("f5")
+        assert screen.state == "running" and start_disabled(screen)
+        await wait_until(pilot, lambda: len(live.train_points) >= 2, what="progress")
+        assert screen.query("#norm-lstm1") and "chars/s" in str(screen.query_one("#train-stats").render())
+
+        await pilot.press("f6")
+        assert screen.state == "paused"
+        await pilot.pause(0.4)  # an event already on its way may still land
+        seen = len(live.train_points)
+        await pilot.pause(1.0)  # a running trainer reports ~4 times a second
+        assert len(live.train_points) == seen
+
+        await pilot.press("f7")
+        assert screen.state == "running"
+        await wait_until(pilot, lambda: len(live.train_points) > seen, what="progress after resume")
+
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: screen.state == "idle", what="the stop")
+        assert screen.resumable == "fresh" and not screen.query_one("#resume").disabled
+        assert any("stopped" in n.message for n in app._notifications)
+        stopped_at = live.train_points[-1][0]
+
+        await pilot.press("f3")  # the new model is on Models; resume it from there
+        await pilot.pause()
+        names = [str(app.models_screen.query_one("#models-table").get_row_at(i)[0]) for i in range(1)]
+        assert names == ["fresh"] and store.find("fresh").meta["metrics"]
+        await pilot.press("t")
+        await wait_until(pilot, lambda: app.screen is screen and live.last_started is not None, what="resume")
+        assert live.last_started.resumed_at_step >= stopped_at > 0
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: screen.state == "idle", what="the second stop")
+
+
+async def test_a_failing_run_is_a_notification_not_a_crash(tmp_path):
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(b"\x00\x01\x02" * 100)
+    app = make_app(pace=0, start="train")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.train_screen
+        await fill(pilot, screen, binary, "broken")
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: screen.state == "idle", what="the failure")
+        failures = [n for n in app._notifications if n.severity == "error"]
+        assert len(failures) == 1 and "looks binary" in failures[0].message
+        assert app.is_running and not store.user_dir("broken").exists()
+
+
+async def test_keys_stay_responsive_while_training_in_another_screen(tiny_corpus, capsys):
+    app = make_app(pace=0, start="train")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.train_screen
+        live = screen.query_one(TrainLive)
+        await fill(pilot, screen, tiny_corpus, "busy", hidden_size="64")
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: len(live.train_points) >= 1, what="training to run")
+        await pilot.press("f1")  # switching screens does not stop the run
+        oracle = app.oracle_screen
+        latencies = []
+        for i in range(12):
+            # Send the key the way a terminal does (through the driver) and time until its action has run.
+            # (pilot.press would also wait for the process to go idle, which never happens while it trains.)
+            before = oracle.temperature
+            t0 = time.perf_counter()
+            app._driver.send_message(events.Key("ctrl+up" if i % 2 == 0 else "ctrl+down", None))
+            while oracle.temperature == before:
+                assert time.perf_counter() - t0 < 5, "the key was never handled"
+                await asyncio.sleep(0.001)
+            latencies.append(time.perf_counter() - t0)
+            assert f"{oracle.temperature:.2f}" in str(oracle.query_one("#temperature").render())
+            await asyncio.sleep(0.1)
+        points = len(live.train_points)
+        await wait_until(pilot, lambda: len(live.train_points) > points, what="training to keep going")
+        assert screen.state == "running"
+        screen.action_stop()
+        await wait_until(pilot, lambda: screen.state == "idle", what="the stop")
+    worst = max(latencies)
+    with capsys.disabled():
+        print(f"\nkey latency while training: median {sorted(latencies)[len(latencies) // 2] * 1000:.0f} ms, "
+              f"worst {worst * 1000:.0f} ms over {len(latencies)} presses")
+    assert worst < 0.5
