@@ -78,6 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as err:  # after BrokenPipeError, which is one too
+        # A full disk or a read-only folder met outside the trainer: writes are atomic, so what was
+        # saved before is intact; say what failed where, in one sentence.
+        where = f" ({err.filename})" if err.filename else ""
+        sys.stderr.write(f"oracle: {err.strerror or err}{where}: free some space or make the folder writable, then try again; "
+                         "files saved before are intact.\n")
+        return 2
 
 
 if __name__ == "__main__":

@@ -327,11 +327,13 @@ def rename(old: str, new: str, force: bool = False) -> None:
     if new == old:
         return
     with locked(entry.path):
+        # The new name goes into meta.json before the move: if that write fails (disk full),
+        # nothing has changed; if the move fails, the model only carries a stale name inside.
+        meta = _read_meta(entry.path)
+        meta["name"] = new
+        write_json_atomic(entry.path / "meta.json", meta)
         target = _free(new, force)
         os.replace(entry.path, target)
-        meta = _read_meta(target)
-        meta["name"] = new
-        write_json_atomic(target / "meta.json", meta)
     fsync_dir(target.parent)
 
 
