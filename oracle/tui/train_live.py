@@ -26,7 +26,7 @@ def clock(seconds: float) -> str:
 
 class TrainLive(VerticalScroll):
     def compose(self) -> ComposeResult:
-        yield ProgressBar(total=None, show_eta=False, id="train-progress")
+        yield ProgressBar(total=1, show_eta=False, id="train-progress")  # not indeterminate: its pulse would animate
         yield Static("No training yet: fill in the form, then Start.", id="train-stats")
         yield LossChart("loss (bits/char): train and validation", id="loss-chart")
         yield Static("gradient norm per layer (bottom first)", classes="panel-title")
