@@ -55,7 +55,10 @@ def row_for(entry: store.ModelEntry) -> tuple:
         name.append(" ★ default", style="bold")
     bpc = "–" if s["best_val_bpc"] is None else f"{s['best_val_bpc']:.3f}"
     created = (s["created"] or "")[:16].replace("T", " ")
-    return (name, ", ".join(s["corpora"]), human_count(s["parameters"]), bpc,
+    corpora = ", ".join(s["corpora"])
+    if len(corpora) > 24:  # keep the figures on screen at 80 columns; the details panel lists them all
+        corpora = corpora[:23] + "…"
+    return (name, corpora, human_count(s["parameters"]), bpc,
             human_duration(s["training_seconds"]), created, human_size(s["size_bytes"]))
 
 

@@ -37,8 +37,9 @@ class OracleScreen(Screen):
         Binding("ctrl+down,f5", "temperature(-1)", "Cooler"),
         Binding("ctrl+up,f6", "temperature(1)", "Hotter"),
         Binding("f4", "toggle_settings", "Settings"),
-        Binding("ctrl+o", "choose_model", "Model"),
-        Binding("ctrl+s", "export", "Export"),
+        # Shown in the command palette and the key panel rather than the (narrow) footer:
+        Binding("ctrl+o", "choose_model", "Switch model", show=False),
+        Binding("ctrl+s", "export", "Export to Markdown", show=False),
     ]
 
     temperature: reactive[float] = reactive(SampleSettings().temperature)

@@ -19,7 +19,7 @@ from oracle.engine import DESCRIPTIONS, RECIPES, OracleError, Recipe, SourceSpec
 # The recipe settings the form shows: (field, label, type). Everything else comes from the recipe.
 FIELDS = [("hidden_size", "hidden units", int), ("num_layers", "layers", int), ("seq_len", "sequence length", int),
           ("batch_size", "batch size", int), ("lr", "learning rate", float), ("epochs", "epochs", int),
-          ("max_minutes", "time budget (min, 0: none)", float)]
+          ("max_minutes", "time limit (min)", float)]
 
 
 @dataclass

@@ -145,7 +145,7 @@ async def test_resizing_never_crashes(tiny_model):
     async with app.run_test(size=(80, 24)) as pilot:
         for screen in ("oracle", "train", "models"):
             await pilot.press({"oracle": "f1", "train": "f2", "models": "f3"}[screen])
-            for size in [(80, 24), (30, 8), (200, 60), (100, 30)]:
+            for size in [(30, 8), (200, 60), (80, 24)]:
                 await pilot.resize_terminal(*size)
                 await pilot.pause()
         assert app.is_running

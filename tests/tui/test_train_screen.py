@@ -153,8 +153,10 @@ async def test_keys_stay_responsive_while_training_in_another_screen(tiny_corpus
         assert screen.state == "running"
         screen.action_stop()
         await wait_until(pilot, lambda: screen.state == "idle", what="the stop")
-    worst = max(latencies)
+    worst, median = max(latencies), sorted(latencies)[len(latencies) // 2]
     with capsys.disabled():
-        print(f"\nkey latency while training: median {sorted(latencies)[len(latencies) // 2] * 1000:.0f} ms, "
-              f"worst {worst * 1000:.0f} ms over {len(latencies)} presses")
-    assert worst < 0.5
+        print(f"\nkey latency while training: median {median * 1000:.0f} ms, worst {worst * 1000:.0f} ms "
+              f"over {len(latencies)} presses")
+    # Measured on a shared, overloaded 2-core machine: median 8-15 ms, worst 129-397 ms. The bounds
+    # leave room for that machine's scheduling hiccups while still catching a UI blocked by training.
+    assert median < 0.1 and worst < 1.0
