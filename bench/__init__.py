@@ -1,0 +1,1 @@
+"""Oracle's benchmark against the recipe it grew from: `python -m bench` (see `python -m bench --help`)."""

@@ -1,0 +1,60 @@
+"""Markdown tables from the benchmark's results dict."""
+
+from __future__ import annotations
+
+import math
+
+
+def fmt(value, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}" if abs(value) < 1000 else f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def markdown(results: dict) -> str:
+    out = [f"## Oracle benchmark ({results['mode']})", "",
+           f"Machine: {results['machine']}. Corpus: {results['corpus']}. Load average at start: {results['load_start']}, at end: {results['load_end']}.", ""]
+    q = results.get("quality")
+    if q:
+        c = q["compare"]
+        out += ["### Time to quality (validation loss, nats/char, the seed's way: each held-out char from its 40 previous chars)", "",
+                table(["figure", "keras-classic", "default", "ratio / gap"], [
+                    ["training seconds measured", q["classic"]["seconds"], q["default"]["seconds"], ""],
+                    ["epochs / steps", f"{c['classic_epochs']} / {q['classic']['steps']}", f"{q['default']['epochs']:.2f} / {q['default']['steps']}", ""],
+                    ["loss after classic's 1st epoch (s)", f"{fmt(c['classic_1epoch_loss'])} ({fmt(c['classic_1epoch_seconds'], 1)} s)",
+                     fmt(c["default_loss_at_classic_1epoch_time"]), f"{fmt(c['gap_at_classic_1epoch_time'])} nats lower"],
+                    ["seconds to classic's 1-epoch loss", c["classic_1epoch_seconds"], c["default_seconds_to_classic_1epoch_loss"],
+                     f"{fmt(c['speedup_to_classic_1epoch_loss'], 1)}x sooner"],
+                    ["best loss reached", c["classic_best_loss"], c["default_best_loss"], ""],
+                    ["seconds to classic's best loss", c["classic_seconds_to_best"], c["default_seconds_to_classic_best"],
+                     f"{fmt(c['speedup_to_classic_best'], 1)}x sooner"],
+                    ["continuous-text loss (ours), last eval", "", q["default"]["last_stream_loss"], ""],
+                    ["training signal, chars/s", q["classic"]["chars_per_s"], q["default"]["chars_per_s"],
+                     f"{fmt(q['default']['chars_per_s'] / q['classic']['chars_per_s'], 1)}x"],
+                ]), ""]
+        out += ["Loss against training seconds (window loss; stream loss in brackets):", "",
+                table(["recipe", "curve"], [[name, ", ".join(
+                    f"{p['seconds']:.0f}s {p['window_loss']:.3f}" + (f" [{p['stream_loss']:.3f}]" if "stream_loss" in p else "")
+                    for p in q[name]["points"])] for name in ("classic", "default")]), ""]
+    g = results.get("generation")
+    if g:
+        out += ["### Generation on 1 CPU thread (100-char prompt; wall clock, and this thread's CPU time, which excludes waiting for a shared core)", "",
+                table(["model", "parameters", "streaming chars/s", "first char ms", "streaming chars/CPU-s", "first char CPU ms",
+                       "seed's way chars/s", "seed's way first char ms", "speedup", "weights"],
+                      [[r["model"], r["parameters"], r["stream_chars_per_s"], r["stream_first_char_ms"], r["stream_cpu_chars_per_s"],
+                        r["stream_cpu_first_char_ms"], r["seed_way_chars_per_s"],
+                        r["seed_way_first_char_ms"], r["speedup"], r["note"]] for r in g]), ""]
+    m = results.get("memory")
+    if m:
+        out += ["### Peak memory of training (corpus load + a few steps, own process)", "",
+                table(["corpus", "chars", "recipe", "peak RSS MB", "seed's one-hot X+y MB", "seconds"],
+                      [[r["label"], r["corpus_chars"], r["recipe"], r["peak_rss_mb"], r["one_hot_mb"], r["seconds"]] for r in m]), ""]
+    return "\n".join(out)
