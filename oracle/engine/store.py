@@ -254,6 +254,8 @@ def read_checkpoint(folder: Path) -> tuple[dict, dict[str, torch.Tensor], dict]:
     try:
         pointer = json.loads((folder / "checkpoint.json").read_text("utf-8"))
     except FileNotFoundError:
+        if not folder.is_dir():
+            raise ModelNotFound(f"No model named {folder.name!r} to resume: `oracle models list` shows the models there are.") from None
         raise OracleError(f"{folder.name} has no resumable checkpoint: it finished or was imported; train a new model instead.") from None
     except (OSError, ValueError):
         raise CorruptModel(f"{folder / 'checkpoint.json'} is corrupted: the run cannot be resumed, but the model itself still loads.") from None
@@ -327,12 +329,12 @@ def rename(old: str, new: str, force: bool = False) -> None:
     if new == old:
         return
     with locked(entry.path):
-        # The new name goes into meta.json before the move: if that write fails (disk full),
-        # nothing has changed; if the move fails, the model only carries a stale name inside.
+        target = _free(new, force)
+        # The new name goes into meta.json before the move: if that write fails (disk full), the
+        # model is untouched; if the move fails, it only carries a stale name inside.
         meta = _read_meta(entry.path)
         meta["name"] = new
         write_json_atomic(entry.path / "meta.json", meta)
-        target = _free(new, force)
         os.replace(entry.path, target)
     fsync_dir(target.parent)
 
