@@ -20,8 +20,8 @@ import torch
 
 HERE = Path(__file__).resolve().parent
 
-FULL = dict(corpus_chars=600_000, classic_seconds=600.0, classic_epochs=15, default_seconds=360.0, first_eval=5.0,
-            eval_chars=3000, stream_chars=2000, seed_chars=200, repeats=3, memory_mb=(1, 10, 100), memory_steps=3)
+FULL = dict(corpus_chars=600_000, classic_seconds=3600.0, classic_epochs=15, default_seconds=900.0, first_eval=5.0,
+            eval_chars=3000, stream_chars=1000, seed_chars=100, repeats=2, memory_mb=(1, 10, 100), memory_steps=3)
 QUICK = dict(corpus_chars=60_000, classic_seconds=6.0, classic_epochs=3, default_seconds=6.0, first_eval=1.0,
              eval_chars=1500, stream_chars=300, seed_chars=30, repeats=1, memory_mb=(1,), memory_steps=2)
 
@@ -40,7 +40,9 @@ def parse(argv):
                    "machine a second thread spin-waits and runs 3-4x slower; the generation section always uses 1)")
     p.add_argument("--eval-chars", type=int, help="held-out chars each evaluation scores (the seed's way costs 40 steps per char)")
     p.add_argument("--no-early-stop", action="store_true", help="train default for its whole budget, even after it beats classic's best")
-    p.add_argument("--only", action="append", choices=["quality", "generation", "memory"], help="run only these sections")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                   help="where both recipes train; cuda also runs the GPU section (Trainer against a bare cuDNN loop)")
+    p.add_argument("--only", action="append", choices=["quality", "generation", "memory", "gpu"], help="run only these sections")
     p.add_argument("--out", type=Path, default=HERE, help="folder for results.md and results.json (default: bench/)")
     return p.parse_args(argv)
 
@@ -68,11 +70,11 @@ def overrides(pairs: list[str]) -> dict:
     return found
 
 
-def quality(cfg: dict, corpus: Path, default_overrides: dict, early_stop: bool = True) -> dict:
+def quality(cfg: dict, corpus: Path, default_overrides: dict, early_stop: bool = True, device: str = "cpu") -> dict:
     from bench.quality import Run, compare, throughput
 
     classic = Run("keras-classic", corpus, cfg["classic_seconds"], cfg["first_eval"], cfg["eval_chars"],
-                  max_epochs=cfg["classic_epochs"]).run()
+                  max_epochs=cfg["classic_epochs"], device=device).run()
     best, t1 = classic.best(), (classic.epoch_seconds[0] if classic.epoch_seconds else None)
 
     def reached(curve) -> bool:  # the comparison is complete once default beats classic's best and passed its epoch-1 time
@@ -80,7 +82,7 @@ def quality(cfg: dict, corpus: Path, default_overrides: dict, early_stop: bool =
         return last is not None and last["window_loss"] <= best and (t1 is None or last["seconds"] >= t1)
 
     run = Run("default", corpus, cfg["default_seconds"], cfg["first_eval"], cfg["eval_chars"], overrides=default_overrides,
-              stop_when=reached if early_stop else None, eval_before=(t1,))
+              stop_when=reached if early_stop else None, eval_before=(t1,), device=device)
     default = run.run()
     result = {"compare": compare(classic, default), "default_overrides": default_overrides}
     for name, curve, trainer in (("classic", classic, None), ("default", default, run.trainer)):
@@ -132,7 +134,10 @@ def main(argv=None) -> int:
             cfg[key] = getattr(args, key)
     torch.set_num_threads(args.threads)
     cfg["threads"] = args.threads
-    sections = args.only or ["quality", "generation", "memory"]
+    sections = args.only or ["quality", "generation", "memory"] + (["gpu"] if args.device == "cuda" else [])
+    if args.device == "cuda" and not torch.cuda.is_available():
+        sys.stderr.write("bench: --device cuda was asked for, but no CUDA GPU is available: use --device cpu.\n")
+        return 2
     os.environ.setdefault("ORACLE_HOME", tempfile.mkdtemp(prefix="oracle-bench-home-"))  # never touch the user's models
     from bench.data import kjv_slice
 
@@ -140,16 +145,20 @@ def main(argv=None) -> int:
     if not corpus.is_file():
         sys.stderr.write(f"bench: {corpus} does not exist: give a text file to --corpus.\n")
         return 2
-    results = {"mode": "quick" if args.quick else "full", "machine": machine(), "corpus": str(corpus),
+    results = {"mode": "quick" if args.quick else "full", "machine": machine(), "device": args.device, "corpus": str(corpus),
                "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "load_start": load(), "config": cfg}
     t0 = time.perf_counter()
     if "quality" in sections:
-        results["quality"] = quality(cfg, corpus, overrides(args.default_set), not args.no_early_stop)
+        results["quality"] = quality(cfg, corpus, overrides(args.default_set), not args.no_early_stop, args.device)
     if "generation" in sections:
         results["generation"] = generation(cfg, corpus)
     if "memory" in sections:
         results["memory"] = memory(cfg)
+    if "gpu" in sections:
+        from bench.gpu import measure as gpu_measure
+
+        results["gpu"] = gpu_measure(corpus, steps=50 if args.quick else 200)
     results["load_end"], results["seconds"] = load(), round(time.perf_counter() - t0, 1)
     text = markdown_text = __import__("bench.report", fromlist=["markdown"]).markdown(results)
     print(markdown_text)

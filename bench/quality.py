@@ -46,9 +46,10 @@ class Run:
     """One recipe's run; the trainer calls `on_event` from its own loop, so evaluation pauses training."""
 
     def __init__(self, name: str, corpus_path, budget_s: float, first_eval_s: float, eval_chars: int,
-                 overrides: dict | None = None, max_epochs: int = 100, stop_when=None, eval_before: tuple = ()):
+                 overrides: dict | None = None, max_epochs: int = 100, stop_when=None, eval_before: tuple = (),
+                 device: str = "cpu"):
         recipe = get_recipe(name).with_overrides(
-            val_fraction=0.1, lowercase=True, epochs=max_epochs, device="cpu", checkpoint_minutes=0.0,
+            val_fraction=0.1, lowercase=True, epochs=max_epochs, device=device, checkpoint_minutes=0.0,
             sample_length=1, max_val_chars=2000, **(overrides or {}))  # the trainer's own chores kept tiny
         self.name, self.budget_s, self.eval_chars, self.stop_when = name, budget_s, eval_chars, stop_when
         self.next_eval, self.first_eval_s = first_eval_s, first_eval_s
@@ -67,10 +68,11 @@ class Run:
     def evaluate(self, seconds: float, step: int, epoch: float) -> None:
         t0 = time.perf_counter()
         net = self.trainer.net
+        device = self.trainer.device
         point = {"seconds": round(seconds, 3), "step": step, "epoch": round(epoch, 3),
-                 "window_loss": window_loss(net, self.val, 40)}
+                 "window_loss": window_loss(net, self.val, 40, device=device)}
         if self.contiguous:
-            point["stream_loss"] = stream_loss(net, self.val)
+            point["stream_loss"] = stream_loss(net, self.val, device=device)
         self.curve.points.append(point)
         self.excluded += time.perf_counter() - t0
 

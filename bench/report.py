@@ -42,7 +42,7 @@ def markdown(results: dict) -> str:
                 ]), ""]
         out += ["Loss against training seconds (window loss; stream loss in brackets):", "",
                 table(["recipe", "curve"], [[name, ", ".join(
-                    f"{p['seconds']:.0f}s {p['window_loss']:.3f}" + (f" [{p['stream_loss']:.3f}]" if "stream_loss" in p else "")
+                    f"{p['seconds']:.{0 if p['seconds'] >= 10 else 1}f}s {p['window_loss']:.3f}" + (f" [{p['stream_loss']:.3f}]" if "stream_loss" in p else "")
                     for p in q[name]["points"])] for name in ("classic", "default")]), ""]
     g = results.get("generation")
     if g:
@@ -57,4 +57,9 @@ def markdown(results: dict) -> str:
         out += ["### Peak memory of training (corpus load + a few steps, own process)", "",
                 table(["corpus", "chars", "recipe", "peak RSS MB", "seed's one-hot X+y MB", "seconds"],
                       [[r["label"], r["corpus_chars"], r["recipe"], r["peak_rss_mb"], r["one_hot_mb"], r["seconds"]] for r in m]), ""]
+    gpu = results.get("gpu")
+    if gpu:
+        out += ["### GPU: Trainer against a bare cuDNN training loop (same model and batch)", "",
+                table(["device", "amp", "Trainer chars/s", "bare loop chars/s", "ratio"],
+                      [[r["device"], r["amp"], r["trainer_chars_per_s"], r["bare_loop_chars_per_s"], r["ratio"]] for r in gpu]), ""]
     return "\n".join(out)
