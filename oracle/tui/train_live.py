@@ -57,7 +57,7 @@ class TrainLive(VerticalScroll):
     def progress(self, event: Progress) -> None:
         self.query_one(ProgressBar).update(total=event.total_steps, progress=event.step)
         self.query_one("#train-stats", Static).update(
-            f"epoch {event.epoch + 1}/{event.epochs} · step {event.step:,}/{event.total_steps:,} · "
+            f"epoch {event.epoch}/{event.epochs} · step {event.step:,}/{event.total_steps:,} · "
             f"{event.chars_per_sec:,.0f} chars/s · loss {bits(event.loss):.3f} bpc · "
             f"elapsed {clock(event.elapsed)} · ETA {clock(event.eta_seconds)}")
         self.train_points.append((event.step, bits(event.loss)))

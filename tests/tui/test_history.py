@@ -50,3 +50,12 @@ def test_markdown_names_model_settings_and_seeds(tmp_path):
 def test_export_to_a_missing_folder_is_one_clear_error(tmp_path):
     with pytest.raises(OracleError, match="does not exist"):
         history.export_markdown("tiny", [], tmp_path / "nope" / "x.md")
+
+
+def test_history_is_engine_code_without_textual():
+    import subprocess
+    import sys
+
+    code = "import sys, oracle.engine.history; print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"
