@@ -83,7 +83,10 @@ class Cursor:
         self.logits = np.empty(stepper.vocab_size, dtype=np.float32)
         self._gates_t = torch.from_numpy(self.gates)
         self._logits_t = torch.from_numpy(self.logits)
-        self._h_t = torch.from_numpy(self.h)
+        h_t = torch.from_numpy(self.h)
+        # The torch views each product reads, made once: slicing a tensor costs microseconds per call.
+        self._inputs = [h_t[:H]] + [h_t[(k - 1) * H:(k + 1) * H] for k in range(1, L)]
+        self._top = h_t[(L - 1) * H:]
         self._tmp = np.empty(H, dtype=np.float32)
 
     def _cell(self, k: int) -> None:
@@ -104,16 +107,16 @@ class Cursor:
 
     def advance(self, char_id: int) -> np.ndarray:
         """Feed one character; return the next-character logits (a buffer the next call reuses: copy to keep)."""
-        s, H = self.s, self.s.hidden
-        with torch.inference_mode():
-            torch.mv(s.w_hh0, self._h_t[:H], out=self._gates_t)
-            self.gates += s.table[char_id]
-            self._cell(0)
-            for k, (w, b) in enumerate(s.upper, start=1):
-                torch.mv(w, self._h_t[(k - 1) * H:(k + 1) * H], out=self._gates_t)
-                self.gates += b
-                self._cell(k)
-            torch.mv(s.w_out, self._h_t[(s.layers_count - 1) * H:], out=self._logits_t)
+        # No inference_mode needed: the weights are plain tensors without grad, so autograd stays out.
+        s, inputs = self.s, self._inputs
+        torch.mv(s.w_hh0, inputs[0], out=self._gates_t)
+        self.gates += s.table[char_id]
+        self._cell(0)
+        for k, (w, b) in enumerate(s.upper, start=1):
+            torch.mv(w, inputs[k], out=self._gates_t)
+            self.gates += b
+            self._cell(k)
+        torch.mv(s.w_out, self._top, out=self._logits_t)
         self.logits += s.b_out
         return self.logits
 
