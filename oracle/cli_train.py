@@ -90,7 +90,8 @@ def run_train(args) -> int:
     def on_interrupt(signum, frame):
         if control.stopped:
             raise KeyboardInterrupt
-        report.say("Stopping: saving a checkpoint (press Ctrl-C again to abort without saving)...")
+        if distributed.rank() == 0:
+            report.say("Stopping: saving a checkpoint (press Ctrl-C again to abort without saving)...")
         control.stop()
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
