@@ -22,18 +22,21 @@ WINDOW = 40
 
 def models(vocab: Vocabulary) -> list[tuple[str, Oracle, str]]:
     """(label, oracle, note): the shipped default model if present, a 1x128 and a 2x512."""
-    found = []
+    from oracle.engine import RECIPES
+
+    found, r = [], RECIPES["default"]
     try:
         oracle = store.load("default")
         cfg = oracle.net.config
         found.append((f"default ({cfg.num_layers}x{cfg.hidden_size})", oracle, "models/default"))
+        shipped_shape = (cfg.num_layers, cfg.hidden_size)
     except Exception as err:  # no shipped model yet: measure its shape with random weights, and say so
-        from oracle.engine import RECIPES
-
-        r = RECIPES["default"]
+        shipped_shape, note = None, f"random weights (no shipped model: {err.__class__.__name__})"
+    if shipped_shape != (r.num_layers, r.hidden_size):  # also the shape the default recipe trains now
+        torch.manual_seed(0)
         net = CharLSTM(ModelConfig(len(vocab), r.hidden_size, r.num_layers, r.embed_dim))
-        found.append((f"default ({r.num_layers}x{r.hidden_size})", Oracle("default", net, vocab, True),
-                      f"random weights, default recipe's shape (no shipped model: {err.__class__.__name__})"))
+        found.append((f"default recipe ({r.num_layers}x{r.hidden_size})", Oracle("default", net, vocab, True),
+                      note if shipped_shape is None else "random weights, the default recipe's shape"))
     for layers, hidden in ((1, 128), (2, 512)):
         torch.manual_seed(0)
         net = CharLSTM(ModelConfig(len(vocab), hidden, layers, 64))
