@@ -138,15 +138,27 @@ def main(argv=None) -> int:
     if args.device == "cuda" and not torch.cuda.is_available():
         sys.stderr.write("bench: --device cuda was asked for, but no CUDA GPU is available: use --device cpu.\n")
         return 2
-    os.environ.setdefault("ORACLE_HOME", tempfile.mkdtemp(prefix="oracle-bench-home-"))  # never touch the user's models
+    scratch = None
+    if "ORACLE_HOME" not in os.environ:  # never touch the user's models; the runs' files go when we are done
+        scratch = tempfile.TemporaryDirectory(prefix="oracle-bench-home-")
+        os.environ["ORACLE_HOME"] = scratch.name
+    try:
+        return run(args, cfg, sections, "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv))
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+
+
+def run(args, cfg: dict, sections: list[str], command: str) -> int:
     from bench.data import kjv_slice
+    from bench.report import markdown
 
     corpus = args.corpus or kjv_slice(cfg["corpus_chars"])
     if not corpus.is_file():
         sys.stderr.write(f"bench: {corpus} does not exist: give a text file to --corpus.\n")
         return 2
     results = {"mode": "quick" if args.quick else "full", "machine": machine(), "device": args.device, "corpus": str(corpus),
-               "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
+               "command": command,
                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "load_start": load(), "config": cfg}
     t0 = time.perf_counter()
     if "quality" in sections:
@@ -160,8 +172,8 @@ def main(argv=None) -> int:
 
         results["gpu"] = gpu_measure(corpus, steps=50 if args.quick else 200)
     results["load_end"], results["seconds"] = load(), round(time.perf_counter() - t0, 1)
-    text = markdown_text = __import__("bench.report", fromlist=["markdown"]).markdown(results)
-    print(markdown_text)
+    text = markdown(results)
+    print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.md").write_text(text + f"\nCommand: `{results['command']}` ({results['seconds']} s).\n", "utf-8")
     (args.out / "results.json").write_text(json.dumps(results, indent=1, default=float) + "\n", "utf-8")
