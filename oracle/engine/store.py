@@ -173,17 +173,22 @@ def read_weights(path: Path, expected_sha: str | None) -> dict[str, torch.Tensor
 
 def build_net(meta: dict, tensors: dict[str, torch.Tensor], where: str) -> CharLSTM:
     mismatch = CorruptModel(f"{where} holds weights whose names or shapes do not match its config: it cannot be loaded.")
-    config = ModelConfig.from_dict(meta["config"])
     try:
-        # Compare shapes on the meta device first: a config that lies (hidden size 10^6) must not
-        # allocate gigabytes before we notice the tensors in the file are nothing like it.
-        with torch.device("meta"):
-            expected = {k: v.shape for k, v in CharLSTM(config).state_dict().items()}
+        config = ModelConfig.from_dict(meta["config"])
+        # A config that lies (hidden size 10^6) must not allocate gigabytes before we notice the file
+        # holds nothing like it: its weight matrices alone (counted, not built) must fit in the file.
+        # Counting, not a meta-device model: the first meta-device op costs seconds (torch imports its
+        # meta kernels), which every `oracle ask` would pay.
+        h, v = config.hidden_size, config.vocab_size
+        least = (0 if config.one_hot else v * config.embed_dim) + 4 * h * (config.input_size + h) \
+            + 8 * h * h * (config.num_layers - 1) + v * h
+        if least > sum(t.numel() for t in tensors.values()):
+            raise mismatch
+        net = CharLSTM(config)
     except Exception:
         raise mismatch from None
-    if expected != {k: v.shape for k, v in tensors.items()}:
+    if {k: v.shape for k, v in net.state_dict().items()} != {k: v.shape for k, v in tensors.items()}:
         raise mismatch
-    net = CharLSTM(config)
     try:
         net.load_state_dict(tensors, strict=True)
     except RuntimeError:
