@@ -38,6 +38,14 @@ class OracleApp(App):
             self.install_screen(screen(), name)
         self.push_screen(self.start)
 
+    def exit(self, *args, **kwargs) -> None:
+        # Thread workers cannot be killed: ask the trainer to save and stop, and the reading to end,
+        # so quitting never leaves a run training on in the background (or loses its last steps).
+        for name in SCREENS:
+            if self.is_screen_installed(name):
+                self.get_screen(name).shutdown()
+        super().exit(*args, **kwargs)
+
     def action_show(self, name: str) -> None:
         # Installed screens are kept alive when switched away from: a training run keeps going.
         if self.screen is not self.get_screen(name):

@@ -159,6 +159,9 @@ class ModelsScreen(Screen):
                          [(m["step"], m["val_bpc"]) for m in metrics if m.get("val_bpc") is not None])
         sample.update(Text((meta.get("best") or {}).get("sample", "") or "(no sample)"))
 
+    def shutdown(self) -> None:
+        pass  # nothing runs in the background here
+
     # ---- actions -----------------------------------------------------------------------------
 
     def _run(self, what, *args) -> bool:

@@ -219,6 +219,9 @@ class OracleScreen(Screen):
         if self.reading is not None:
             self.reading.stop()
 
+    def shutdown(self) -> None:
+        self.action_stop()
+
     def action_ask_again(self) -> None:
         if self.last_question is None:
             self.notify("Ask something first; then this key asks it again with a new seed.")

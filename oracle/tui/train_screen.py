@@ -114,6 +114,11 @@ class TrainScreen(Screen):
             self.control.stop()  # the trainer saves a checkpoint and finishes after this step
             self.state = "stopping"
 
+    def shutdown(self) -> None:
+        """The app is closing: the trainer saves a checkpoint and ends after its current step."""
+        if self.control is not None:
+            self.control.stop()
+
     # ---- the run -----------------------------------------------------------------------------
 
     def _launch(self, name: str, make_trainer) -> None:

@@ -160,3 +160,20 @@ async def test_keys_stay_responsive_while_training_in_another_screen(tiny_corpus
     # Measured on a shared, overloaded 2-core machine: median 8-15 ms, worst 129-397 ms. The bounds
     # leave room for that machine's scheduling hiccups while still catching a UI blocked by training.
     assert median < 0.1 and worst < 1.0
+
+
+async def test_quitting_stops_the_run_and_keeps_a_checkpoint(tiny_corpus):
+    app = make_app(pace=0, start="train")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.train_screen
+        await fill(pilot, screen, tiny_corpus, "quitter")
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: len(screen.query_one(TrainLive).train_points) >= 1, what="progress")
+        worker = next(w for w in app.workers if w.group == "training")
+        await pilot.press("ctrl+q")
+    start = time.monotonic()
+    while not worker.is_finished:  # the thread ends soon after the app instead of training on
+        assert time.monotonic() - start < 30, "the training thread outlived the app"
+        await asyncio.sleep(0.05)
+    assert (store.user_dir("quitter") / "checkpoint.json").is_file()
+    assert store.find("quitter").meta["metrics"]  # a usable (partial-epoch) model was saved
