@@ -42,7 +42,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Small enough that a step takes milliseconds; a checkpoint every ~6 ms of training means nearly
 # every step ends with a save, so kills land inside writes often.
 TRAIN_FLAGS = ["--recipe", "quick", "--hidden-size", "16", "--embed-dim", "8", "--seq-len", "16", "--batch-size", "4",
-               "--epochs", "12", "--sample-length", "8", "--checkpoint-minutes", "0.0001", "--seed", "3", "-q"]
+               "--sample-length", "8", "--checkpoint-minutes", "0.0001", "--seed", "3", "-q"]
+MODES = ("random", "random", "mid-write", "mid-write", "early")
 
 
 def oracle_command() -> list[str]:
@@ -120,7 +121,8 @@ def check_folder(folder: Path, name: str, before_step: int | None, counts: Count
     return step
 
 
-def run_campaign(kills: int, workdir: Path, seed: int = 0, corpus_chars: int = 4000, log=print) -> dict:
+def run_campaign(kills: int, workdir: Path, seed: int = 0, corpus_chars: int = 4000, epochs: int = 12,
+                 modes: tuple[str, ...] = MODES, finish: bool = True, log=print) -> dict:
     rng = random.Random(seed)
     home = workdir / "home"
     corpus = workdir / "corpus.txt"
@@ -136,8 +138,8 @@ def run_campaign(kills: int, workdir: Path, seed: int = 0, corpus_chars: int = 4
     while counts["kills"] < kills:
         folder = home / "models" / name
         resuming = (folder / "checkpoint.json").exists()
-        cmd = oracle_command() + (["train", "--resume", name, "-q"] if resuming else ["train", str(corpus), "--name", name, *TRAIN_FLAGS])
-        mode = rng.choice(["random", "random", "mid-write", "mid-write", "early"])
+        cmd = oracle_command() + (["train", "--resume", name, "-q"] if resuming else ["train", str(corpus), "--name", name, "--epochs", str(epochs), *TRAIN_FLAGS])
+        mode = rng.choice(modes)
         launched = time.time()
         old = frozenset(tmp_files(folder))
         err_path = workdir / "stderr.txt"
@@ -184,7 +186,7 @@ def run_campaign(kills: int, workdir: Path, seed: int = 0, corpus_chars: int = 4
             break
     # The last word: an interrupted run resumes and finishes cleanly.
     folder = home / "models" / name
-    if (folder / "checkpoint.json").exists():
+    if finish and (folder / "checkpoint.json").exists():
         done = subprocess.run(oracle_command() + ["train", "--resume", name, "-q"], env=env, capture_output=True, text=True, timeout=600)
         if done.returncode == 0:
             counts["final --resume ran to completion"] += 1

@@ -65,13 +65,15 @@ def test_a_few_random_sigkills_lose_nothing(tmp_path):
     spec = importlib.util.spec_from_file_location("kill_campaign", REPO / "scripts" / "kill_campaign.py")
     campaign = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(campaign)
-    result = campaign.run_campaign(kills=5, workdir=tmp_path, seed=11, log=lambda line: None)
+    # No "early" kills, which mostly hit start-up, and no final run to completion (the 100-kill script
+    # does both; the next test resumes a killed run to the end and compares every weight).
+    result = campaign.run_campaign(kills=5, workdir=tmp_path, seed=11, epochs=3, modes=("random", "mid-write"),
+                                   finish=False, log=lambda line: None)
     counts = result["counts"]
     assert result["failures"] == []
     assert counts["kills"] == 5
-    assert counts.get("checkpoint intact", 0) >= 1
-    assert counts.get("final --resume ran to completion", 0) + counts.get("runs that completed before the kill", 0) >= 1
-    assert counts.get("stray temp files left at the end", 0) == 0
+    assert counts.get("checkpoint intact", 0) >= 3
+    assert counts.get("resumed runs that advanced past the checkpoint", 0) >= 1
 
 
 def test_sigkill_after_a_mid_epoch_checkpoint_then_resume_equals_an_uninterrupted_run(tmp_path, oracle_home):
@@ -83,7 +85,7 @@ def test_sigkill_after_a_mid_epoch_checkpoint_then_resume_equals_an_uninterrupte
     corpus = tmp_path / "c.txt"
     corpus.write_text(text, "utf-8")
     flags = ["--recipe", "quick", "--hidden-size", "16", "--embed-dim", "8", "--layers", "2", "--dropout", "0.2",
-             "--seq-len", "16", "--batch-size", "4", "--epochs", "2", "--sample-length", "8", "--seed", "9", "-q"]
+             "--seq-len", "16", "--batch-size", "4", "--epochs", "1", "--sample-length", "8", "--seed", "9", "-q"]
     killed_home = tmp_path / "killed"
     proc = subprocess.Popen([ORACLE, "train", str(corpus), "--name", "m", *flags, "--checkpoint-minutes", "0.0001"],
                             env=child_env(killed_home), stderr=subprocess.PIPE)
@@ -109,7 +111,7 @@ def test_sigkill_after_a_mid_epoch_checkpoint_then_resume_equals_an_uninterrupte
         _, resumed, _ = store.read_checkpoint(killed_home / "models" / "m")
         os.environ["ORACLE_HOME"] = str(tmp_path / "straight")
         recipe = get_recipe("quick").with_overrides(hidden_size=16, embed_dim=8, num_layers=2, dropout=0.2, seq_len=16,
-                                                    batch_size=4, epochs=2, sample_length=8, seed=9, checkpoint_minutes=0)
+                                                    batch_size=4, epochs=1, sample_length=8, seed=9, checkpoint_minutes=0)
         Trainer("m", [str(corpus)], recipe).run()
         _, straight, _ = store.read_checkpoint(tmp_path / "straight" / "models" / "m")
     finally:
@@ -343,15 +345,18 @@ def test_a_second_process_writing_the_same_model_is_refused(tiny_corpus, oracle_
     control = TrainingControl()
     events = []
     recipe = Recipe(**{**FAST, "epochs": 1000, "checkpoint_minutes": 0.001})
-    trainer = Trainer("shared", [str(tiny_corpus)], recipe, control=control, on_event=events.append)
+    small = tiny_corpus.with_name("small.txt")
+    small.write_text(tiny_corpus.read_text()[:4000])  # a short epoch, so `shared` soon has a meta.json
+    trainer = Trainer("shared", [str(small)], recipe, control=control, on_event=events.append)
     thread = threading.Thread(target=trainer.run)
     thread.start()
     try:
-        checkpoint = oracle_home / "models" / "shared" / "checkpoint.json"
+        meta = oracle_home / "models" / "shared" / "meta.json"  # an epoch done: `models rm` can find it
         deadline = time.monotonic() + 60
-        while not checkpoint.exists() and time.monotonic() < deadline:
+        while not meta.exists() and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert checkpoint.exists(), "the first trainer never got going"
+        assert meta.exists(), "the first trainer never finished an epoch"
+        control.pause()  # it keeps the lock while paused, and leaves the CPU to the second process
         second = subprocess.run([ORACLE, "train", str(tiny_corpus), "--name", "shared", "--force", "--recipe", "quick", "-q"],
                                 env=child_env(oracle_home), capture_output=True, text=True, timeout=120)
         assert second.returncode == 2
@@ -361,7 +366,7 @@ def test_a_second_process_writing_the_same_model_is_refused(tiny_corpus, oracle_
             assert "being written by another Oracle process" in one_sentence(capsys.readouterr().err)
         assert thread.is_alive() and not any(isinstance(e, Failed) for e in events), "the first writer must not be disturbed"
     finally:
-        control.stop()
+        control.stop()  # also wakes the paused run, which saves and finishes
         thread.join(60)
     assert events[-1].__class__.__name__ == "Finished" and events[-1].reason == "stopped"
     store.read_checkpoint(oracle_home / "models" / "shared")
