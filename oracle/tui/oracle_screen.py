@@ -119,13 +119,22 @@ class OracleScreen(Screen):
         self.exchanges, notice = history.load(name)
         if notice:
             self.notify(notice, severity="warning", timeout=8)
-        if self.oracle.meta and store.find(name).shipped and not any(not e.shipped for e in store.list_models()):
-            self.notify("Using the shipped default oracle. Train your own on the Train screen (F2).", timeout=6)
         self.last_question = self.exchanges[-1].question if self.exchanges else None
-        self.query_one(Transcript).show(self.exchanges)
+        self.query_one(Transcript).show(self.exchanges, self._welcome(name))
         with self.prevent(Select.Changed):
             self.query_one("#model-select", Select).value = name
         self._show_state()
+
+    def _welcome(self, name: str) -> str:
+        corpora = ", ".join(c.get("name", "?") for c in self.oracle.meta.get("corpora", [])) or "its texts"
+        text = f"Ask {name} anything and press Enter: it answers in the voice of {corpora}, one character at a time."
+        try:
+            shipped = store.find(name).shipped
+        except OracleError:
+            shipped = False
+        if shipped:
+            text += "\nThis is the shipped default oracle. Train your own on the Train screen (F2)."
+        return text
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "model-select" and isinstance(event.value, str):

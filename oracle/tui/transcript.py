@@ -66,12 +66,15 @@ class Transcript(VerticalScroll):
     def on_mount(self) -> None:
         self.anchor()
 
-    def show(self, exchanges: list[Exchange]) -> None:
+    def show(self, exchanges: list[Exchange], welcome: str = "") -> None:
         self.remove_children()
+        if not exchanges and welcome:
+            self.mount(Static(welcome, classes="welcome"))
         self.mount_all([ExchangeView(e) for e in exchanges])
         self.anchor()
 
     def begin(self, exchange: Exchange) -> ExchangeView:
+        self.query(".welcome").remove()
         view = ExchangeView(exchange, speaking=True)
         self.mount(view)
         self.anchor()

@@ -23,6 +23,8 @@ async def test_ask_streams_an_answer_that_replays_exactly(tiny_model):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.oracle_screen
         assert screen.oracle.name == tiny_model
+        welcome = screen.query(".welcome")
+        assert welcome and "voice of proverbs" in str(welcome.first().render())
         chunks = []
         original_add = ExchangeView.add
 
@@ -44,6 +46,7 @@ async def test_ask_streams_an_answer_that_replays_exactly(tiny_model):
         assert "".join(replay) == exchange.answer
         assert "".join(chunks) == exchange.answer
         view = answer_views(app)[-1]
+        assert not screen.query(".welcome")
         assert not view.has_class("speaking") and view.answer == exchange.answer
         assert app.oracle_screen.query_one("#ask").value == ""  # the question box is ready again
     # The conversation was saved for this model and comes back on the next launch.
