@@ -122,7 +122,8 @@ def check_folder(folder: Path, name: str, before_step: int | None, counts: Count
 
 
 def run_campaign(kills: int, workdir: Path, seed: int = 0, corpus_chars: int = 4000, epochs: int = 12,
-                 modes: tuple[str, ...] = MODES, finish: bool = True, log=print) -> dict:
+                 modes: tuple[str, ...] = MODES, finish: bool = True, delay_scale: float = 1.0, log=print) -> dict:
+    """The campaign; `delay_scale` shrinks the random waits (the test suite's quick version uses it)."""
     rng = random.Random(seed)
     home = workdir / "home"
     corpus = workdir / "corpus.txt"
@@ -147,17 +148,17 @@ def run_campaign(kills: int, workdir: Path, seed: int = 0, corpus_chars: int = 4
             proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err_file)
             try:
                 if mode == "early":
-                    time.sleep(rng.uniform(0, 6))
+                    time.sleep(rng.uniform(0, 6) * delay_scale)
                     hit = proc.poll() is None
                     proc.send_signal(signal.SIGKILL)
                 elif mode == "mid-write":
                     hit = wait_for_first_write(proc, folder, launched, old)
-                    time.sleep(rng.uniform(0, 3))  # then the next write in progress, wherever it falls
+                    time.sleep(rng.uniform(0, 3) * delay_scale)  # then the next write in progress, wherever it falls
                     hit = hit and kill_mid_write(proc, folder, old)
                 else:
                     hit = wait_for_first_write(proc, folder, launched, old)
                     if hit:
-                        time.sleep(rng.uniform(0, 4))
+                        time.sleep(rng.uniform(0, 4) * delay_scale)
                         hit = proc.poll() is None
                         proc.send_signal(signal.SIGKILL)
             finally:

@@ -68,7 +68,7 @@ def test_a_few_random_sigkills_lose_nothing(tmp_path):
     # No "early" kills, which mostly hit start-up, and no final run to completion (the 100-kill script
     # does both; the next test resumes a killed run to the end and compares every weight).
     result = campaign.run_campaign(kills=5, workdir=tmp_path, seed=11, epochs=3, modes=("random", "mid-write"),
-                                   finish=False, log=lambda line: None)
+                                   finish=False, delay_scale=0.3, log=lambda line: None)
     counts = result["counts"]
     assert result["failures"] == []
     assert counts["kills"] == 5
