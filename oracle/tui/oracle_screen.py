@@ -9,6 +9,7 @@ waits on the model. Esc calls `reading.stop()`; the temperature keys change
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import replace
 
 from textual import work
@@ -52,6 +53,7 @@ class OracleScreen(Screen):
         self.reading = None
         self.view: ExchangeView | None = None
         self.last_question: str | None = None
+        self.stopped_readings: weakref.WeakSet = weakref.WeakSet()  # readings the reader cut short
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -198,15 +200,17 @@ class OracleScreen(Screen):
                 if now - last >= FLUSH_SECONDS:
                     self.app.call_from_thread(view.add, buffer)
                     buffer, last = "", now
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._finished, reading, view, buffer)
+        except RuntimeError:
+            reading.stop()  # the app closed while the oracle spoke: nobody is listening any more
         except Exception as err:  # an engine failure must end the reading, not the app
             self.app.call_from_thread(self.notify, f"The oracle fell silent: {err}", severity="error")
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._finished, reading, view, buffer)
 
     def _finished(self, reading, view: ExchangeView, rest: str) -> None:
         view.add(rest)
-        exchange = Exchange(view.exchange.question, reading.text, reading.record(), stopped=reading._stopped,
-                            notice=reading.notice)
+        exchange = Exchange(view.exchange.question, reading.text, reading.record(),
+                            stopped=reading in self.stopped_readings, notice=reading.notice)
         placeholder = view.exchange
         view.finish(exchange)
         if self.reading is reading:
@@ -226,6 +230,7 @@ class OracleScreen(Screen):
 
     def action_stop(self) -> None:
         if self.reading is not None:
+            self.stopped_readings.add(self.reading)
             self.reading.stop()
 
     def shutdown(self) -> None:
