@@ -199,3 +199,11 @@ def test_invalid_hyperparameters_are_refused(bad):
 
     with pytest.raises(OracleError):
         tiny(**bad).validate()
+
+
+@pytest.mark.parametrize("warmup", [float("nan"), 2.5, -1])
+def test_warmup_steps_must_be_a_whole_number(warmup):
+    from oracle.engine import OracleError
+
+    with pytest.raises(OracleError, match="warmup_steps"):
+        tiny(warmup_steps=warmup).validate()

@@ -51,6 +51,8 @@ class Recipe:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise OracleError(f"--{name.replace('_', '-')} {value} must be a whole number of at least 1.")
+        if not isinstance(self.warmup_steps, int) or isinstance(self.warmup_steps, bool) or self.warmup_steps < 0:
+            raise OracleError(f"warmup_steps {self.warmup_steps} must be a whole number of at least 0.")
         limits = {"hidden_size": 16384, "num_layers": 64, "embed_dim": 16384, "seq_len": 1_000_000, "batch_size": 1_000_000}
         for name, top in limits.items():
             if getattr(self, name) > top:
@@ -65,7 +67,7 @@ class Recipe:
             raise OracleError(f"--dropout {self.dropout} must be at least 0 and below 1.")
         if not 0 <= self.val_fraction < 0.5:
             raise OracleError(f"--val-fraction {self.val_fraction} must be at least 0 and below 0.5.")
-        for name in ["max_minutes", "weight_decay", "grad_clip", "checkpoint_minutes", "warmup_steps"]:
+        for name in ["max_minutes", "weight_decay", "grad_clip", "checkpoint_minutes"]:
             if getattr(self, name) < 0:
                 raise OracleError(f"--{name.replace('_', '-')} {getattr(self, name)} must not be negative.")
         choices = {"device": ("auto", "cpu", "cuda"), "optimizer": ("adamw", "rmsprop"), "schedule": ("cosine", "constant"),
