@@ -39,7 +39,9 @@ def test_shipped_folder_holds_only_meta_and_its_weights(shipped_meta):
 
 def test_metadata_records_how_it_was_made(shipped_meta):
     assert shipped_meta["name"] == "default"
-    assert shipped_meta["command"][:2] == ["oracle", "train"]
+    # `command` is the last step; `commands` (when the run was resumed) lists every step, first to last.
+    first = shipped_meta.get("commands", [shipped_meta["command"]])[0]
+    assert first[:2] == shipped_meta["command"][:2] == ["oracle", "train"]
     assert shipped_meta["metrics"] and all(m["val_loss"] is not None for m in shipped_meta["metrics"])
     assert shipped_meta["device"] and shipped_meta["training_seconds"] > 0
     # It was trained on the bundled corpora as they are now: same names and hashes as the index.
@@ -47,7 +49,7 @@ def test_metadata_records_how_it_was_made(shipped_meta):
     assert len(shipped_meta["corpora"]) >= 2
     for corpus in shipped_meta["corpora"]:
         assert index[corpus["name"]] == corpus["sha256"]
-        assert corpus["name"] in shipped_meta["command"][2 + shipped_meta["corpora"].index(corpus)]
+        assert first[2 + shipped_meta["corpora"].index(corpus)] == f"{corpus['name']}:{corpus['weight']:g}"
 
 
 def test_listed_as_shipped_and_used_when_the_user_has_no_model():
