@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from oracle.engine import OracleError, SampleSettings
 from oracle.engine.sample import STOP_RULES
+from oracle.tui.form_fields import read_fields
 
 FIELDS = [("top_k", "top-k (0: off)", int), ("top_p", "top-p", float), ("length", "length (chars)", int),
           ("min_length", "min length", int)]
@@ -42,14 +43,8 @@ class SettingsPanel(VerticalScroll):
 
     def _revalidate(self) -> None:
         error = self.query_one("#settings-error", Static)
-        values = {}
         try:
-            for field, label, kind in FIELDS:
-                text = self.query_one(f"#set-{field}", Input).value.strip()
-                try:
-                    values[field] = kind(text)
-                except ValueError:
-                    raise OracleError(f"The {label.split(' (')[0]} {text!r} is not {'a whole number' if kind is int else 'a number'}.") from None
+            values = read_fields(self, FIELDS, "set-")
             values["stop"] = self.query_one("#set-stop", Select).value
             candidate = SampleSettings(temperature=self.settings.temperature, **values).validate()
         except OracleError as err:

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from oracle.engine import DESCRIPTIONS, RECIPES, OracleError, Recipe, SourceSpec, bundled_corpora, store
+from oracle.tui.form_fields import read_fields
 
 # The recipe settings the form shows: (field, label, type). Everything else comes from the recipe.
 FIELDS = [("hidden_size", "hidden units", int), ("num_layers", "layers", int), ("seq_len", "sequence length", int),
@@ -114,14 +115,7 @@ class TrainForm(VerticalScroll):
         if not sources:
             raise OracleError("Tick at least one corpus or give the path of your own text file.")
         recipe_name = self.query_one("#recipe", Select).value
-        values = {}
-        for field, label, kind in FIELDS:
-            text = self.query_one(f"#field-{field}", Input).value.strip()
-            try:
-                values[field] = kind(text)
-            except ValueError:
-                raise OracleError(f"The {label.split(' (')[0]} {text!r} is not {'a whole number' if kind is int else 'a number'}.") from None
-        recipe = RECIPES[recipe_name].with_overrides(**values)
+        recipe = RECIPES[recipe_name].with_overrides(**read_fields(self, FIELDS, "field-"))
         name = self.query_one("#model-name", Input).value.strip()
         if not name:
             raise OracleError("Give the new model a name.")
