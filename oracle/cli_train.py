@@ -24,6 +24,7 @@ FLAGS = [
     ("--sample-length", "sample_length", int, "characters per sample shown after each epoch"),
     ("--checkpoint-minutes", "checkpoint_minutes", float, "save a resumable checkpoint at least this often"),
     ("--grad-clip", "grad_clip", float, "clip the gradient norm to this (0: off)"),
+    ("--warmup-steps", "warmup_steps", int, "steps of linear learning-rate warmup before the cosine decay"),
     ("--window-step", "window_step", int, "keras-classic: a 40-char window every this many chars"),
 ]
 

@@ -205,5 +205,5 @@ def test_invalid_hyperparameters_are_refused(bad):
 def test_warmup_steps_must_be_a_whole_number(warmup):
     from oracle.engine import OracleError
 
-    with pytest.raises(OracleError, match="warmup_steps"):
+    with pytest.raises(OracleError, match="--warmup-steps"):
         tiny(warmup_steps=warmup).validate()

@@ -43,7 +43,10 @@ class SourceSpec:
             if not math.isfinite(weight) or weight <= 0:
                 raise OracleError(f"Corpus weight {tail!r} in {spec!r} must be a positive number.")
             target = head
-        path = Path(target).expanduser()
+        try:
+            path = Path(target).expanduser()
+        except RuntimeError:  # "~someone" for a user that does not exist: take it literally
+            path = Path(target)
         if not path.exists():
             bundled = bundled_corpus(target)
             if bundled is not None:
@@ -101,6 +104,8 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
         raise OracleError(f"Unknown encoding {encoding!r}: use a Python codec name such as utf-8, latin-1 or utf-16.") from None
     del data
     text = text.removeprefix("\ufeff")
+    if not text.strip():  # str.strip knows Unicode whitespace (e.g. U+001C) that bytes.strip does not
+        raise OracleError(f"{path} is empty: give a file with some text in it.")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:

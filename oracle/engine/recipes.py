@@ -52,7 +52,7 @@ class Recipe:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise OracleError(f"--{name.replace('_', '-')} {value} must be a whole number of at least 1.")
         if not isinstance(self.warmup_steps, int) or isinstance(self.warmup_steps, bool) or self.warmup_steps < 0:
-            raise OracleError(f"warmup_steps {self.warmup_steps} must be a whole number of at least 0.")
+            raise OracleError(f"--warmup-steps {self.warmup_steps} must be a whole number of at least 0.")
         limits = {"hidden_size": 16384, "num_layers": 64, "embed_dim": 16384, "seq_len": 1_000_000, "batch_size": 1_000_000}
         for name, top in limits.items():
             if getattr(self, name) > top:
