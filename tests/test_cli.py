@@ -193,6 +193,7 @@ def test_ctrl_c_saves_and_resume_finishes_the_run(tiny_corpus, oracle_home):
     pointer = json.loads((folder / "checkpoint.json").read_text())
     assert 0 < pointer["epoch"] < 50
     store.load("interrupted")  # the best weights so far are usable at once
+    assert store.find("interrupted").meta["training_seconds"] == pytest.approx(pointer["elapsed"], abs=0.5)
     resumed = subprocess.run([*oracle_script(), "train", "--resume", "interrupted", "--epochs", str(pointer["epoch"] + 1), "-q"],
                              capture_output=True, text=True, env=env, timeout=300)
     assert resumed.returncode == 0, resumed.stderr

@@ -260,6 +260,8 @@ class Trainer:
                 self._end_epoch(epoch_loss_sum / max(1, epoch_steps), partial=True)
             else:
                 self._save_last()
+                if self.rank == 0:
+                    store.commit_meta(self.folder, self._meta())  # the total training time, not the last epoch's
         best_val = (self.best or {}).get("val_loss")
         finished = Finished(self.name, reason, self.step, best_val, self.elapsed())
         self.on_event(finished)
