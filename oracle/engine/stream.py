@@ -11,8 +11,7 @@ arithmetic. Here the weights are laid out once for stepping:
   against several µs for a torch op), the matrix products in torch, which honours
   torch.set_num_threads (numpy's BLAS would start its own threads and fight over the cores).
 
-`Cursor` holds the running (h, c) of one stream; `LSTMStepper.step` keeps the tensor-in, tensor-out
-interface for callers that carry the state themselves.
+`Cursor` holds the running (h, c) of one stream.
 """
 
 from __future__ import annotations
@@ -55,13 +54,6 @@ class LSTMStepper:
     def cursor(self, state: tuple[torch.Tensor, torch.Tensor] | None = None) -> "Cursor":
         """A stream positioned after `state` ((h, c), each (layers, 1, hidden) as nn.LSTM returns), or at the start."""
         return Cursor(self, state)
-
-    @torch.inference_mode()
-    def step(self, char_id: int, state: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, tuple]:
-        """Advance by one character. state: (h, c), each (layers, 1, hidden). Returns (logits (1, vocab), state)."""
-        cursor = Cursor(self, state)
-        logits = cursor.advance(char_id)
-        return torch.from_numpy(logits.copy())[None], cursor.state()
 
 
 class Cursor:
