@@ -101,7 +101,7 @@ def run_train(args) -> int:
     previous_term = signal.signal(signal.SIGTERM, on_interrupt)
     try:
         with report:
-            finished = trainer.run()
+            trainer.run()
     finally:
         signal.signal(signal.SIGINT, previous)
         signal.signal(signal.SIGTERM, previous_term)

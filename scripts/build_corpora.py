@@ -24,7 +24,6 @@ Standard library only (Python 3.11+).
 from __future__ import annotations
 
 import argparse
-import base64
 import gzip
 import hashlib
 import json

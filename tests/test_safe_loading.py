@@ -18,7 +18,7 @@ from safetensors.torch import save as st_save
 
 from oracle.cli import main
 from oracle.engine import store
-from oracle.engine.errors import CorruptModel, OracleError
+from oracle.engine.errors import CorruptModel
 
 
 class Payload:

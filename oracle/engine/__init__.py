@@ -14,7 +14,7 @@ from .sample import Oracle, Reading, SampleSettings
 from .train import Trainer
 
 __all__ = [
-    "TrainingControl", "SourceSpec", "bundled_corpora", "CorruptModel", "ModelBusy", "ModelNotFound", "NameTaken",
+    "distributed", "store", "TrainingControl", "SourceSpec", "bundled_corpora", "CorruptModel", "ModelBusy", "ModelNotFound", "NameTaken",
     "OracleError", "CheckpointSaved", "EpochEnd", "Event", "Failed", "Finished", "Notice", "Progress", "Started",
     "CharLSTM", "ModelConfig", "DESCRIPTIONS", "RECIPES", "Recipe", "get_recipe", "Oracle", "Reading",
     "SampleSettings", "Trainer",
