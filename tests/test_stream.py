@@ -27,6 +27,23 @@ def test_cursor_matches_full_forward_from_a_primed_state():
         assert torch.allclose(h, h_ref, atol=1e-5) and torch.allclose(c, c_ref, atol=1e-5)
 
 
+def test_feeding_a_prompt_layer_by_layer_equals_the_full_forward():
+    torch.manual_seed(3)
+    for config in (ModelConfig(vocab_size=25, hidden_size=20, num_layers=3, embed_dim=6),
+                   ModelConfig(vocab_size=25, hidden_size=12, num_layers=1, one_hot=True)):
+        net = CharLSTM(config).eval()
+        ids = torch.randint(0, 25, (1, 60))
+        with torch.no_grad():
+            full, (h_ref, c_ref) = net(ids[:, :45])
+            after, _ = net(ids)
+        cursor = LSTMStepper(net).cursor()
+        np.testing.assert_allclose(cursor.feed(ids[0, :45].numpy()), full[0, -1].numpy(), atol=1e-5)
+        h, c = cursor.state()
+        assert torch.allclose(h, h_ref, atol=1e-5) and torch.allclose(c, c_ref, atol=1e-5)
+        for t in range(45, 60):  # and stepping on from the fed state
+            np.testing.assert_allclose(cursor.advance(int(ids[0, t])), after[0, t].numpy(), atol=1e-5)
+
+
 def test_choose_draws_what_rng_choice_would():
     # The cumulative-sum draw must keep seeded answers the same as numpy's own weighted choice.
     settings = SampleSettings(temperature=0.9)

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from .errors import OracleError
-from .stream import LSTMStepper
+from .stream import LSTMStepper, blas_threads
 
 PRIME_LIMIT = 4096  # only the last chars of a huge prompt matter to an LSTM's state
 STOP_RULES = ("sentence", "paragraph", "length")
@@ -94,17 +94,17 @@ class Reading:
 
     def __iter__(self):
         oracle, vocab = self.oracle, self.oracle.vocab
-        logits, state = oracle.prime(self.prompt)
-        logits = logits.numpy()
-        cursor = oracle.stepper.cursor(state)  # the fast path: numpy buffers, one LSTM step per char
-        while not self._stopped and len(self.text) < self.settings.length:
-            char_id = choose(logits, self.settings, self.rng)
-            ch = vocab.chars[char_id]
-            self.text += ch
-            yield ch
-            if self._ends_here():
-                break
-            logits = cursor.advance(char_id)
+        with blas_threads(torch.get_num_threads()):
+            cursor = oracle.stepper.cursor()  # the fast path: numpy buffers, one LSTM step per char
+            logits = cursor.feed(vocab.encode(self.prompt))  # the prompt, layer by layer
+            while not self._stopped and len(self.text) < self.settings.length:
+                char_id = choose(logits, self.settings, self.rng)
+                ch = vocab.chars[char_id]
+                self.text += ch
+                yield ch
+                if self._ends_here():
+                    break
+                logits = cursor.advance(char_id)
 
     def _ends_here(self) -> bool:
         s = self.settings
@@ -129,13 +129,6 @@ class Oracle:
         self.lowercase = lowercase
         self.meta = meta or {}
         self.stepper = LSTMStepper(net)
-
-    @torch.inference_mode()
-    def prime(self, text: str):
-        """Feed the prompt once through the full-sequence LSTM; return last logits and (h, c)."""
-        ids = torch.from_numpy(self.vocab.encode(text).astype(np.int64))[None]
-        logits, state = self.net(ids, last_only=True)
-        return logits[0].float(), state
 
     def ask(self, prompt: str, settings: SampleSettings | None = None, seed: int | None = None) -> Reading:
         return Reading(self, prompt, settings, seed)
