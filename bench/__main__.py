@@ -21,7 +21,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 
 FULL = dict(corpus_chars=600_000, classic_seconds=3600.0, classic_epochs=15, default_seconds=900.0, first_eval=5.0,
-            eval_chars=3000, stream_chars=1000, seed_chars=100, repeats=5, memory_mb=(1, 10, 100), memory_steps=3)
+            eval_chars=3000, stream_chars=1000, seed_chars=100, repeats=7, memory_mb=(1, 10, 100), memory_steps=3)
 QUICK = dict(corpus_chars=60_000, classic_seconds=6.0, classic_epochs=3, default_seconds=6.0, first_eval=1.0,
              eval_chars=1500, stream_chars=300, seed_chars=30, repeats=1, memory_mb=(1,), memory_steps=2)
 

@@ -45,22 +45,22 @@ def models(vocab: Vocabulary) -> list[tuple[str, Oracle, str]]:
 
 
 def streaming(oracle: Oracle, prompt: str, chars: int, repeats: int) -> dict:
+    """Median and best of `repeats` answers: on a shared host the spread is wide (the 2x512 model's
+    12 MB of weights compete for the L3 cache with other tenants), so both are reported."""
     settings = SampleSettings(temperature=0.8, length=chars, stop="length")
-    firsts, rates, cpu_firsts, cpu_rates = [], [], [], []
+    firsts, rates = [], []
     for seed in range(repeats + 1):
-        start, cpu_start = time.perf_counter(), time.thread_time()
+        start = time.perf_counter()
         reading = iter(oracle.ask(prompt, settings, seed=seed))
         next(reading)
-        first, cpu_first = time.perf_counter(), time.thread_time()
+        first = time.perf_counter()
         rest = sum(1 for _ in reading)
-        end, cpu_end = time.perf_counter(), time.thread_time()
+        end = time.perf_counter()
         if seed:  # the first round warms caches and allocators
             firsts.append(first - start)
             rates.append(rest / (end - first))
-            cpu_firsts.append(cpu_first - cpu_start)
-            cpu_rates.append(rest / max(cpu_end - cpu_first, 1e-9))
     return {"first_char_ms": 1000 * statistics.median(firsts), "chars_per_s": statistics.median(rates),
-            "cpu_first_char_ms": 1000 * statistics.median(cpu_firsts), "cpu_chars_per_s": statistics.median(cpu_rates)}
+            "best_first_char_ms": 1000 * min(firsts), "best_chars_per_s": max(rates)}
 
 
 @torch.inference_mode()
@@ -96,8 +96,7 @@ def measure(prompt_source: str, stream_chars: int, seed_chars: int, repeats: int
         slow = seed_way(oracle, prompt, seed_chars, repeats)
         rows.append({"model": label, "note": note, "parameters": oracle.net.num_parameters(),
                      "stream_chars_per_s": fast["chars_per_s"], "stream_first_char_ms": fast["first_char_ms"],
-                     # CPU time of this thread: what the code costs when it has a core to itself
-                     "stream_cpu_chars_per_s": fast["cpu_chars_per_s"], "stream_cpu_first_char_ms": fast["cpu_first_char_ms"],
+                     "stream_best_chars_per_s": fast["best_chars_per_s"], "stream_best_first_char_ms": fast["best_first_char_ms"],
                      "seed_way_chars_per_s": slow["chars_per_s"], "seed_way_first_char_ms": slow["first_char_ms"],
                      "speedup": fast["chars_per_s"] / slow["chars_per_s"]})
     return rows
