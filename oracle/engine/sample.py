@@ -14,6 +14,7 @@ import torch
 from .errors import OracleError
 from .stream import LSTMStepper, blas_threads
 
+LEADING_SPACE_LIMIT = 40  # whitespace an answer may swallow before its first visible character
 PRIME_LIMIT = 4096  # only the last chars of a huge prompt matter to an LSTM's state
 STOP_RULES = ("sentence", "paragraph", "length")
 _SENTENCE_END = ".!?"
@@ -97,13 +98,19 @@ class Reading:
         with blas_threads(torch.get_num_threads()):
             cursor = oracle.stepper.cursor()  # the fast path: numpy buffers, one LSTM step per char
             logits = cursor.feed(vocab.encode(self.prompt))  # the prompt, layer by layer
+            skipped = 0
             while not self._stopped and len(self.text) < self.settings.length:
                 char_id = choose(logits, self.settings, self.rng)
                 ch = vocab.chars[char_id]
-                self.text += ch
-                yield ch
-                if self._ends_here():
-                    break
+                if not self.text and ch.isspace() and skipped < LEADING_SPACE_LIMIT:
+                    # A question ending in "?" is mostly followed by a line break in the corpora, so
+                    # answers began with a blank line: the model still reads it, the answer omits it.
+                    skipped += 1
+                else:
+                    self.text += ch
+                    yield ch
+                    if self._ends_here():
+                        break
                 logits = cursor.advance(char_id)
 
     def _ends_here(self) -> bool:
