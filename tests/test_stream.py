@@ -7,13 +7,19 @@ from oracle.engine.model import CharLSTM, ModelConfig
 from oracle.engine.sample import choose, SampleSettings
 from oracle.engine.stream import LSTMStepper
 
+# Three stacked layers with an embedding, and the seed's shape: one layer fed one-hot characters.
+CONFIGS = (ModelConfig(vocab_size=25, hidden_size=20, num_layers=3, embed_dim=6),
+           ModelConfig(vocab_size=25, hidden_size=12, num_layers=1, one_hot=True))
+
+
+def nets_and_ids(seed: int, length: int):
+    torch.manual_seed(seed)
+    for config in CONFIGS:
+        yield CharLSTM(config).eval(), torch.randint(0, 25, (1, length))
+
 
 def test_cursor_matches_full_forward_from_a_primed_state():
-    torch.manual_seed(1)
-    for config in (ModelConfig(vocab_size=25, hidden_size=20, num_layers=3, embed_dim=6),
-                   ModelConfig(vocab_size=25, hidden_size=12, num_layers=1, one_hot=True)):
-        net = CharLSTM(config).eval()
-        ids = torch.randint(0, 25, (1, 50))
+    for net, ids in nets_and_ids(1, 50):
         with torch.no_grad():
             full, _ = net(ids)
             _, primed = net(ids[:, :10])  # start mid-stream, as Reading does after the prompt
@@ -28,11 +34,7 @@ def test_cursor_matches_full_forward_from_a_primed_state():
 
 
 def test_feeding_a_prompt_layer_by_layer_equals_the_full_forward():
-    torch.manual_seed(3)
-    for config in (ModelConfig(vocab_size=25, hidden_size=20, num_layers=3, embed_dim=6),
-                   ModelConfig(vocab_size=25, hidden_size=12, num_layers=1, one_hot=True)):
-        net = CharLSTM(config).eval()
-        ids = torch.randint(0, 25, (1, 60))
+    for net, ids in nets_and_ids(3, 60):
         with torch.no_grad():
             full, (h_ref, c_ref) = net(ids[:, :45])
             after, _ = net(ids)
