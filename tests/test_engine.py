@@ -219,3 +219,28 @@ def test_warmup_steps_must_be_a_whole_number(warmup):
 
     with pytest.raises(OracleError, match="--warmup-steps"):
         tiny(warmup_steps=warmup).validate()
+
+
+def test_bf16_autocast_says_when_it_cannot_run_and_falls_back_to_float32_on_nan(tiny_corpus, monkeypatch):
+    from oracle.engine.events import Notice
+
+    notices = []
+    recipe = tiny(amp="bf16")
+    Trainer("amp-cpu", [str(tiny_corpus)], recipe, on_event=lambda e: notices.append(e) if isinstance(e, Notice) else None).run()
+    assert any("CUDA GPUs only" in n.message for n in notices)  # on a CPU: said once, trained in float32
+    assert store.load("amp-cpu") is not None
+
+    # Where autocast is usable (forced here: CPU autocast does bf16 too), a NaN step switches it off.
+    monkeypatch.setattr(Trainer, "_amp_usable", lambda self: True)
+    real_step, calls = Trainer._train_step, []
+
+    def first_step_overflows(self, use_amp, report):
+        calls.append(use_amp)
+        return (None, None) if len(calls) == 1 else real_step(self, use_amp, report)
+
+    monkeypatch.setattr(Trainer, "_train_step", first_step_overflows)
+    notices.clear()
+    finished = Trainer("amp-nan", [str(tiny_corpus)], recipe, on_event=lambda e: notices.append(e) if isinstance(e, Notice) else None).run()
+    assert calls[0] is True and calls[1:] and not any(calls[1:])  # float32 from the step after the NaN on
+    assert any("under bf16 autocast: continuing in float32" in n.message for n in notices)
+    assert finished.reason == "completed" and finished.best_val_loss is not None
