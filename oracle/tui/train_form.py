@@ -23,6 +23,15 @@ FIELDS = [("hidden_size", "hidden units", int), ("num_layers", "layers", int), (
           ("max_minutes", "time limit (min)", float)]
 
 
+class TickBox(Checkbox):
+    """A checkbox whose glyph says its state: ✓ when ticked, blank when not (Textual's draws an X
+    either way and only changes its colour, which a monochrome terminal or a screen reader loses)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # noqa: N802 - the name Textual's ToggleButton reads
+        return "✓" if self.value else " "
+
+
 @dataclass
 class Plan:
     name: str
@@ -53,7 +62,7 @@ class TrainForm(VerticalScroll):
         yield Static("Corpora (tick, then weight)", classes="panel-title")
         for c in self.corpora:
             with Horizontal(classes="corpus-row"):
-                box = Checkbox(f"{c['name']} {short_size(c['chars'])}", id=f"use-{c['name']}", compact=True)
+                box = TickBox(f"{c['name']} {short_size(c['chars'])}", id=f"use-{c['name']}", compact=True)
                 box.tooltip = f"{c.get('title', '')}: {c.get('description', '')}"
                 yield box
                 yield Input("1", id=f"weight-{c['name']}", classes="weight", compact=True)

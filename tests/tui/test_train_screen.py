@@ -177,3 +177,18 @@ async def test_quitting_stops_the_run_and_keeps_a_checkpoint(tiny_corpus):
         await asyncio.sleep(0.05)
     assert (store.user_dir("quitter") / "checkpoint.json").is_file()
     assert store.find("quitter").meta["metrics"]  # a usable (partial-epoch) model was saved
+
+
+async def test_a_corpus_checkbox_shows_a_tick_only_when_ticked(tiny_model):
+    app = make_app(pace=0, start="train")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.train_screen
+        await pilot.pause()
+        box = screen.query_one("#use-kjv")
+        assert not box.value and "✓" not in str(box.render())
+        box.focus()
+        await pilot.press("space")  # the key a person uses, not a value set from outside
+        assert box.value and "✓" in str(box.render())
+        assert "Tick at least one corpus" not in form_error(screen)  # the form saw it too
+        await pilot.press("space")
+        assert not box.value and "✓" not in str(box.render())
