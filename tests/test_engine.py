@@ -89,7 +89,7 @@ def test_near_zero_temperature_and_top_k_one_are_greedy(tiny_model):
     oracle = store.load(tiny_model)
     greedy = []
     ids = torch.from_numpy(oracle.vocab.encode("my son, ").astype(np.int64))[None]
-    with torch.no_grad():  # primed by nn.LSTM's full-sequence forward: independent of Cursor.feed
+    with torch.no_grad():  # primed by nn.LSTM's full-sequence forward
         logits, state = oracle.net(ids, last_only=True)
     cursor = oracle.stepper.cursor(state)
     logits = logits[0].numpy()
@@ -115,8 +115,8 @@ def test_answers_skip_leading_whitespace_but_the_model_still_reads_it(tiny_model
     prompt = oracle.vocab.fit_prompt("What is wisdom?", oracle.lowercase)[0]
     skipped = 0
     for seed, answer in enumerate(answers):
-        rng, cursor = np.random.default_rng(seed), oracle.stepper.cursor()
-        logits, text = cursor.feed(oracle.vocab.encode(prompt)), ""
+        rng, (logits, state) = np.random.default_rng(seed), oracle.prime(prompt)
+        cursor, text = oracle.stepper.cursor(state), ""
         while len(text) < 30:
             char_id = choose(logits, settings, rng)
             ch = oracle.vocab.chars[char_id]

@@ -96,8 +96,8 @@ class Reading:
     def __iter__(self):
         oracle, vocab = self.oracle, self.oracle.vocab
         with blas_threads(torch.get_num_threads()):
-            cursor = oracle.stepper.cursor()  # the fast path: numpy buffers, one LSTM step per char
-            logits = cursor.feed(vocab.encode(self.prompt))  # the prompt, layer by layer
+            logits, state = oracle.prime(self.prompt)
+            cursor = oracle.stepper.cursor(state)  # the fast path: numpy buffers, one LSTM step per char
             skipped = 0
             while not self._stopped and len(self.text) < self.settings.length:
                 char_id = choose(logits, self.settings, self.rng)
@@ -136,6 +136,13 @@ class Oracle:
         self.lowercase = lowercase
         self.meta = meta or {}
         self.stepper = LSTMStepper(net)
+
+    @torch.inference_mode()
+    def prime(self, text: str) -> tuple[np.ndarray, tuple[torch.Tensor, torch.Tensor]]:
+        """Feed the prompt once through the full-sequence LSTM; return the last logits and (h, c)."""
+        ids = torch.from_numpy(self.vocab.encode(text).astype(np.int64))[None]
+        logits, state = self.net(ids, last_only=True)
+        return logits[0].float().numpy(), state
 
     def ask(self, prompt: str, settings: SampleSettings | None = None, seed: int | None = None) -> Reading:
         return Reading(self, prompt, settings, seed)
