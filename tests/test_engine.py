@@ -88,11 +88,8 @@ def test_same_seed_same_answer_and_different_seed_differs(tiny_model):
 def test_near_zero_temperature_and_top_k_one_are_greedy(tiny_model):
     oracle = store.load(tiny_model)
     greedy = []
-    ids = torch.from_numpy(oracle.vocab.encode("my son, ").astype(np.int64))[None]
-    with torch.no_grad():  # primed by nn.LSTM's full-sequence forward
-        logits, state = oracle.net(ids, last_only=True)
+    logits, state = oracle.prime("my son, ")
     cursor = oracle.stepper.cursor(state)
-    logits = logits[0].numpy()
     while len(greedy) < 60:  # the reference: argmax at every step, computed by hand
         char_id = int(np.argmax(logits))
         if greedy or not oracle.vocab.chars[char_id].isspace():  # an answer starts at its first visible char
@@ -225,8 +222,13 @@ def test_bf16_autocast_says_when_it_cannot_run_and_falls_back_to_float32_on_nan(
     from oracle.engine.events import Notice
 
     notices = []
+
+    def collect(event) -> None:
+        if isinstance(event, Notice):
+            notices.append(event)
+
     recipe = tiny(amp="bf16")
-    Trainer("amp-cpu", [str(tiny_corpus)], recipe, on_event=lambda e: notices.append(e) if isinstance(e, Notice) else None).run()
+    Trainer("amp-cpu", [str(tiny_corpus)], recipe, on_event=collect).run()
     assert any("CUDA GPUs only" in n.message for n in notices)  # on a CPU: said once, trained in float32
     assert store.load("amp-cpu") is not None
 
@@ -240,7 +242,7 @@ def test_bf16_autocast_says_when_it_cannot_run_and_falls_back_to_float32_on_nan(
 
     monkeypatch.setattr(Trainer, "_train_step", first_step_overflows)
     notices.clear()
-    finished = Trainer("amp-nan", [str(tiny_corpus)], recipe, on_event=lambda e: notices.append(e) if isinstance(e, Notice) else None).run()
+    finished = Trainer("amp-nan", [str(tiny_corpus)], recipe, on_event=collect).run()
     assert calls[0] is True and calls[1:] and not any(calls[1:])  # float32 from the step after the NaN on
     assert any("under bf16 autocast: continuing in float32" in n.message for n in notices)
     assert finished.reason == "completed" and finished.best_val_loss is not None

@@ -95,9 +95,9 @@ class Reading:
 
     def __iter__(self):
         oracle, vocab = self.oracle, self.oracle.vocab
-        with blas_threads(torch.get_num_threads()):
-            logits, state = oracle.prime(self.prompt)
-            cursor = oracle.stepper.cursor(state)  # the fast path: numpy buffers, one LSTM step per char
+        logits, state = oracle.prime(self.prompt)
+        cursor = oracle.stepper.cursor(state)  # the fast path: numpy buffers, one LSTM step per char
+        with blas_threads(torch.get_num_threads()):  # the steps' products run in numpy's BLAS
             skipped = 0
             while not self._stopped and len(self.text) < self.settings.length:
                 char_id = choose(logits, self.settings, self.rng)

@@ -128,11 +128,8 @@ class Cursor:
             np.matmul(w, inputs[k], out=gates)
             gates += b
             self._cell(k)
-        return self._head()
-
-    def _head(self) -> np.ndarray:
-        np.matmul(self.s.w_out, self._top, out=self.logits)
-        self.logits += self.s.b_out
+        np.matmul(s.w_out, self._top, out=self.logits)
+        self.logits += s.b_out
         return self.logits
 
     def state(self) -> tuple[torch.Tensor, torch.Tensor]:
