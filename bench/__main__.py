@@ -43,8 +43,12 @@ def parse(argv):
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                    help="where both recipes train; cuda also runs the GPU section (Trainer against a bare cuDNN loop)")
     p.add_argument("--only", action="append", choices=["quality", "generation", "memory", "gpu"], help="run only these sections")
-    p.add_argument("--out", type=Path, default=HERE, help="folder for results.md and results.json (default: bench/)")
-    return p.parse_args(argv)
+    p.add_argument("--out", type=Path, help="folder for results.md and results.json (default: bench/ for a full run, "
+                                          "a new temporary folder for --quick, so it never overwrites the committed results)")
+    args = p.parse_args(argv)
+    if args.out is None:
+        args.out = Path(tempfile.mkdtemp(prefix="oracle-bench-quick-")) if args.quick else HERE
+    return args
 
 
 def machine() -> str:
@@ -177,6 +181,7 @@ def run(args, cfg: dict, sections: list[str], command: str) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.md").write_text(text + f"\nCommand: `{results['command']}` ({results['seconds']} s).\n", "utf-8")
     (args.out / "results.json").write_text(json.dumps(results, indent=1, default=float) + "\n", "utf-8")
+    sys.stderr.write(f"bench: results written to {args.out}\n")
     return 0
 
 
