@@ -14,52 +14,32 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from oracle.engine import OracleError, store
+from oracle.engine import OracleError, figures, store
 
 from .charts import LossChart
 from .modals import ConfirmModal, PromptModal
 
-COLUMNS = ("name", "corpora", "params", "val bpc", "trained", "created", "size")
+COLUMNS = ("", "name", "corpora", "params", "val bpc", "trained", "created", "size")
+IN_USE = "●"  # marks the model the Oracle screen (and `oracle ask`) answers with
+CORPORA_MIN, CORPORA_MAX = 8, 40  # the corpora column takes what the figures leave of the width
 
 
-def human_size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
+def fit(text: str, width: int) -> str:
+    """Cut to `width` characters with an ellipsis, so a cut never passes for the whole."""
+    return text if len(text) <= width else text[:max(1, width - 1)] + "…"
 
 
-def human_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-
-def human_count(n: int | None) -> str:
-    if n is None:
-        return "–"
-    return f"{n / 1e6:.2f}M" if n >= 1e6 else f"{n / 1e3:.1f}k" if n >= 1e3 else str(n)
-
-
-def row_for(entry: store.ModelEntry) -> tuple:
-    if "error" in entry.meta:
-        return (Text(entry.name, style="red"), "unreadable", "", "", "", "", "")
-    s = entry.summary()
+def row_for(entry: store.ModelEntry, active: str | None, corpora_width: int = CORPORA_MAX) -> tuple:
+    mark = Text(IN_USE if entry.name == active else "", style="bold")
     name = Text(entry.name)
+    if "error" in entry.meta:
+        return (mark, Text(entry.name, style="red"), "unreadable", "", "", "", "", "")
+    s = entry.summary()
     if entry.shipped:
-        name.append(" ★ default", style="bold")
-    bpc = "–" if s["best_val_bpc"] is None else f"{s['best_val_bpc']:.3f}"
-    created = (s["created"] or "")[:16].replace("T", " ")
-    corpora = ", ".join(s["corpora"])
-    if len(corpora) > 24:  # keep the figures on screen at 80 columns; the details panel lists them all
-        corpora = corpora[:23] + "…"
-    return (name, corpora, human_count(s["parameters"]), bpc,
-            human_duration(s["training_seconds"]), created, human_size(s["size_bytes"]))
+        name.append(" (shipped)", style="italic")
+    return (mark, name, fit(", ".join(s["corpora"]), corpora_width), figures.count(s["parameters"]),
+            figures.bpc(s["best_val_bpc"]), figures.duration(s["training_seconds"]), figures.created(s["created"]),
+            figures.size(s["size_bytes"]))
 
 
 class ModelsScreen(Screen):
@@ -75,6 +55,7 @@ class ModelsScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="models-screen")
         self.entries: list[store.ModelEntry] = []
+        self.active: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -103,9 +84,14 @@ class ModelsScreen(Screen):
         except OracleError as err:
             self.notify(str(err), severity="error")
             self.entries = []
+        try:
+            self.active = store.active_name()
+        except OracleError:
+            self.active = None
         table.clear()
+        width = self._corpora_width()
         for entry in self.entries:
-            table.add_row(*row_for(entry), key=entry.name)
+            table.add_row(*row_for(entry, self.active, width), key=entry.name)
         names = [e.name for e in self.entries]
         if current in names:
             table.move_cursor(row=names.index(current))
@@ -113,6 +99,16 @@ class ModelsScreen(Screen):
             "" if self.entries else "No models yet: train one on the Train screen (F2), or import a .oracle file (i).")
         self.query_one("#models-empty").display = not self.entries
         self.show_details()
+
+    def _corpora_width(self) -> int:
+        """What the other columns leave of the screen's width, so nothing is cut at 80 columns."""
+        longest_name = max((len(e.name) + (10 if e.shipped else 0) for e in self.entries), default=4)
+        figures_width = 2 + longest_name + 7 + 7 + 7 + 10 + 8 + 2 * len(COLUMNS) + 2  # cells, padding, scrollbar
+        return max(CORPORA_MIN, min(CORPORA_MAX, self.size.width - figures_width))
+
+    def on_resize(self) -> None:
+        if self.entries:
+            self.reload()
 
     def selected(self) -> store.ModelEntry | None:
         table = self.query_one(DataTable)
@@ -147,7 +143,10 @@ class ModelsScreen(Screen):
             chart.set_series([], [])
             return
         config = meta.get("config", {})
-        lines = [f"[b]{entry.name}[/b]" + (" (shipped default)" if entry.shipped else ""),
+        in_use = entry.name == self.active
+        lines = [f"[b]{entry.name}[/b]" + (" (shipped default)" if entry.shipped else "")
+                 + (f"  {IN_USE} in use" if in_use else ""),
+                 f"{figures.count(meta.get('parameters'))} parameters, {figures.size(entry.summary()['size_bytes'])}",
                  f"recipe: {meta.get('recipe_name', '?')}",
                  f"{config.get('num_layers', '?')}×{config.get('hidden_size', '?')} LSTM, vocabulary {config.get('vocab_size', '?')}",
                  f"epochs: {len(meta.get('metrics', []))}, device: {meta.get('device', '?')}"]
@@ -157,7 +156,7 @@ class ModelsScreen(Screen):
         metrics = meta.get("metrics", [])
         chart.set_series([(m["step"], m["train_bpc"]) for m in metrics if m.get("train_bpc") is not None],
                          [(m["step"], m["val_bpc"]) for m in metrics if m.get("val_bpc") is not None])
-        sample.update(Text((meta.get("best") or {}).get("sample", "") or "(no sample)"))
+        sample.update(Text("best sample (T=0.5):\n", style="italic").append(figures.sample((meta.get("best") or {}).get("sample"))))
 
     def shutdown(self) -> None:
         pass  # nothing runs in the background here
@@ -187,12 +186,16 @@ class ModelsScreen(Screen):
         if not (entry := self._need()):
             return
 
+        def rename(new: str) -> None:  # an OracleError keeps the dialog open with the sentence in it
+            if new != entry.name:
+                store.rename(entry.name, new)
+
         def done(new: str | None) -> None:
-            if new and new != entry.name and self._run(store.rename, entry.name, new):
+            if new and new != entry.name:
                 self.notify(f"Renamed {entry.name} to {new}.")
                 self.reload(select=new)
 
-        self.app.push_screen(PromptModal(f"New name for {entry.name}:", entry.name), done)
+        self.app.push_screen(PromptModal(f"New name for {entry.name}:", entry.name, act=rename), done)
 
     def action_delete(self) -> None:
         if not (entry := self._need()):
@@ -238,5 +241,9 @@ class ModelsScreen(Screen):
         if entry := self._need():
             if entry.shipped:
                 self.notify(f"{entry.name} is the shipped default: it has no training run to resume.", severity="warning")
+                return
+            if not (entry.path / "checkpoint.json").is_file():
+                self.notify(f"{entry.name} has no checkpoint to resume (it finished, or was imported): "
+                            "train a new model on the Train screen instead.", severity="warning", timeout=8)
                 return
             self.app.resume_training(entry.name)
