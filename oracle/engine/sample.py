@@ -14,7 +14,14 @@ import torch
 from .errors import OracleError
 from .stream import LSTMStepper, blas_threads
 
-LEADING_SPACE_LIMIT = 40  # whitespace an answer may swallow before its first visible character
+LEADING_SPACE_LIMIT = 40  # whitespace and stray punctuation an answer may swallow before it starts
+_OPENERS = "\"“‘(["  # punctuation that may open an answer: it opens something that follows
+
+
+def can_open(ch: str) -> bool:
+    """Whether an answer may start with `ch`: a letter or digit, or an opening quote or bracket,
+    never a space or the tail of the model's last sentence (", when he ...")."""
+    return ch.isalnum() or ch in _OPENERS
 PRIME_LIMIT = 4096  # only the last chars of a huge prompt matter to an LSTM's state
 STOP_RULES = ("sentence", "paragraph", "length")
 _SENTENCE_END = ".!?"
@@ -102,9 +109,10 @@ class Reading:
             while not self._stopped and len(self.text) < self.settings.length:
                 char_id = choose(logits, self.settings, self.rng)
                 ch = vocab.chars[char_id]
-                if not self.text and ch.isspace() and skipped < LEADING_SPACE_LIMIT:
+                if not self.text and not can_open(ch) and skipped < LEADING_SPACE_LIMIT:
                     # A question ending in "?" is mostly followed by a line break in the corpora, so
-                    # answers began with a blank line: the model still reads it, the answer omits it.
+                    # answers began with a blank line (or a comma going on from the question): the
+                    # model still reads it, the answer omits it.
                     skipped += 1
                 else:
                     self.text += ch
