@@ -10,6 +10,7 @@ import sys
 
 from oracle import __version__
 from oracle.engine.errors import OracleError
+from oracle.engine.schema import SettingError
 
 
 class Parser(argparse.ArgumentParser):
@@ -73,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             return _run_app(args)
         return args.func(args) or 0
+    except SettingError as err:  # the engine words it with the app's label; the shell names the flag
+        from oracle.cli_settings import worded_for_cli
+
+        sys.stderr.write(f"oracle: {worded_for_cli(err)}\n")
+        return 2
     except OracleError as err:
         sys.stderr.write(f"oracle: {err}\n")
         return 2

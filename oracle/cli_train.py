@@ -6,28 +6,9 @@ import signal
 import sys
 
 from oracle.cli_report import TrainReport
-from oracle.engine import DESCRIPTIONS, RECIPES, TrainingControl, Trainer, bundled_corpora, distributed, get_recipe
-
-# (flag, recipe field, type, help); numbers are checked again by Recipe.validate for every front end.
-FLAGS = [
-    ("--hidden-size", "hidden_size", int, "LSTM units per layer"),
-    ("--layers", "num_layers", int, "number of stacked LSTM layers"),
-    ("--embed-dim", "embed_dim", int, "size of the character embedding"),
-    ("--dropout", "dropout", float, "dropout between layers, in [0, 1)"),
-    ("--seq-len", "seq_len", int, "characters per training sequence"),
-    ("--batch-size", "batch_size", int, "sequences per step"),
-    ("--lr", "lr", float, "learning rate"),
-    ("--epochs", "epochs", int, "passes over the corpus"),
-    ("--max-minutes", "max_minutes", float, "time budget in minutes: save and stop when it runs out (0: none)"),
-    ("--val-fraction", "val_fraction", float, "fraction of each corpus held out for validation"),
-    ("--seed", "seed", int, "random seed: the same seed gives the same run"),
-    ("--sample-length", "sample_length", int, "characters per sample shown after each epoch"),
-    ("--checkpoint-minutes", "checkpoint_minutes", float, "save a resumable checkpoint at least this often"),
-    ("--grad-clip", "grad_clip", float, "clip the gradient norm to this (0: off)"),
-    ("--warmup-steps", "warmup_steps", int, "steps of linear learning-rate warmup before the cosine decay"),
-    ("--window-step", "window_step", int, "keras-classic: a 40-char window every this many chars"),
-]
-
+from oracle.cli_settings import add_setting_flags
+from oracle.engine import DESCRIPTIONS, RECIPES, Recipe, TrainingControl, Trainer, bundled_corpora, distributed, get_recipe
+from oracle.engine.schema import specs
 
 def add_train(sub, number) -> None:
     recipes = "; ".join(f"{name}: {DESCRIPTIONS[name]}" for name in RECIPES)
@@ -45,12 +26,8 @@ def add_train(sub, number) -> None:
     p.add_argument("--from", dest="init_from", metavar="MODEL", help="start from MODEL's weights (e.g. the shipped default)")
     p.add_argument("--force", action="store_true", help="replace an existing model of the same name")
     p.add_argument("--encoding", default="utf-8", help="text encoding of the corpus files (default utf-8)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda"], help="where to train (default auto: CUDA if present)")
-    p.add_argument("--lowercase", action=__import__("argparse").BooleanOptionalAction, help="lowercase the text (keras-classic does)")
-    p.add_argument("--optimizer", choices=["adamw", "rmsprop"])
-    p.add_argument("--amp", choices=["off", "bf16"], help="bf16 autocast on CUDA (falls back to float32 if the loss turns NaN)")
-    for flag, field, kind, text in FLAGS:
-        p.add_argument(flag, dest=field, type=number(kind, flag), help=text)
+    recipe_group = p.add_argument_group("recipe settings", "each overrides the chosen recipe's value")
+    add_setting_flags(recipe_group, Recipe)
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or samples, only errors and the result")
     p.add_argument("--list-corpora", action="store_true", help="list the bundled corpora and exit")
     p.add_argument("--list-recipes", action="store_true", help="list the recipes and exit")
@@ -68,8 +45,7 @@ def run_train(args) -> int:
         for name, recipe in RECIPES.items():
             print(f"{name:<14} {DESCRIPTIONS[name]}")
         return 0
-    overrides = {field: getattr(args, field) for _, field, _, _ in FLAGS}
-    overrides.update(device=args.device, lowercase=args.lowercase, optimizer=args.optimizer, amp=args.amp)
+    overrides = {name: getattr(args, name) for name in specs(Recipe)}
     distributed.init()
     control = TrainingControl()
     report = TrainReport(quiet=args.quiet or distributed.rank() != 0)

@@ -169,7 +169,7 @@ BAD = [
     Bad("corpus weight zero", lambda t, h: (_train(_good(t) + ":0"), ["positive"])),
     Bad("corpus weight infinite", lambda t, h: (_train(_good(t) + ":inf"), ["inf", "positive"])),
     Bad("--hidden-size 0", lambda t, h: (_train(_good(t), "--hidden-size", "0"), ["--hidden-size", "0"])),
-    Bad("--hidden-size 10^9", lambda t, h: (_train(_good(t), "--hidden-size", "1000000000"), ["--hidden-size", "1000000000", "too large"])),
+    Bad("--hidden-size 10^9", lambda t, h: (_train(_good(t), "--hidden-size", "1000000000"), ["--hidden-size", "1000000000", "from 1 to 16,384"])),
     Bad("--lr NaN", lambda t, h: (_train(_good(t), "--lr", "NaN"), ["--lr", "NaN"])),
     Bad("--lr inf", lambda t, h: (_train(_good(t), "--lr", "inf"), ["--lr", "inf"])),
     Bad("--seq-len longer than the corpus", lambda t, h: (_train(_good(t), "--seq-len", "100000"), ["good.txt", "--seq-len"])),

@@ -1,41 +1,64 @@
-"""Named training presets. Every field is a setting the command line and the Train screen expose."""
+"""The training recipe (every field a declared setting) and its named presets."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, fields, replace
 
 from .errors import OracleError
+from .schema import check_all, setting
 
 
 @dataclass(frozen=True)
 class Recipe:
-    hidden_size: int = 512  # LSTM units per layer
-    num_layers: int = 2
-    embed_dim: int = 64  # size of the learned character embedding (ignored with one_hot)
-    dropout: float = 0.1  # between LSTM layers and before the output layer
-    seq_len: int = 128  # characters per training sequence (truncated BPTT length)
-    batch_size: int = 64  # sequences per step
-    lr: float = 3e-3
-    epochs: int = 10
-    max_minutes: float = 0.0  # time budget; 0 means none
-    val_fraction: float = 0.05  # held out from the end of each corpus
-    seed: int = 1234
-    device: str = "auto"  # auto | cpu | cuda
-    lowercase: bool = False
-    optimizer: str = "adamw"  # adamw | rmsprop
-    weight_decay: float = 0.01
-    grad_clip: float = 1.0  # 0 turns clipping off
-    schedule: str = "cosine"  # cosine (with warmup) | constant
-    warmup_steps: int = 50
-    objective: str = "all"  # all: every position predicts its next char; last: one char per window (keras)
-    window_step: int = 3  # with objective=last: a window starts every this many chars
-    one_hot: bool = False
-    keras_init: bool = False
-    sample_length: int = 200  # characters per temperature in the per-epoch samples
-    checkpoint_minutes: float = 2.0  # a resumable checkpoint at least this often
-    max_val_chars: int = 200_000  # per corpus, to keep each epoch's validation quick
-    amp: str = "off"  # off | bf16 (CUDA only)
+    """How to train: every field is a user setting, declared once (label, help, bounds) for every face.
+
+    Upper bounds are where a larger value cannot be meant on one machine (a 10^9-character sample
+    would never finish its epoch; a 500,000-row batch only ends out of memory)."""
+
+    hidden_size: int = setting(512, "hidden units", "LSTM units per layer", low=1, high=16384)
+    num_layers: int = setting(2, "layers", "number of stacked LSTM layers", low=1, high=64, flag="--layers")
+    embed_dim: int = setting(64, "embedding size", "size of the learned character embedding (unused with one-hot input)",
+                             low=1, high=16384)
+    dropout: float = setting(0.1, "dropout", "dropout between LSTM layers and before the output layer",
+                             low=0, high=1, below_high=True)
+    seq_len: int = setting(128, "sequence length", "characters per training sequence (truncated BPTT length)",
+                           low=1, high=100_000)
+    batch_size: int = setting(64, "batch size", "sequences per step", low=1, high=16384)
+    lr: float = setting(3e-3, "learning rate", "peak learning rate", low=0, high=10, above_low=True)
+    epochs: int = setting(10, "epochs", "passes over the corpus", low=1, high=100_000)
+    max_minutes: float = setting(0.0, "time limit (min)", "time budget in minutes: save and stop when it runs out (0: none)",
+                                 low=0, high=525_600)
+    val_fraction: float = setting(0.05, "validation share", "fraction held out from the end of each corpus for validation",
+                                  low=0, high=0.5, below_high=True)
+    seed: int = setting(1234, "seed", "random seed: the same seed gives the same run", low=0, high=2**32 - 1)
+    device: str = setting("auto", "device", "where to train: auto (CUDA if present), cpu or cuda",
+                          choices=("auto", "cpu", "cuda"))
+    lowercase: bool = setting(False, "lowercase", "lowercase the text (keras-classic does)")
+    optimizer: str = setting("adamw", "optimizer", "adamw or rmsprop", choices=("adamw", "rmsprop"))
+    weight_decay: float = setting(0.01, "weight decay", "AdamW weight decay", low=0, high=10)
+    grad_clip: float = setting(1.0, "gradient clip", "clip the gradient norm to this (0: off)", low=0, high=1e6)
+    schedule: str = setting("cosine", "schedule", "learning-rate schedule: cosine (with warmup) or constant",
+                            choices=("cosine", "constant"))
+    warmup_steps: int = setting(50, "warmup steps", "steps of linear learning-rate warmup before the cosine decay",
+                                low=0, high=10_000_000)
+    objective: str = setting("all", "objective",
+                             "all: every position predicts its next character; last: one per window (keras-classic)",
+                             choices=("all", "last"))
+    window_step: int = setting(3, "window step", "with objective last: a window starts every this many characters",
+                               low=1, high=1_000_000)
+    one_hot: bool = setting(False, "one-hot input", "feed characters as one-hot vectors instead of an embedding")
+    keras_init: bool = setting(False, "keras init", "initialise weights the way Keras does (keras-classic)")
+    sample_length: int = setting(200, "sample length", "characters per sample shown after each epoch", low=1, high=100_000)
+    checkpoint_minutes: float = setting(2.0, "checkpoint every (min)", "save a resumable checkpoint at least this often",
+                                        low=0, high=525_600)
+    max_val_chars: int = setting(200_000, "validation chars", "validation characters per corpus, to keep each epoch's check quick",
+                                 low=1, high=1_000_000_000)
+    voice_dim: int = setting(16, "voice size", "size of each source's learned voice vector when training on two or "
+                             "more sources (0: no voices)", low=0, high=1024)
+    any_voice_share: float = setting(0.15, "any-voice share", "share of training blocks read with the 'any voice' vector",
+                                     low=0, high=1)
+    amp: str = setting("off", "precision", "bf16 autocast on CUDA (falls back to float32 if the loss turns NaN)",
+                       choices=("off", "bf16"))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -46,35 +69,7 @@ class Recipe:
         return replace(self, **clean).validate()
 
     def validate(self) -> "Recipe":
-        positive_ints = ["hidden_size", "num_layers", "embed_dim", "seq_len", "batch_size", "epochs", "window_step", "sample_length", "max_val_chars"]
-        for name in positive_ints:
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise OracleError(f"--{name.replace('_', '-')} {value} must be a whole number of at least 1.")
-        if not isinstance(self.warmup_steps, int) or isinstance(self.warmup_steps, bool) or self.warmup_steps < 0:
-            raise OracleError(f"--warmup-steps {self.warmup_steps} must be a whole number of at least 0.")
-        limits = {"hidden_size": 16384, "num_layers": 64, "embed_dim": 16384, "seq_len": 1_000_000, "batch_size": 1_000_000}
-        for name, top in limits.items():
-            if getattr(self, name) > top:
-                raise OracleError(f"--{name.replace('_', '-')} {getattr(self, name)} is too large (at most {top}).")
-        for name in ["lr", "dropout", "max_minutes", "val_fraction", "weight_decay", "grad_clip", "checkpoint_minutes"]:
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise OracleError(f"--{name.replace('_', '-')} {value} must be a finite number.")
-        if not self.lr > 0:
-            raise OracleError(f"--lr {self.lr} must be above 0, e.g. 0.002.")
-        if not 0 <= self.dropout < 1:
-            raise OracleError(f"--dropout {self.dropout} must be at least 0 and below 1.")
-        if not 0 <= self.val_fraction < 0.5:
-            raise OracleError(f"--val-fraction {self.val_fraction} must be at least 0 and below 0.5.")
-        for name in ["max_minutes", "weight_decay", "grad_clip", "checkpoint_minutes"]:
-            if getattr(self, name) < 0:
-                raise OracleError(f"--{name.replace('_', '-')} {getattr(self, name)} must not be negative.")
-        choices = {"device": ("auto", "cpu", "cuda"), "optimizer": ("adamw", "rmsprop"), "schedule": ("cosine", "constant"),
-                   "objective": ("all", "last"), "amp": ("off", "bf16")}
-        for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise OracleError(f"--{name.replace('_', '-')} {getattr(self, name)!r} must be one of: {', '.join(allowed)}.")
+        check_all(self)
         return self
 
     @classmethod
@@ -97,7 +92,7 @@ RECIPES: dict[str, Recipe] = {
     "keras-classic": Recipe(hidden_size=128, num_layers=1, dropout=0.0, seq_len=40, batch_size=128, lr=0.01,
                             epochs=60, lowercase=True, optimizer="rmsprop", weight_decay=0.0, grad_clip=0.0,
                             schedule="constant", warmup_steps=0, objective="last", window_step=3, one_hot=True,
-                            keras_init=True),
+                            keras_init=True, voice_dim=0),
     # Small and fast: for trying things out and for tests.
     "quick": Recipe(hidden_size=128, num_layers=1, embed_dim=32, dropout=0.0, seq_len=64, batch_size=32,
                     lr=5e-3, epochs=3, warmup_steps=10),

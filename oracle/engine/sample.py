@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from .errors import OracleError
+from .schema import check_all, setting
 from .stream import LSTMStepper, blas_threads
 
 LEADING_SPACE_LIMIT = 40  # whitespace and stray punctuation an answer may swallow before it starts
@@ -29,25 +30,21 @@ _SENTENCE_END = ".!?"
 
 @dataclass
 class SampleSettings:
-    temperature: float = 0.7
-    top_k: int = 0  # 0 means no limit
-    top_p: float = 1.0
-    length: int = 400  # hard cap on characters
-    stop: str = "sentence"  # sentence | paragraph | length
-    min_length: int = 60  # the stop rule waits for at least this many characters
+    """How to read an answer: every field is a user setting, declared once for the CLI and the app."""
+
+    temperature: float = setting(0.7, "temperature", "randomness: near 0 is greedy, 1 samples the model as it is",
+                                 low=0, high=100, short="-t")
+    top_k: int = setting(0, "top-k", "sample among the k likeliest characters (0: all)", low=0, high=1_000_000)
+    top_p: float = setting(1.0, "top-p", "nucleus sampling: keep the likeliest characters up to this mass",
+                           low=0, high=1, above_low=True)
+    length: int = setting(400, "length", "at most this many characters", low=1, high=1_000_000, short="-n")
+    stop: str = setting("sentence", "stop at", "end at a sentence, a paragraph, or only at the length",
+                        choices=STOP_RULES)
+    min_length: int = setting(60, "min length", "the stop rule waits for at least this many characters",
+                              low=0, high=1_000_000)
 
     def validate(self) -> "SampleSettings":
-        checks = [
-            (self.temperature >= 0 and np.isfinite(self.temperature), f"temperature {self.temperature} must be 0 or more"),
-            (self.top_k >= 0, f"top-k {self.top_k} must be 0 (off) or a positive count"),
-            (0 < self.top_p <= 1, f"top-p {self.top_p} must be above 0 and at most 1"),
-            (self.length >= 1, f"length {self.length} must be at least 1"),
-            (self.min_length >= 0, f"min-length {self.min_length} must be 0 or more"),
-            (self.stop in STOP_RULES, f"stop rule {self.stop!r} must be one of {', '.join(STOP_RULES)}"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise OracleError(f"The {message}.")
+        check_all(self)
         return self
 
     def to_dict(self) -> dict:

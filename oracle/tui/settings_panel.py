@@ -12,10 +12,12 @@ from textual.widgets import Input, Label, Select, Static
 
 from oracle.engine import OracleError, SampleSettings
 from oracle.engine.sample import STOP_RULES
-from oracle.tui.form_fields import read_fields
+from oracle.engine.schema import specs
+from oracle.tui.form_fields import read_settings, setting_widgets
 
-FIELDS = [("top_k", "top-k (0: off)", int), ("top_p", "top-p", float), ("length", "length (chars)", int),
-          ("min_length", "min length", int)]
+# The reading settings this panel shows; labels, help and rules come from SampleSettings' declarations.
+# (The temperature has its own keys and gauge on the Oracle screen.)
+FIELDS = ("top_k", "top_p", "length", "min_length")
 
 
 class SettingsPanel(VerticalScroll):
@@ -25,10 +27,10 @@ class SettingsPanel(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("Reading settings", classes="panel-title")
-        for field, label, _ in FIELDS:
-            yield Label(label)
-            yield Input(str(getattr(self.settings, field)), id=f"set-{field}", compact=True)
-        yield Label("stop at")
+        for label, field in setting_widgets(self.settings, FIELDS, "set-"):
+            yield label
+            yield field
+        yield Label(specs(SampleSettings)["stop"].label)
         yield Select([(rule, rule) for rule in STOP_RULES], value=self.settings.stop, allow_blank=False,
                      id="set-stop", compact=True)
         yield Static("", id="settings-error", classes="error-text")
@@ -44,7 +46,7 @@ class SettingsPanel(VerticalScroll):
     def _revalidate(self) -> None:
         error = self.query_one("#settings-error", Static)
         try:
-            values = read_fields(self, FIELDS, "set-")
+            values = read_settings(self, SampleSettings, FIELDS, "set-")
             values["stop"] = self.query_one("#set-stop", Select).value
             candidate = SampleSettings(temperature=self.settings.temperature, **values).validate()
         except OracleError as err:

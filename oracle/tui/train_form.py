@@ -15,12 +15,11 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from oracle.engine import DESCRIPTIONS, RECIPES, OracleError, Recipe, SourceSpec, bundled_corpora, store
-from oracle.tui.form_fields import read_fields
+from oracle.tui.form_fields import read_settings, setting_widgets
 
-# The recipe settings the form shows: (field, label, type). Everything else comes from the recipe.
-FIELDS = [("hidden_size", "hidden units", int), ("num_layers", "layers", int), ("seq_len", "sequence length", int),
-          ("batch_size", "batch size", int), ("lr", "learning rate", float), ("epochs", "epochs", int),
-          ("max_minutes", "time limit (min)", float)]
+# The recipe settings the form shows (labels and rules come from the Recipe's declarations);
+# everything else comes from the chosen recipe.
+FIELDS = ("hidden_size", "num_layers", "seq_len", "batch_size", "lr", "epochs", "max_minutes")
 
 
 class TickBox(Checkbox):
@@ -72,10 +71,10 @@ class TrainForm(VerticalScroll):
         yield Label("recipe")
         yield Select([(name, name) for name in RECIPES], value="quick", allow_blank=False, id="recipe", compact=True)
         yield Static(DESCRIPTIONS["quick"], id="recipe-desc", classes="corpus-desc")
-        for field, label, _ in FIELDS:
+        for label, field in setting_widgets(RECIPES["quick"], FIELDS, "field-"):
             with Horizontal(classes="field-row"):
-                yield Label(label)
-                yield Input(str(getattr(RECIPES["quick"], field)), id=f"field-{field}", compact=True)
+                yield label
+                yield field
         with Horizontal(classes="field-row"):
             yield Label("name")
             yield Input(placeholder="my-oracle", id="model-name", compact=True)
@@ -89,7 +88,7 @@ class TrainForm(VerticalScroll):
             recipe = RECIPES[event.value]
             self.query_one("#recipe-desc", Static).update(DESCRIPTIONS[event.value])
             with self.prevent(Input.Changed):
-                for field, _, _ in FIELDS:
+                for field in FIELDS:
                     self.query_one(f"#field-{field}", Input).value = str(getattr(recipe, field))
             self.validate_form()
 
@@ -124,7 +123,7 @@ class TrainForm(VerticalScroll):
         if not sources:
             raise OracleError("Tick at least one corpus or give the path of your own text file.")
         recipe_name = self.query_one("#recipe", Select).value
-        recipe = RECIPES[recipe_name].with_overrides(**read_fields(self, FIELDS, "field-"))
+        recipe = RECIPES[recipe_name].with_overrides(**read_settings(self, Recipe, FIELDS, "field-"))
         name = self.query_one("#model-name", Input).value.strip()
         if not name:
             raise OracleError("Give the new model a name.")

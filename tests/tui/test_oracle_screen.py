@@ -100,7 +100,7 @@ async def test_bad_setting_shows_the_engine_sentence_and_keeps_the_last_good_one
         assert panel.display
         panel.query_one("#set-top_p").value = "1.5"
         await pilot.pause()
-        assert "top-p 1.5 must be above 0 and at most 1" in str(panel.query_one("#settings-error").render())
+        assert "Top-p 1.5 must be a number above 0 and at most 1" in str(panel.query_one("#settings-error").render())
         assert panel.settings.top_p == 1.0
         panel.query_one("#set-top_p").value = "0.8"
         panel.query_one("#set-length").value = "25"

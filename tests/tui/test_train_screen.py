@@ -46,9 +46,9 @@ async def test_invalid_values_disable_start_with_an_inline_sentence(tiny_corpus,
         await fill(pilot, screen, tiny_corpus, "fresh")
         assert not start_disabled(screen) and form_error(screen) == ""
         form = screen.query_one("#train-form")
-        bad = [("field-hidden_size", "abc", "The hidden units 'abc' is not a whole number."),
-               ("field-hidden_size", "0", "--hidden-size 0 must be a whole number of at least 1."),
-               ("field-lr", "-1", "--lr -1.0 must be above 0"),
+        bad = [("field-hidden_size", "abc", "Hidden units 'abc' is not a whole number."),
+               ("field-hidden_size", "0", "Hidden units 0 must be a whole number from 1 to 16,384."),
+               ("field-lr", "-1", "Learning rate -1.0 must be a number above 0"),
                ("own-files", str(tiny_corpus) + ":zero", "is not a number"),
                ("own-files", "/no/such/file.txt", "/no/such/file.txt does not exist"),
                ("model-name", "bad name!", "is not allowed"),
