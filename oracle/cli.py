@@ -41,6 +41,7 @@ def _number(kind, name: str, low=None, strict=False):
 
 def build_parser() -> Parser:
     from oracle.cli_ask import add_ask
+    from oracle.cli_eye import add_eye
     from oracle.cli_models import add_models
     from oracle.cli_train import add_train
 
@@ -52,6 +53,7 @@ def build_parser() -> Parser:
     add_ask(sub, _number)
     add_train(sub, _number)
     add_models(sub)
+    add_eye(sub, _number)
     app = sub.add_parser("app", help="open the Textual app (the same as running `oracle` alone)")
     app.set_defaults(func=_run_app)
     return parser

@@ -1,0 +1,189 @@
+"""The inner eye: activations equal the model's own forward pass, the feature search finds a unit
+that tracks parentheses in a model trained on them, and `oracle eye` prints one JSON row per character."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from oracle.cli import main
+from oracle.engine import CharLSTM, ModelConfig, Recipe, Trainer, store
+from oracle.engine.eye import KINDS, Eye, look
+from oracle.engine.eye_search import features, search
+from oracle.engine.sample import Oracle
+from oracle.engine.vocab import Vocabulary
+
+
+def parens_text(size: int, seed: int) -> str:
+    """Lines of words; about half the groups are in parentheses, and words inside are spelt with x and y
+    instead of a and b, so predicting the next letter pays for remembering whether a '(' is open."""
+    rng = random.Random(seed)
+    words = ["ab", "ba", "abba", "baa", "aab", "bab"]
+    lines, total = [], 0
+    while total < size:
+        groups = []
+        for _ in range(rng.randint(2, 5)):
+            group = " ".join(rng.choice(words) for _ in range(rng.randint(1, 4)))
+            if rng.random() < 0.5:
+                group = "(" + group.translate(str.maketrans("ab", "xy")) + ")"
+            groups.append(group)
+        lines.append(" ".join(groups) + "\n")
+        total += len(lines[-1])
+    return "".join(lines)
+
+
+@pytest.fixture(scope="session")
+def _parens_home(tmp_path_factory):
+    import os
+
+    home = tmp_path_factory.mktemp("parens-home")
+    corpus = home / "parens.txt"
+    corpus.write_text(parens_text(12_000, seed=3), "utf-8")
+    old = os.environ.get("ORACLE_HOME")
+    os.environ["ORACLE_HOME"] = str(home / "home")
+    try:  # a few seconds on one thread
+        Trainer("parens", [str(corpus)], Recipe(hidden_size=16, num_layers=1, embed_dim=8, dropout=0.0, seq_len=64,
+                                                 batch_size=16, lr=0.02, epochs=3, warmup_steps=5, sample_length=20,
+                                                 val_fraction=0.1, seed=7), recipe_name="test", command=["test"]).run()
+    finally:
+        if old is None:
+            os.environ.pop("ORACLE_HOME")
+        else:
+            os.environ["ORACLE_HOME"] = old
+    return home / "home"
+
+
+@pytest.fixture
+def parens_model(_parens_home, oracle_home) -> str:
+    shutil.copytree(_parens_home / "models" / "parens", oracle_home / "models" / "parens")
+    return "parens"
+
+
+INSIDE_THRESHOLD = 0.85  # |r| of the best unit with "inside brackets" on unseen text
+
+
+def test_feature_search_finds_a_parenthesis_unit(parens_model):
+    text = parens_text(1500, seed=11)  # not the training text
+    acts = look(store.load(parens_model), text)
+    hit = search(acts, top=1)["inside brackets"][0]
+    assert abs(hit.r) >= INSIDE_THRESHOLD, hit
+    # The unit remembers: it beats every "this character is one of ..." indicator, x or y included.
+    inside = features(acts.text)["inside brackets"]
+    by_character = max(abs(np.corrcoef([ch in chars for ch in acts.text], inside)[0, 1])
+                       for chars in ["x", "y", "xy", "xy ", "(", ")", " "])
+    assert abs(hit.r) > by_character + 0.05, (hit.r, by_character)
+    # The value behind the ranking is the plain Pearson correlation of that unit with the feature.
+    assert hit.r == pytest.approx(np.corrcoef(acts.unit(hit.layer, hit.unit, hit.kind), inside)[0, 1], abs=1e-4)
+    assert search(acts)["inside quotes"] == [] and search(acts)["digit"] == []  # absent from the text
+
+
+def _two_layer_oracle() -> Oracle:
+    torch.manual_seed(0)
+    vocab = Vocabulary("\n !\"(),.?abcdefghijklmnopqrstuvwxyz")
+    net = CharLSTM(ModelConfig(vocab_size=len(vocab), hidden_size=24, num_layers=2, embed_dim=8, dropout=0.3))
+    return Oracle("random", net, vocab, lowercase=True)
+
+
+def test_activations_equal_the_models_forward_pass():
+    oracle = _two_layer_oracle()
+    text = 'the eye, "inside" (and out).\nagain?'
+    acts = look(oracle, text)
+    assert acts.text == text and all(acts.values[k].shape == (2, len(text), 24) for k in KINDS)
+    assert all(acts.values[k].dtype == np.float32 for k in KINDS)
+    lstm, net = oracle.net.lstm, oracle.net
+    ids = torch.from_numpy(oracle.vocab.encode(text).astype(np.int64))[None]
+    with torch.inference_mode():
+        x = net.inputs(ids)
+        top, (h_n, c_n) = lstm(x)  # the whole sequence at once, as the model runs it
+        assert np.allclose(acts.values["hidden"][-1], top[0].numpy(), atol=1e-5)
+        assert np.allclose(acts.values["hidden"][:, -1], h_n[:, 0].numpy(), atol=1e-5)
+        assert np.allclose(acts.values["cell"][:, -1], c_n[:, 0].numpy(), atol=1e-5)
+        state = None  # and step by step, for every layer's h and c after every character
+        for t in range(len(text)):
+            _, state = lstm(x[:, t:t + 1], state)
+            assert np.allclose(acts.values["hidden"][:, t], state[0][:, 0].numpy(), atol=1e-5)
+            assert np.allclose(acts.values["cell"][:, t], state[1][:, 0].numpy(), atol=1e-5)
+        # The gates, against a naive reference from PyTorch's own gate layout (i, f, g, o).
+        below = x[0]
+        for k in range(2):
+            w_ih, w_hh = getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")
+            b = getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")
+            h_prev = torch.cat([torch.zeros(1, 24), torch.from_numpy(acts.values["hidden"][k, :-1])])
+            i, f, _, o = (below @ w_ih.T + h_prev @ w_hh.T + b).split(24, dim=1)
+            for kind, gate in (("input", i), ("forget", f), ("output", o)):
+                assert np.allclose(acts.values[kind][k], torch.sigmoid(gate).numpy(), atol=1e-5), (k, kind)
+            below = torch.from_numpy(acts.values["hidden"][k])
+
+
+def test_an_eye_carries_its_state_from_one_read_to_the_next():
+    oracle = _two_layer_oracle()
+    whole = look(oracle, "first part. second part!")
+    eye = Eye(oracle)
+    parts = [eye.read("first part."), eye.read(" second part!")]
+    for kind in KINDS:
+        assert np.allclose(np.concatenate([p.values[kind] for p in parts], axis=1), whole.values[kind], atol=1e-6)
+
+
+def test_unknown_characters_are_left_out_and_named():
+    acts = look(_two_layer_oracle(), "Hello€ world")  # lowercased; € unknown
+    assert acts.text == "hello world" and "€" in acts.notice
+
+
+def test_features_line_up_with_characters():
+    text = 'Say "hi" (x).\nAb 12'
+    f = features(text)
+    assert list(f["inside quotes"][4:9]) == [1, 1, 1, 0, 0]  # the opening quote is already inside
+    assert list(f["inside brackets"][9:13]) == [1, 1, 0, 0]
+    assert f["position in line"][13] == 0 and f["position in line"][14] == 1
+    assert f["distance to line end"][0] == 12 and f["distance to line end"][12] == 0
+    assert list(f["after sentence end"][11:15]) == [0, 1, 1, 0]
+    assert f["capital"][0] == 1 and f["digit"][-1] == 1 and f["word start"][14] == 1 and f["word end"][15] == 1
+
+
+def test_cli_json_has_one_row_per_character(parens_model, capsys):
+    text = "ab (xy yx) ba\n(xx) bab"
+    assert main(["eye", parens_model, text, "--json", "--unit", "1:3", "--kind", "forget"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [row["char"] for row in out["rows"]] == list(text)
+    assert (out["layer"], out["unit"], out["kind"]) == (1, 3, "forget")
+    acts = look(store.load(parens_model), text)
+    assert [row["forget"] for row in out["rows"]] == pytest.approx(acts.unit(0, 3, "forget").tolist(), abs=1e-5)
+    assert out["features"]["inside brackets"][0]["layer"] == 1
+
+
+def test_cli_colours_writes_html_and_finds(parens_model, tmp_path, capsys):
+    page = tmp_path / "eye.html"
+    assert main(["eye", parens_model, "ab (xy) ba", "--html", str(page), "--find"]) == 0
+    out = capsys.readouterr().out
+    assert "inside brackets" in out and "absent from this text" in out  # no quotes, digits...
+    html = page.read_text("utf-8")
+    assert html.count('<span style="background:') == len("ab (xy) ba") + 9  # characters + legend
+    assert main(["eye", parens_model, "ab (xy) ba"]) == 0
+    assert "ab (xy) ba" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--unit", "2:0"], "Layer 2 does not exist"),
+    (["--unit", "1:99"], "Unit 99 does not exist"),
+    (["--unit", "one"], "must be LAYER:UNIT"),
+])
+def test_cli_bad_units_are_one_sentence(parens_model, capsys, args, words):
+    assert main(["eye", parens_model, "ab ba", *args]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_cli_reads_a_file_and_refuses_one_it_cannot(parens_model, tmp_path, capsys):
+    good = tmp_path / "t.txt"
+    good.write_text("ab ba\n", "utf-8")
+    assert main(["eye", parens_model, "--file", str(good), "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["rows"]) == 6
+    assert main(["eye", parens_model, "--file", str(tmp_path / "missing.txt")]) == 2
+    assert "missing.txt" in capsys.readouterr().err
+    assert main(["eye", parens_model, "€€€"]) == 2
+    assert "knows" in capsys.readouterr().err
