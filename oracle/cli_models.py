@@ -103,6 +103,11 @@ def _show(args) -> int:
     print(f"  recipe: {meta.get('recipe_name')}, trained {_fmt_seconds(meta.get('training_seconds'))} on {meta.get('device')}, created {meta.get('created')}")
     for c in meta.get("corpora", []):
         print(f"  corpus {c['name']}: {c['chars']:,} chars, weight {c['weight']}, sha256 {c['sha256'][:12]}…")
+    voices = [v["name"] for v in meta.get("voices") or []]
+    if voices:
+        print(f"  voices: {', '.join(voices)} (and any voice): blend them with `oracle ask --voice {voices[0]}:0.7,{voices[-1]}:0.3`")
+    else:
+        print("  voices: none (trained on a single source or without voices)")
     for m in meta.get("metrics", []):
         val = "-" if m.get("val_loss") is None else f"{m['val_loss']:.3f} nats ({m['val_bpc']:.3f} bits)"
         print(f"  epoch {m['epoch']:>3}{' (partial)' if m.get('partial') else '':<10} train {m['train_loss']:.3f}  validation {val}")

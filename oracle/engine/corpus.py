@@ -151,20 +151,18 @@ class Corpus:
     def train_chars(self) -> int:
         return sum(len(s.train) for s in self.sources)
 
-    def epoch_stream(self, epoch: int, seed: int) -> np.ndarray:
+    def epoch_stream(self, epoch: int, seed: int, block: int = MIX_BLOCK) -> np.ndarray:
         """The training text for one epoch.
 
         With one source it is the source itself. With several, blocks are drawn from the sources
         in proportion to their weights (a heavy source is read more than once, a light one in
         part), each source read onward from a random point, so the mix follows the weights rather
         than the files' sizes. The same (epoch, seed) always gives the same stream, which is what
-        makes resuming exact.
+        makes resuming exact. `block`: chars per block (voiced training switches sources more often).
         """
         if len(self.sources) == 1:
             return self.sources[0].train
-        rng = np.random.default_rng([seed, epoch, 7])
-        weights = np.array([s.weight for s in self.sources], dtype=np.float64)
-        picks = rng.choice(len(self.sources), size=math.ceil(self.train_chars / MIX_BLOCK), p=weights / weights.sum())
+        rng, picks = self._mix(epoch, seed, block)
         cursors = [int(rng.integers(len(s.train))) for s in self.sources]
         blocks = []
         for i in picks:
@@ -172,10 +170,22 @@ class Corpus:
             start = cursors[i]
             # Wrap around (more than once if the source is shorter than a block): every block
             # must be full length or the stream comes out shorter than train_chars.
-            block = train[(start + np.arange(MIX_BLOCK)) % len(train)]
-            cursors[i] = (start + MIX_BLOCK) % len(train)
-            blocks.append(block)
+            blocks.append(train[(start + np.arange(block)) % len(train)])
+            cursors[i] = (start + block) % len(train)
         return np.concatenate(blocks)[: self.train_chars]
+
+    def _mix(self, epoch: int, seed: int, block: int) -> tuple[np.random.Generator, np.ndarray]:
+        rng = np.random.default_rng([seed, epoch, 7])
+        weights = np.array([s.weight for s in self.sources], dtype=np.float64)
+        picks = rng.choice(len(self.sources), size=math.ceil(self.train_chars / block), p=weights / weights.sum())
+        return rng, picks
+
+    def epoch_blocks(self, epoch: int, seed: int, block: int = MIX_BLOCK) -> np.ndarray:
+        """Which source each `block`-char block of `epoch_stream(epoch, seed, block)` was read from
+        (voiced training labels every character with its source)."""
+        if len(self.sources) == 1:
+            return np.zeros(math.ceil(self.train_chars / block), dtype=np.int64)
+        return self._mix(epoch, seed, block)[1]
 
     def random_passage(self, rng: np.random.Generator, length: int = 40) -> str:
         source = self.sources[int(rng.integers(len(self.sources)))]

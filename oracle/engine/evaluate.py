@@ -2,6 +2,9 @@
 
 `stream_loss`: over continuous held-out text, carrying the LSTM state (how our default model reads).
 `window_loss`: the seed's way, predicting each held-out char from its previous 40 chars alone.
+
+`voice` (for a voiced model): a voice row (0 is "any voice", k the k-th source) or blend weights
+over the rows; None reads with "any voice".
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from torch.nn import functional as F
 
 
 @torch.no_grad()
-def stream_loss(net, ids: np.ndarray, seq_len: int = 256, rows: int = 16, device="cpu") -> float | None:
+def stream_loss(net, ids: np.ndarray, seq_len: int = 256, rows: int = 16, device="cpu", voice=None) -> float | None:
     if len(ids) < 2:
         return None
     was_training = net.training
@@ -23,12 +26,22 @@ def stream_loss(net, ids: np.ndarray, seq_len: int = 256, rows: int = 16, device
     x = data[: rows * row_len].view(rows, row_len)
     y = data[1: rows * row_len + 1].view(rows, row_len)
     state, total = None, 0.0
+    voice = voice_tensor(voice, device)
     for start in range(0, row_len, seq_len):
         xb, yb = x[:, start:start + seq_len].to(device), y[:, start:start + seq_len].to(device)
-        logits, state = net(xb, state)
+        logits, state = net(xb, state, voice=voice)
         total += F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), yb.reshape(-1), reduction="sum").item()
     net.train(was_training)
     return total / (rows * row_len)
+
+
+def voice_tensor(voice, device="cpu") -> torch.Tensor | None:
+    """A voice row (int) or blend weights (a float array) as the tensor CharLSTM.forward takes."""
+    if voice is None:
+        return None
+    if isinstance(voice, (int, np.integer)):
+        return torch.tensor(int(voice), dtype=torch.long, device=device)
+    return torch.as_tensor(np.asarray(voice, dtype=np.float32), device=device)
 
 
 @torch.no_grad()

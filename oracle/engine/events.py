@@ -53,6 +53,8 @@ class EpochEnd:
     seed_passage: str
     elapsed: float
     best: bool
+    # A voiced model: per_source is each source read in its own voice; this, with "any voice".
+    per_voice_any: dict[str, float] = field(default_factory=dict)
 
     @property
     def train_bpc(self) -> float:

@@ -2,6 +2,11 @@
 
 `forward(x, state)` runs a batch of sequences and returns next-character logits for every
 position; `step` (in stream.py) reuses the same weights one character at a time for generation.
+
+Voices: a model trained on several sources has a small learned vector per source (row k of
+`voice`, k = 1..voices) and one "any voice" vector (row 0). The chosen voice is fed with every
+character, next to its embedding. A blend is a weighting of the rows: since the vector enters the
+first layer linearly, blending vectors is blending their effect on the gates.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ class ModelConfig:
     embed_dim: int = 64
     dropout: float = 0.2
     one_hot: bool = False  # keras-classic feeds one-hot vectors instead of a learned embedding
+    voices: int = 0  # learned source voices (0: an unvoiced model, as every single-source one is)
+    voice_dim: int = 0  # size of each voice vector
 
     @property
     def input_size(self) -> int:
-        return self.vocab_size if self.one_hot else self.embed_dim
+        return (self.vocab_size if self.one_hot else self.embed_dim) + (self.voice_dim if self.voices else 0)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -43,19 +50,47 @@ class CharLSTM(nn.Module):
         self.config = config
         if not config.one_hot:
             self.embed = nn.Embedding(config.vocab_size, config.embed_dim)
+        if config.voices:
+            self.voice = nn.Embedding(config.voices + 1, config.voice_dim)  # row 0: "any voice"
         self.lstm = nn.LSTM(config.input_size, config.hidden_size, config.num_layers, batch_first=True,
                             dropout=config.dropout if config.num_layers > 1 else 0.0)
         self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.hidden_size, config.vocab_size)
 
-    def inputs(self, x: torch.Tensor) -> torch.Tensor:
+    def inputs(self, x: torch.Tensor, voice: torch.Tensor | None = None) -> torch.Tensor:
         if self.config.one_hot:
-            return F.one_hot(x.long(), self.config.vocab_size).to(self.head.weight.dtype)
-        return self.embed(x.long())
+            chars = F.one_hot(x.long(), self.config.vocab_size).to(self.head.weight.dtype)
+        else:
+            chars = self.embed(x.long())
+        if not self.config.voices:
+            return chars
+        return torch.cat([chars, self.voice_inputs(voice, x.shape).to(chars.dtype)], dim=-1)
 
-    def forward(self, x: torch.Tensor, state: State | None = None, last_only: bool = False) -> tuple[torch.Tensor, State]:
-        """x: (batch, time) ids -> logits (batch, time, vocab), or (batch, vocab) with last_only."""
-        out, state = self.lstm(self.inputs(x), state)
+    def voice_inputs(self, voice: torch.Tensor | None, shape: torch.Size) -> torch.Tensor:
+        """The voice vector for every position of a (batch, time) input.
+
+        `voice` is None (the "any voice" row), integer row ids ((batch, time), (batch,) or a
+        scalar), or float weights over the rows ((voices + 1,) or (batch, voices + 1)): a blend.
+        """
+        table = self.voice.weight
+        batch, time = shape
+        if voice is None:
+            voice = torch.zeros((), dtype=torch.long, device=table.device)
+        if voice.is_floating_point():
+            vectors = voice.to(table.dtype) @ table
+        else:
+            vectors = F.embedding(voice.long(), table)
+        if vectors.dim() == 1:
+            vectors = vectors[None, None]
+        elif vectors.dim() == 2:
+            vectors = vectors[:, None]
+        return vectors.expand(batch, time, -1)
+
+    def forward(self, x: torch.Tensor, state: State | None = None, last_only: bool = False,
+                voice: torch.Tensor | None = None) -> tuple[torch.Tensor, State]:
+        """x: (batch, time) ids -> logits (batch, time, vocab), or (batch, vocab) with last_only.
+        `voice` matters only to a voiced model (see `voice_inputs`)."""
+        out, state = self.lstm(self.inputs(x, voice), state)
         if last_only:
             out = out[:, -1]
         return self.head(self.drop(out)), state
@@ -67,6 +102,8 @@ class CharLSTM(nn.Module):
     def layer_groups(self) -> dict[str, list[nn.Parameter]]:
         """Parameters by layer, bottom to top, for the per-layer gradient norms the UI draws."""
         groups = {} if self.config.one_hot else {"embed": list(self.embed.parameters())}
+        if self.config.voices:  # the voice vectors are inputs too: drawn with the embedding
+            groups.setdefault("embed", []).extend(self.voice.parameters())
         for layer in range(self.config.num_layers):
             groups[f"lstm{layer + 1}"] = [p for n, p in self.lstm.named_parameters() if n.endswith(f"_l{layer}")]
         groups["head"] = list(self.head.parameters())

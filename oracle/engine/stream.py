@@ -14,6 +14,10 @@ arithmetic. Here the weights are laid out once for stepping:
 - OpenBLAS would start one thread per core for the bigger products, so a stream runs under
   `blas_threads(torch.get_num_threads())`: one knob, torch's, sets the threads of both libraries.
 
+A voiced model's voice vector is constant through a reading, so its share of the first layer's
+gates (W_ih's voice columns times the blended vector) is added into that lookup table once per
+blend (`voice_table`), and again only when the blend changes mid-reading: streaming costs the same.
+
 `Cursor` holds the running (h, c) of one stream. The prompt itself goes through nn.LSTM once
 (`Oracle.prime`): over a whole sequence oneDNN's fused kernel is as fast as anything here (a
 100-char prompt, default model, one thread: median 8.7-9.2 ms against 9.8-10.3 ms for feeding it
@@ -61,8 +65,14 @@ class LSTMStepper:
             w_ih0 = lstm.weight_ih_l0.detach().float().cpu()
             bias0 = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach().float().cpu()
             inputs = torch.eye(cfg.vocab_size) if cfg.one_hot else net.embed.weight.detach().float().cpu()
+            chars = inputs.shape[1]  # W_ih's first columns read the character; a voiced model's last ones its voice
             # (vocab, 4H): the first layer's input contribution for every character, biases included.
-            self.table = _gates_ifog((inputs @ w_ih0.T + bias0).T, H).T.contiguous().numpy()
+            self.table = _gates_ifog((inputs @ w_ih0[:, :chars].T + bias0).T, H).T.contiguous().numpy()
+            # (voice rows, 4H): each voice vector's contribution to the first layer's gates.
+            self.voice_gates = None
+            if cfg.voices:
+                voice = net.voice.weight.detach().float().cpu()
+                self.voice_gates = _gates_ifog((voice @ w_ih0[:, chars:].T).T, H).T.contiguous().numpy()
             # Weights are kept (out, in) so each product is one BLAS gemv over contiguous rows.
             self.w_hh0 = _gates_ifog(lstm.weight_hh_l0.detach().float().cpu(), H).contiguous().numpy()
             self.upper = []
@@ -74,17 +84,27 @@ class LSTMStepper:
             self.w_out = net.head.weight.detach().float().cpu().contiguous().numpy()  # (vocab, H)
             self.b_out = net.head.bias.detach().float().cpu().contiguous().numpy()
 
-    def cursor(self, state: tuple[torch.Tensor, torch.Tensor] | None = None) -> "Cursor":
-        """A stream positioned after `state` ((h, c), each (layers, 1, hidden) as nn.LSTM returns), or at the start."""
-        return Cursor(self, state)
+    def voice_table(self, weights: np.ndarray | None) -> np.ndarray:
+        """The per-character table with a voice blend's constant term added (weights over the voice rows)."""
+        if self.voice_gates is None:
+            return self.table
+        if weights is None:
+            weights = np.eye(len(self.voice_gates), 1, dtype=np.float32)[:, 0]  # row 0: any voice
+        return self.table + (np.asarray(weights, dtype=np.float32) @ self.voice_gates)[None]
+
+    def cursor(self, state: tuple[torch.Tensor, torch.Tensor] | None = None, voice: np.ndarray | None = None) -> "Cursor":
+        """A stream positioned after `state` ((h, c), each (layers, 1, hidden) as nn.LSTM returns), or at the start;
+        `voice`: blend weights over a voiced model's voice rows (None: any voice)."""
+        return Cursor(self, state, voice)
 
 
 class Cursor:
     """The running state of one stream, in preallocated numpy buffers shared with torch views."""
 
-    def __init__(self, stepper: LSTMStepper, state=None):
+    def __init__(self, stepper: LSTMStepper, state=None, voice: np.ndarray | None = None):
         H, L = stepper.hidden, stepper.layers_count
         self.s = stepper
+        self.table = stepper.voice_table(voice)
         # All layers' h side by side: layer k's input and its own previous h, [h_{k-1}; h_k], are then
         # one contiguous slice (h_{k-1} already updated this step, h_k not yet), so stacking layers
         # needs no concatenation per step.
@@ -122,7 +142,7 @@ class Cursor:
         """Feed one character; return the next-character logits (a buffer the next call reuses: copy to keep)."""
         s, inputs, gates = self.s, self._inputs, self.gates
         np.matmul(s.w_hh0, inputs[0], out=gates)
-        gates += s.table[char_id]
+        gates += self.table[char_id]
         self._cell(0)
         for k, (w, b) in enumerate(s.upper, start=1):
             np.matmul(w, inputs[k], out=gates)
@@ -131,6 +151,10 @@ class Cursor:
         np.matmul(s.w_out, self._top, out=self.logits)
         self.logits += s.b_out
         return self.logits
+
+    def set_voice(self, weights: np.ndarray | None) -> None:
+        """Speak on in another blend from the next character (the state read so far is kept)."""
+        self.table = self.s.voice_table(weights)
 
     def state(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(h, c) as tensors shaped (layers, 1, hidden), like nn.LSTM's."""
