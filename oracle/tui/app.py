@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import App
 from textual.binding import Binding
 
+from oracle.engine import OracleError, preferences
+
 from .commands import OracleCommands
+from .help import HelpScreen
+from .modals import ConfirmModal
 from .models_screen import ModelsScreen
 from .oracle_screen import OracleScreen
 from .theme import KAWAII
@@ -19,13 +25,16 @@ class OracleApp(App):
     CSS_PATH = "oracle.tcss"
     TITLE = "Oracle"
     COMMANDS = App.COMMANDS | {OracleCommands}
+    # The screens' keys show as tabs on every screen's top line (nav.py), not in the narrow footer.
     BINDINGS = [
-        Binding("f1", "show('oracle')", "Oracle"),
-        Binding("f2", "show('train')", "Train"),
-        Binding("f3", "show('models')", "Models"),
+        Binding("f1", "show('oracle')", "Oracle", show=False),
+        Binding("f2", "show('train')", "Train", show=False),
+        Binding("f3", "show('models')", "Models", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, pace: float = DEFAULT_PACE, start: str = "oracle", theme: str = "kawaii") -> None:
+    def __init__(self, pace: float = DEFAULT_PACE, start: str = "oracle", theme: str | None = None) -> None:
         super().__init__()
         self.pace = pace
         self.start = start
@@ -33,7 +42,9 @@ class OracleApp(App):
 
     def on_mount(self) -> None:
         self.register_theme(KAWAII)
-        self.theme = self.start_theme
+        saved = preferences.load().get("theme")
+        self.theme = self.start_theme or (saved if saved in self.available_themes else KAWAII.name)
+        self.theme_changed_signal.subscribe(self, lambda theme: self._remember(theme=theme.name))
         for name, screen in SCREENS.items():
             self.install_screen(screen(), name)
         self.push_screen(self.start)
@@ -45,6 +56,42 @@ class OracleApp(App):
             if self.is_screen_installed(name):
                 self.get_screen(name).shutdown()
         super().exit(*args, **kwargs)
+
+    def _remember(self, **values) -> None:
+        try:
+            preferences.save(**values)
+        except (OracleError, OSError) as err:  # a read-only home must not stop the app
+            self.notify(f"Could not remember this preference: {err}", severity="warning")
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    async def action_quit(self) -> None:
+        train = self.train_screen if self.is_screen_installed("train") else None
+        if train is None or train.state == "idle":
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmModal(f"{train.run_name} is still training. Quit? Its last checkpoint is saved "
+                                      "first, and Resume on the Models screen (t) continues it.", yes="Quit"), answered)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        # Textual saves into ~/Downloads and fails with a bare message where there is none: use
+        # the working folder then, and say where the picture went either way.
+        downloads = Path("~/Downloads").expanduser()
+        folder = Path(path).expanduser() if path else (downloads if downloads.is_dir() else Path.cwd())
+        try:
+            written = self.save_screenshot(filename, str(folder))
+        except OSError as err:
+            self.notify(f"Could not save the screenshot in {folder} ({err.strerror or err}): "
+                        "free some space or make the folder writable.", severity="error")
+            return
+        self.notify(f"Screenshot saved to {written}.", title="Screenshot")
 
     def action_show(self, name: str) -> None:
         # Installed screens are kept alive when switched away from: a training run keeps going.
@@ -80,8 +127,10 @@ class OracleApp(App):
         self.call_after_refresh(self.train_screen.resume_run, name)
 
 
-def make_app(pace: float = DEFAULT_PACE, start: str = "oracle", theme: str = "kawaii") -> OracleApp:
-    """The one way the app is built, by `oracle` and by the tests (which pass pace=0)."""
+def make_app(pace: float = DEFAULT_PACE, start: str = "oracle", theme: str | None = None) -> OracleApp:
+    """The one way the app is built, by `oracle` and by the tests (which pass pace=0).
+
+    Without `theme`, the theme chosen last time (Ctrl+P, "Change theme"), else Oracle's own."""
     return OracleApp(pace=pace, start=start, theme=theme)
 
 

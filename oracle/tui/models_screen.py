@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from oracle.engine import OracleError, figures, store
 
 from .charts import LossChart
 from .modals import ConfirmModal, PromptModal
+from .nav import NavBar
 
 COLUMNS = ("", "name", "corpora", "params", "val bpc", "trained", "created", "size")
 IN_USE = "●"  # marks the model the Oracle screen (and `oracle ask`) answers with
@@ -49,8 +50,12 @@ class ModelsScreen(Screen):
         Binding("d,delete", "delete", "Delete"),
         Binding("e", "export", "Export"),
         Binding("i", "import", "Import"),
-        Binding("t", "resume", "Resume training"),
+        Binding("t", "resume", "Resume"),
     ]
+    HELP_TITLE = "Models"
+    HELP = """Every oracle you have, newest first; ● marks the one the Oracle screen answers with.
+    The panel below shows the highlighted model's recipe, corpora, loss history and best sample."""
+    HELP_KEYS = [("enter", "use the highlighted model"), ("t", "resume its training run from its last checkpoint")]
 
     def __init__(self) -> None:
         super().__init__(id="models-screen")
@@ -58,7 +63,7 @@ class ModelsScreen(Screen):
         self.active: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield NavBar("models")
         yield DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="models-empty")
         with Horizontal(id="model-details"):

@@ -18,12 +18,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Select, Static
+from textual.widgets import Button, Footer, Select, Static
 from textual.worker import get_current_worker
 
-from oracle.engine import OracleError, SampleSettings, history, paths, store
+from oracle.engine import OracleError, SampleSettings, history, paths, preferences, store
 from oracle.engine.history import Exchange
 
+from .nav import NavBar
+from .question_box import QuestionBox
 from .settings_panel import SettingsPanel
 from .transcript import ExchangeView, Transcript
 
@@ -32,18 +34,26 @@ TEMPERATURE_STEP = 0.1
 
 
 class OracleScreen(Screen):
+    HELP = """Ask a question in the box at the bottom and press Enter: the oracle answers in the voice of
+    the texts it was trained on, one character at a time. Each answer notes its seed and settings."""
+    HELP_KEYS = [("enter", "ask the question in the box"), ("ctrl+j / shift+enter", "a new line in the question"),
+                 ("pageup / pagedown", "scroll the conversation, even while typing")]
     BINDINGS = [
         Binding("escape", "stop", "Stop"),
-        Binding("ctrl+r", "ask_again", "Ask again"),
-        Binding("ctrl+down,f5", "temperature(-1)", "Cooler"),
-        Binding("ctrl+up,f6", "temperature(1)", "Hotter"),
+        Binding("ctrl+r", "ask_again", "Again"),
         Binding("f4", "toggle_settings", "Settings"),
-        # Shown in the command palette and the key panel rather than the (narrow) footer:
+        # In the top bar's "(^↓ ^↑)", the help (?) and the command palette rather than the narrow footer:
+        # Priority, or the question box would take F6 (it selects a line there).
+        Binding("ctrl+down,f5", "temperature(-1)", "Cooler (temperature down)", show=False, priority=True),
+        Binding("ctrl+up,f6", "temperature(1)", "Hotter (temperature up)", show=False, priority=True),
         Binding("ctrl+o", "choose_model", "Switch model", show=False),
         Binding("ctrl+s", "export", "Export to Markdown", show=False),
+        # Priority: the question box would otherwise take them to move its cursor.
+        Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False, priority=True),
+        Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False, priority=True),
     ]
 
-    temperature: reactive[float] = reactive(SampleSettings().temperature)
+    temperature: reactive[float] = reactive(SampleSettings().temperature, init=False)
     speaking: reactive[bool] = reactive(False)
 
     def __init__(self) -> None:
@@ -54,11 +64,14 @@ class OracleScreen(Screen):
         self.view: ExchangeView | None = None
         self.last_question: str | None = None
         self.stopped_readings: weakref.WeakSet = weakref.WeakSet()  # readings the reader cut short
+        self.saved_settings = preferences.reading_settings()  # as the reader left them last time
+        self.set_reactive(OracleScreen.temperature, self.saved_settings.temperature)
+        self.choosing_model = False  # Ctrl+O opened the model list: focus returns to the question after
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield NavBar("oracle")
         with Horizontal(id="oracle-bar"):
-            yield Select([], prompt="no model", id="model-select", allow_blank=True, compact=True)
+            yield Horizontal(id="model-slot")  # holds the model list once there are models (no blank entry)
             yield Static("", id="temperature")
             yield Static("", id="speaking")
         with Horizontal(id="oracle-body"):
@@ -67,14 +80,14 @@ class OracleScreen(Screen):
                     yield Static("", id="empty-text")
                     yield Button("Train an oracle (F2)", variant="primary", id="go-train")
                 yield Transcript(id="transcript")
-            yield SettingsPanel(SampleSettings(), id="settings", classes="hidden")
-        yield Input(placeholder="Ask the oracle, then press Enter…", id="ask")
+            yield SettingsPanel(replace(self.saved_settings), id="settings", classes="hidden")
+        yield QuestionBox(id="ask")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "consult"
         self.refresh_models()
-        self.query_one("#ask", Input).focus()
+        self.query_one("#ask", QuestionBox).focus()
 
     def on_screen_resume(self) -> None:
         if not self.speaking:
@@ -90,12 +103,8 @@ class OracleScreen(Screen):
         except OracleError as err:
             self.notify(str(err), severity="error")
             entries, active = [], None
-        select = self.query_one("#model-select", Select)
         options = [(f"{e.name} (shipped)" if e.shipped else e.name, e.name) for e in entries]
-        with self.prevent(Select.Changed):
-            select.set_options(options)
-            if active:
-                select.value = active
+        self._fill_model_list(options, active)
         self.query_one("#empty").display = not entries
         self.query_one("#transcript").display = bool(entries)
         if not entries:
@@ -109,6 +118,27 @@ class OracleScreen(Screen):
             return
         if self.oracle is None or self.oracle.name != active or not any(e.name == active for e in entries):
             self.use_model(active)
+
+    def _fill_model_list(self, options: list[tuple[str, str]], active: str | None) -> None:
+        """The model list offers the models there are and nothing else: no blank "no model" entry."""
+        slot = self.query_one("#model-slot")
+        found = slot.query("#model-select")
+        if not options:
+            found.remove()
+            return
+        if not found:
+            name = self.oracle.name if self.oracle is not None and self.oracle.name in dict(map(reversed, options)) else active
+            select = Select(options, value=name or options[0][1], allow_blank=False, id="model-select", compact=True)
+            slot.mount(select)
+            self.watch(select, "expanded", self._model_list_closed, init=False)
+            return
+        select = found.first(Select)
+        if not select.is_mounted:
+            return  # mounted a moment ago with these options; setting them before it is drawn blanks its label
+        with self.prevent(Select.Changed):
+            select.set_options(options)
+            if active:
+                select.value = active
 
     def use_model(self, name: str) -> None:
         self.action_stop()
@@ -124,7 +154,9 @@ class OracleScreen(Screen):
         self.last_question = self.exchanges[-1].question if self.exchanges else None
         self.query_one(Transcript).show(self.exchanges, self._welcome(name))
         with self.prevent(Select.Changed):
-            self.query_one("#model-select", Select).value = name
+            for select in self.query("#model-select").results(Select):
+                if select.is_mounted:  # one mounted a moment ago starts on this model; setting it before
+                    select.value = name  # it is drawn would blank its label
         self._show_state()
 
     def _welcome(self, name: str) -> str:
@@ -142,11 +174,29 @@ class OracleScreen(Screen):
         if event.select.id == "model-select" and isinstance(event.value, str):
             if self.oracle is None or event.value != self.oracle.name:
                 self.use_model(event.value)
+            self.query_one("#ask", QuestionBox).focus()  # the next thing typed is a question, not a search
 
     def action_choose_model(self) -> None:
-        select = self.query_one("#model-select", Select)
+        selects = self.query("#model-select").results(Select)
+        select = next(selects, None)
+        if select is None:
+            self.notify("There is no model to switch to yet: train one on the Train screen (F2).", severity="warning")
+            return
         select.focus()
         select.expanded = True
+        self.choosing_model = True
+
+    def _model_list_closed(self, expanded: bool) -> None:
+        if not expanded and self.choosing_model:  # picked or dismissed: back to the question either way
+            self.choosing_model = False
+            self.query_one("#ask", QuestionBox).focus()
+
+    def action_scroll_conversation(self, direction: int) -> None:
+        transcript = self.query_one(Transcript)
+        if direction < 0:
+            transcript.scroll_page_up()
+        else:
+            transcript.scroll_page_down()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "go-train":
@@ -154,13 +204,12 @@ class OracleScreen(Screen):
 
     # ---- asking ------------------------------------------------------------------------------
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "ask":
+    def on_question_box_submitted(self, event: QuestionBox.Submitted) -> None:
+        question = event.question
+        if not question.strip():  # as `oracle ask` does with an empty question
+            self.notify("Type a question first, then press Enter.", timeout=3)
             return
-        question = event.value
-        if not question.strip():
-            return
-        event.input.value = ""
+        event.box.value = ""
         self.ask(question)
 
     def ask(self, question: str, seed: int | None = None, settings: SampleSettings | None = None) -> None:
@@ -176,6 +225,7 @@ class OracleScreen(Screen):
             self.notify(str(err), severity="error")
             return
         self.reading, self.last_question = reading, question
+        self._remember_settings(settings)
         # The exchange takes its place now, so a stopped earlier answer that finishes late keeps its order.
         exchange = Exchange(question, "", reading.record(), notice=reading.notice)
         self.exchanges.append(exchange)
@@ -235,6 +285,14 @@ class OracleScreen(Screen):
 
     def shutdown(self) -> None:
         self.action_stop()
+        self._remember_settings(replace(self.query_one(SettingsPanel).settings, temperature=round(self.temperature, 2)))
+
+    def _remember_settings(self, settings: SampleSettings) -> None:
+        """Keep the reading settings for the next launch (asked with, or left when quitting)."""
+        try:
+            preferences.save_reading_settings(settings)
+        except (OracleError, OSError):
+            pass  # a read-only home costs the preference, never the answer or the exit
 
     def action_ask_again(self) -> None:
         if self.last_question is None:

@@ -14,11 +14,12 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Footer, Static
 
 from oracle.engine import (CheckpointSaved, EpochEnd, Event, Failed, Finished, Notice, OracleError, Progress,
                            Started, Trainer, TrainingControl)
 
+from .nav import NavBar
 from .train_form import Plan, TrainForm
 from .train_live import TrainLive
 
@@ -50,7 +51,7 @@ class TrainScreen(Screen):
         self.resumable: str | None = None  # a stopped run that Resume continues
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield NavBar("train")
         with Horizontal(id="train-body"):
             yield TrainForm(id="train-form")
             with Vertical(id="train-right"):

@@ -1,0 +1,70 @@
+"""The question box: a few lines tall, so a pasted passage arrives whole, line breaks and all.
+
+Enter asks. Shift+Enter (where the terminal reports it), Ctrl+J or Alt+Enter start a new line.
+`?` in an empty box opens the help, since a question rarely starts with one.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.message import Message
+from textual.widgets import TextArea
+
+NEWLINE_KEYS = ("shift+enter", "ctrl+j", "alt+enter")
+
+
+class QuestionBox(TextArea):
+    class Submitted(Message):
+        """Enter was pressed: `question` is the box's text, line breaks kept."""
+
+        def __init__(self, box: "QuestionBox", question: str) -> None:
+            super().__init__()
+            self.box, self.question = box, question
+
+        @property
+        def control(self) -> "QuestionBox":
+            return self.box
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", compact=True,
+                         placeholder="Ask the oracle, then press Enter (Ctrl+J: new line, ?: help)…", **kwargs)
+
+    @property
+    def value(self) -> str:
+        """The text, as an Input would call it (the screen and its tests read and set it so)."""
+        return self.text
+
+    @value.setter
+    def value(self, text: str) -> None:
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
+        # An empty box leaves `?` to the help binding, so the footer shows "? Help" while it is empty.
+        if key == "question_mark" and not self.text:
+            return False
+        return super().check_consume_key(key, character)
+
+    def _on_text_area_changed(self, event: TextArea.Changed) -> None:
+        empty = not self.text
+        if empty != getattr(self, "_was_empty", True):
+            self._was_empty = empty
+            self.screen.refresh_bindings()  # the footer's "? Help" comes and goes with the text
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self, self.text))
+            return
+        if event.key in NEWLINE_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+            return
+        if event.character == "?" and not self.text:
+            event.stop()
+            event.prevent_default()
+            self.app.action_help()
+            return
+        await super()._on_key(event)
