@@ -39,7 +39,7 @@ TINY = dict(hidden_size=8, num_layers=1, embed_dim=4, dropout=0.0, seq_len=16, b
 def models_snapshot(home: Path) -> dict[str, str]:
     root = home / "models"
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".lock"}
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith(".lock")}
 
 
 def assert_one_sentence(rc: int, err: str, words: list[str]) -> None:

@@ -33,7 +33,7 @@ def snapshot(home: Path) -> dict[str, str]:
     """Every file under the models folder with its hash: 'nothing lost' means this does not change."""
     root = home / "models"
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".lock"}
+            for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith(".lock")}
 
 
 def test_train_ask_and_manage_through_the_real_command(tiny_corpus, oracle_home):

@@ -36,7 +36,7 @@ FAST = dict(hidden_size=16, num_layers=1, embed_dim=8, dropout=0.0, seq_len=16, 
 
 def digest(folder: Path) -> dict[str, str]:
     """Committed files (not the lock) and their sha256: to prove a fault changed nothing."""
-    return {p.name: store.sha256_bytes(p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file() and p.name != ".lock"}
+    return {p.name: store.sha256_bytes(p.read_bytes()) for p in sorted(folder.iterdir()) if p.is_file() and not p.name.endswith(".lock")}
 
 
 def all_finite(path: Path) -> bool:
@@ -129,8 +129,8 @@ def _poison_forward(monkeypatch, bad_calls):
     real = CharLSTM.forward
     calls = {"n": 0}
 
-    def forward(self, x, state=None, last_only=False):
-        logits, state = real(self, x, state, last_only)
+    def forward(self, x, state=None, last_only=False, **more):
+        logits, state = real(self, x, state, last_only, **more)
         if self.training:
             calls["n"] += 1
             if bad_calls(calls["n"]):

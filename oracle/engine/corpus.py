@@ -6,17 +6,20 @@ one-hot, so memory grows with the number of characters, not characters x vocabul
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import paths
+from . import limits, paths
 from .errors import OracleError
+from .readers import ReadRefused, read_regular
 from .vocab import Vocabulary
 
 MIX_BLOCK = 1 << 16  # chars taken from one source at a time when several are mixed
@@ -34,6 +37,9 @@ class SourceSpec:
     def parse(cls, spec: str) -> "SourceSpec":
         weight = 1.0
         target = spec
+        if "\x00" in spec:
+            raise OracleError(f"Corpus {spec!r} holds a NUL character, which no file name can: name a text file, a folder or a bundled corpus.")
+        paths.check_storable(spec, "The corpus path")  # it goes into the model's metadata: refuse it now, not after an epoch
         head, sep, tail = spec.rpartition(":")
         if sep and not Path(spec).exists():
             try:
@@ -43,6 +49,9 @@ class SourceSpec:
             if not math.isfinite(weight) or weight <= 0:
                 raise OracleError(f"Corpus weight {tail!r} in {spec!r} must be a positive number.")
             target = head
+        if not target.strip():
+            # Path("") is the current folder: an empty name must not quietly train on whatever is here.
+            raise OracleError(f"Corpus {spec!r} names no file: write PATH or PATH:WEIGHT, e.g. notes.txt:2.")
         try:
             path = Path(target).expanduser()
         except RuntimeError:  # "~someone" for a user that does not exist: take it literally
@@ -78,14 +87,31 @@ def _text_files(folder: Path) -> list[Path]:
     found = []
     for root, dirs, files in os.walk(folder):
         dirs.sort()
+        # is_file() follows a symlink and is False for a FIFO or a device: only regular files are read.
         found += [Path(root) / f for f in sorted(files) if f.lower().endswith(".txt") and (Path(root) / f).is_file()]
     return found
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_encoding(encoding: str) -> None:
+    """Refuse an encoding Python does not know, or a codec that is not text (base64, zlib...)."""
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError, ValueError):
+        raise OracleError(f"Unknown encoding {encoding!r}: use a Python codec name such as utf-8, latin-1 or utf-16.") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise OracleError(f"{encoding!r} is not a text encoding: use a codec such as utf-8, latin-1 or utf-16.")
 
 
 def read_text(path: Path, encoding: str = "utf-8") -> str:
     """Read one text file, or say in one sentence why it cannot be used."""
     try:
-        data = path.read_bytes()
+        # Regular files only, read to a stated size: a FIFO would hang, /dev/zero would never end.
+        data = read_regular(path, limits.MAX_CORPUS_BYTES)
+    except ReadRefused as why:
+        raise OracleError(f"{path} {why}: give a text file, a folder of .txt files, or a bundled corpus.") from None
     except OSError as err:
         raise OracleError(f"Cannot read {path}: {err.strerror}.") from None
     if not data.strip():
@@ -102,7 +128,13 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
         raise OracleError(f"{path} is not valid {encoding} (bad byte at offset {err.start}): pass --encoding with the file's encoding, e.g. --encoding latin-1.") from None
     except LookupError:
         raise OracleError(f"Unknown encoding {encoding!r}: use a Python codec name such as utf-8, latin-1 or utf-16.") from None
+    except (UnicodeError, ValueError, TypeError):  # punycode and friends fail without an offset
+        raise OracleError(f"{path} cannot be decoded as {encoding}: pass --encoding with the file's encoding, e.g. --encoding utf-8.") from None
     del data
+    lone = _SURROGATE.search(text)
+    if lone:  # unicode_escape turns the text "\ud800" into a half character no file can store
+        raise OracleError(f"{path} decodes as {encoding} to a lone surrogate (U+{ord(lone.group()):04X}) at character {lone.start()}, "
+                          "which no text can hold: use another --encoding.")
     text = text.removeprefix("\ufeff")
     if not text.strip():  # str.strip knows Unicode whitespace (e.g. U+001C) that bytes.strip does not
         raise OracleError(f"{path} is empty: give a file with some text in it.")
@@ -206,12 +238,14 @@ def build_corpus(specs: list[SourceSpec], *, lowercase: bool, val_fraction: floa
     """
     if not specs:
         raise OracleError("No corpus given: name at least one text file, folder or bundled corpus.")
+    check_encoding(encoding)
     texts = []
     for spec in specs:
         text = load_source_text(spec, encoding)
         texts.append((spec, sha256_text(text), text.lower() if lowercase else text))
     if vocab is None:
         vocab = Vocabulary.from_texts(t for _, _, t in texts)
+        limits.check_vocab(len(vocab), "The corpus" if len(texts) == 1 else "The corpora together")
     corpus = Corpus(vocab=vocab, lowercase=lowercase)
     for spec, digest, text in texts:
         n_val = int(len(text) * val_fraction)
@@ -221,6 +255,7 @@ def build_corpus(specs: list[SourceSpec], *, lowercase: bool, val_fraction: floa
             ids = vocab.encode(text)
         except ValueError:
             raise OracleError(f"{spec.path} uses characters the model never saw: train a new model on it instead of resuming.") from None
-        corpus.sources.append(Source(name=spec.name, origin=str(spec.path), sha256=digest, weight=spec.weight,
+        # The resolved path identifies the source: a resume from another folder finds it again.
+        corpus.sources.append(Source(name=spec.name, origin=str(spec.path.resolve()), sha256=digest, weight=spec.weight,
                                      chars=len(text), train=ids[: len(ids) - n_val], val=ids[len(ids) - n_val:]))
     return corpus

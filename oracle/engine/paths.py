@@ -22,7 +22,12 @@ _REPO_DIR = _PACKAGE_DIR.parent
 def home() -> Path:
     """The data folder, created on first use. ORACLE_HOME overrides the platform default."""
     env = os.environ.get("ORACLE_HOME")
-    root = Path(env).expanduser() if env else Path(user_data_dir("oracle", appauthor=False))
+    try:
+        root = Path(env).expanduser() if env else Path(user_data_dir("oracle", appauthor=False))
+    except RuntimeError:  # "~someone/x" for a user this system does not have
+        raise OracleError(f"ORACLE_HOME {env} starts with ~ for a user that does not exist here: point it at a folder.") from None
+    if "\x00" in str(root):
+        raise OracleError("ORACLE_HOME holds a NUL character: point it at a folder.")
     if root.exists() and not root.is_dir():
         raise OracleError(f"ORACLE_HOME {root} is a file, not a folder: point ORACLE_HOME at a folder.")
     try:
@@ -43,7 +48,10 @@ def models_dir() -> Path:
 
 def conversations_dir() -> Path:
     path = home() / "conversations"
-    path.mkdir(exist_ok=True)
+    try:
+        path.mkdir(exist_ok=True)
+    except OSError as err:
+        raise OracleError(f"Cannot create {path} ({err.strerror}): set ORACLE_HOME to a writable folder.") from None
     return path
 
 
@@ -60,3 +68,14 @@ def shipped_models_dir() -> Path:
 def bundled_corpora_dir() -> Path:
     """Public-domain texts that come with Oracle (see corpora/SOURCES.md)."""
     return _shipped("corpora")
+
+
+def check_storable(text: str, what: str) -> str:
+    """Refuse text that cannot be written as UTF-8 (a lone surrogate, or a file name in another
+    encoding that Python decoded with surrogateescape), before any work depends on storing it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text.encode("utf-8", "backslashreplace").decode("utf-8")[:200]
+        raise OracleError(f"{what} {shown!r} is not valid UTF-8 (a name in another encoding?): rename it.") from None
+    return text

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from contextlib import contextmanager
@@ -27,22 +28,28 @@ from safetensors import SafetensorError
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from . import paths
+from . import limits, paths
 from .atomic import fsync_dir, write_bytes_atomic, write_json_atomic
 from .errors import CorruptModel, ModelBusy, ModelNotFound, NameTaken, OracleError
+from .meta import FORMAT, FORMAT_VERSION, MAX_META_BYTES, check_meta, file_refs, finite_or_none, read_checkpoint_pointer, read_meta, \
+    read_settings
 from .model import CharLSTM, ModelConfig
+from .readers import ReadRefused, parse_json, read_regular
 from .sample import Oracle
 from .vocab import Vocabulary
 
-FORMAT = "oracle-model"
-FORMAT_VERSION = 1
 EXPORT_SUFFIX = ".oracle"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# fullmatch, not match with "$": "$" also matches before a final newline, and "name\n" is no name.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# Hidden work folders beside the models: a run before its first checkpoint, an import being
+# written, a model being deleted or replaced. Each carries the model name it belongs to.
+_WORK = re.compile(r"\.(staging|import|trash)-([A-Za-z0-9][A-Za-z0-9._-]{0,63})-[0-9a-f]+")
 
 
 def check_name(name: str) -> str:
-    if not _NAME.match(name or ""):
-        raise OracleError(f"Model name {name!r} is not allowed: use up to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.")
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        shown = repr(name)[:80]
+        raise OracleError(f"Model name {shown} is not allowed: use up to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.")
     return name
 
 
@@ -61,7 +68,7 @@ class ModelEntry:
         meta = self.meta
         best = meta.get("best") or {}
         val = best.get("val_loss")
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        size = sum(f.lstat().st_size for f in self.path.iterdir() if f.is_file())
         return {"name": self.name, "shipped": self.shipped, "corpora": [c["name"] for c in meta.get("corpora", [])],
                 "parameters": meta.get("parameters"), "best_val_loss": val,
                 "best_val_bpc": None if val is None else val / 0.6931471805599453,
@@ -72,51 +79,88 @@ class ModelEntry:
 # ---- finding models -------------------------------------------------------------------------
 
 def user_dir(name: str) -> Path:
-    return paths.models_dir() / check_name(name)
+    return models_root() / check_name(name)
 
 
-def _read_meta(folder: Path) -> dict:
-    meta_path = folder / "meta.json"
+_swept: set[Path] = set()
+
+
+def models_root() -> Path:
+    """The user models folder; the first call in a process clears what killed processes left there."""
+    root = paths.models_dir()
+    if root not in _swept:
+        _swept.add(root)
+        sweep(root)
+    return root
+
+
+def sweep(root: Path) -> None:
+    """Clear work folders and temp files a killed process left behind (not those of a live one).
+
+    A live writer holds the lock of the model name its folder belongs to, so a name whose lock we
+    can take has no writer. A trash folder whose name is free again was caught between the two
+    renames of a replacement: it is the old model, and it goes back in place.
+    """
     try:
-        meta = json.loads(meta_path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise CorruptModel(f"{folder} has no meta.json: it is not a finished Oracle model; delete it or resume its training.") from None
-    except (UnicodeDecodeError, json.JSONDecodeError, OSError) as err:
-        raise CorruptModel(f"{meta_path} is corrupted ({err.__class__.__name__}): restore the model from an export or delete it.") from None
-    check_meta(meta, str(meta_path))
-    return meta
+        found = sorted(os.listdir(root))
+    except OSError:
+        return
+    for entry in found:
+        work = _WORK.fullmatch(entry)
+        if work is None and not (_NAME.fullmatch(entry) and os.path.isdir(root / entry)):
+            continue
+        name = work.group(2) if work else entry
+        if work is None and not any(f.startswith(".") and f.endswith(".tmp") for f in _names(root / entry)):
+            continue  # nothing to clear: no lock taken, so listing models never creates lock files
+        try:
+            with locked(root / name):
+                if work is None:
+                    _clear_temp_files(root / name)
+                elif work.group(1) == "trash" and not (root / name).exists() and is_model_folder(root / entry):
+                    os.replace(root / entry, root / name)
+                else:
+                    shutil.rmtree(root / entry, ignore_errors=True)
+        except (ModelBusy, OSError):
+            continue
 
 
-def check_meta(meta, where: str) -> None:
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CorruptModel(f"{where} is not an Oracle model file: export models with `oracle models export`.")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise CorruptModel(f"{where} was written in model format {meta.get('format_version')!r}, but this Oracle reads format {FORMAT_VERSION}: use a matching Oracle version or retrain.")
+def _names(folder: Path) -> list[str]:
     try:
-        config = ModelConfig.from_dict(meta["config"])
-        vocab = meta["vocab"]
-        assert isinstance(vocab, str) and len(vocab) == config.vocab_size and len(set(vocab)) == len(vocab)
-        assert isinstance(meta["weights"]["file"], str) and "/" not in meta["weights"]["file"]
-    except Exception:
-        raise CorruptModel(f"{where} has an inconsistent config or vocabulary: it cannot be loaded; restore it from an export.") from None
+        return os.listdir(folder)
+    except OSError:
+        return []
+
+
+def _clear_temp_files(folder: Path) -> None:
+    """Temp files of writes cut short (`.NAME.XXXX.tmp`, see atomic.py); the caller holds the lock."""
+    for f in folder.iterdir():
+        if f.name.startswith(".") and f.name.endswith(".tmp") and f.is_file():
+            f.unlink(missing_ok=True)
 
 
 def list_models() -> list[ModelEntry]:
-    """User models (newest first), then the shipped ones a user model does not shadow."""
+    """User models (newest first), then the shipped ones a user model does not shadow.
+
+    A model whose files cannot be read is listed with its one-sentence error and never stops the
+    others from being listed."""
     entries = []
-    for folder in sorted(paths.models_dir().iterdir()) if paths.models_dir().is_dir() else []:
-        if folder.is_dir() and (folder / "meta.json").is_file() and _NAME.match(folder.name):
-            try:
-                entries.append(ModelEntry(folder.name, folder, _read_meta(folder), False))
-            except CorruptModel as err:
-                entries.append(ModelEntry(folder.name, folder, {"error": str(err)}, False))
-    entries.sort(key=lambda e: e.meta.get("updated", ""), reverse=True)
+    for folder in sorted(models_root().iterdir()):
+        if _NAME.fullmatch(folder.name) and folder.is_dir() and (folder / "meta.json").exists():
+            entries.append(_entry(folder, False))
+    entries.sort(key=lambda e: e.meta.get("updated") or "", reverse=True)
     names = {e.name for e in entries}
     shipped = paths.shipped_models_dir()
     for folder in sorted(shipped.iterdir()) if shipped.is_dir() else []:
         if folder.is_dir() and (folder / "meta.json").is_file() and folder.name not in names:
-            entries.append(ModelEntry(folder.name, folder, _read_meta(folder), True))
+            entries.append(_entry(folder, True))
     return entries
+
+
+def _entry(folder: Path, shipped: bool) -> ModelEntry:
+    try:
+        return ModelEntry(folder.name, folder, read_meta(folder), shipped)
+    except CorruptModel as err:
+        return ModelEntry(folder.name, folder, {"error": str(err)}, shipped)
 
 
 def find(name: str) -> ModelEntry:
@@ -135,10 +179,7 @@ def settings_path() -> Path:
 
 def active_name() -> str | None:
     """The model `ask` and the Oracle screen use: the chosen one, else the newest, else the default."""
-    try:
-        chosen = json.loads(settings_path().read_text("utf-8")).get("active")
-    except (OSError, ValueError, AttributeError):
-        chosen = None
+    chosen = read_settings(settings_path()).get("active")
     models = [e for e in list_models() if "error" not in e.meta]
     if chosen and any(e.name == chosen for e in models):
         return chosen
@@ -147,11 +188,7 @@ def active_name() -> str | None:
 
 def set_active(name: str) -> None:
     find(name)
-    try:
-        settings = json.loads(settings_path().read_text("utf-8"))
-        settings = settings if isinstance(settings, dict) else {}
-    except (OSError, ValueError):
-        settings = {}
+    settings = read_settings(settings_path())
     settings["active"] = name
     write_json_atomic(settings_path(), settings)
 
@@ -160,7 +197,9 @@ def set_active(name: str) -> None:
 
 def read_weights(path: Path, expected_sha: str | None) -> dict[str, torch.Tensor]:
     try:
-        data = path.read_bytes()
+        data = read_regular(path, limits.MAX_WEIGHTS_BYTES)
+    except ReadRefused as why:
+        raise CorruptModel(f"{path} {why}: restore the model from an export.") from None
     except OSError as err:
         raise CorruptModel(f"Cannot read {path} ({err.strerror}): restore the model from an export.") from None
     if expected_sha and sha256_bytes(data) != expected_sha:
@@ -176,13 +215,10 @@ def build_net(meta: dict, tensors: dict[str, torch.Tensor], where: str) -> CharL
     try:
         config = ModelConfig.from_dict(meta["config"])
         # A config that lies (hidden size 10^6) must not allocate gigabytes before we notice the file
-        # holds nothing like it: its weight matrices alone (counted, not built) must fit in the file.
+        # holds nothing like it: its weights (counted, not built) must be what the file holds.
         # Counting, not a meta-device model: the first meta-device op costs seconds (torch imports its
         # meta kernels), which every `oracle ask` would pay.
-        h, v = config.hidden_size, config.vocab_size
-        least = (0 if config.one_hot else v * config.embed_dim) + 4 * h * (config.input_size + h) \
-            + 8 * h * h * (config.num_layers - 1) + v * h
-        if least > sum(t.numel() for t in tensors.values()):
+        if limits.parameters(config) > sum(t.numel() for t in tensors.values()):
             raise mismatch
         net = CharLSTM(config)
     except Exception:
@@ -220,22 +256,15 @@ def write_weights(folder: Path, prefix: str, net) -> dict:
 
 
 def commit_meta(folder: Path, meta: dict) -> None:
-    meta = {**meta, "format": FORMAT, "format_version": FORMAT_VERSION}
+    # Non-finite numbers become null: what is written must pass the reader's checks.
+    meta = finite_or_none({**meta, "format": FORMAT, "format_version": FORMAT_VERSION})
     write_json_atomic(folder / "meta.json", meta)
     prune(folder)
 
 
 def prune(folder: Path) -> None:
     """Delete weight and state files no committed JSON refers to (left by a crash or superseded)."""
-    keep = set()
-    for pointer in ("meta.json", "checkpoint.json"):
-        try:
-            data = json.loads((folder / pointer).read_text("utf-8"))
-        except (OSError, ValueError):
-            continue
-        for ref in (data.get("weights"), data.get("state"), (data.get("best") or {}).get("weights")):
-            if isinstance(ref, dict):
-                keep.add(ref.get("file"))
+    keep = file_refs(folder)
     for f in folder.iterdir():
         if f.is_file() and (f.name.startswith(("weights-", "last-", "state-")) or f.name.endswith(".tmp")) and f.name not in keep:
             f.unlink(missing_ok=True)
@@ -250,28 +279,30 @@ def write_checkpoint(folder: Path, net, train_state: dict, pointer: dict) -> Non
     data = buf.read()
     fname = f"state-{time.time_ns():x}.pt"
     write_bytes_atomic(folder / fname, data)
-    write_json_atomic(folder / "checkpoint.json", {**pointer, "format": FORMAT, "format_version": FORMAT_VERSION,
-                                                   "weights": weights, "state": {"file": fname, "sha256": sha256_bytes(data)}})
+    write_json_atomic(folder / "checkpoint.json", finite_or_none({**pointer, "format": FORMAT, "format_version": FORMAT_VERSION,
+                                                                  "weights": weights, "state": {"file": fname, "sha256": sha256_bytes(data)}}))
     prune(folder)
 
 
 def read_checkpoint(folder: Path) -> tuple[dict, dict[str, torch.Tensor], dict]:
     try:
-        pointer = json.loads((folder / "checkpoint.json").read_text("utf-8"))
+        pointer = read_checkpoint_pointer(folder)
     except FileNotFoundError:
         if not folder.is_dir():
             raise ModelNotFound(f"No model named {folder.name!r} to resume: `oracle models list` shows the models there are.") from None
         raise OracleError(f"{folder.name} has no resumable checkpoint: it finished or was imported; train a new model instead.") from None
-    except (OSError, ValueError):
-        raise CorruptModel(f"{folder / 'checkpoint.json'} is corrupted: the run cannot be resumed, but the model itself still loads.") from None
-    if pointer.get("format_version") != FORMAT_VERSION:
-        raise CorruptModel(f"{folder / 'checkpoint.json'} comes from an incompatible Oracle version: it cannot be resumed.")
+    try:
+        from .recipes import Recipe
+
+        Recipe.from_dict(pointer["recipe"]).validate()
+    except Exception:
+        raise CorruptModel(f"{folder / 'checkpoint.json'} holds a recipe this Oracle cannot use: the run cannot be resumed.") from None
     tensors = read_weights(folder / pointer["weights"]["file"], pointer["weights"]["sha256"])
     state_path = folder / pointer["state"]["file"]
     try:
-        data = state_path.read_bytes()
-    except OSError:
-        raise CorruptModel(f"{state_path} is missing: the run cannot be resumed.") from None
+        data = read_regular(state_path, limits.MAX_WEIGHTS_BYTES)
+    except (OSError, ReadRefused):
+        raise CorruptModel(f"{state_path} is missing or unreadable: the run cannot be resumed.") from None
     if sha256_bytes(data) != pointer["state"]["sha256"]:
         raise CorruptModel(f"{state_path} does not match its recorded sha256: the run cannot be resumed.")
     try:
@@ -281,11 +312,17 @@ def read_checkpoint(folder: Path) -> tuple[dict, dict[str, torch.Tensor], dict]:
     return pointer, tensors, state
 
 
+def lock_path(folder: Path) -> Path:
+    """A model's lock lives beside its folder, not in it: it outlives moves, replacements and
+    deletions of the folder, and it exists before the folder does (a new run trains elsewhere)."""
+    return folder.with_name(f".{folder.name}.lock")
+
+
 @contextmanager
 def locked(folder: Path):
-    """Hold the model's write lock; a second writer gets a clear refusal instead of a race."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fh = open(folder / ".lock", "a+")
+    """Hold the model name's write lock; a second writer gets a clear refusal instead of a race."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    fh = open(lock_path(folder), "a+")
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -307,25 +344,48 @@ def _user_entry(name: str, action: str) -> ModelEntry:
     return entry
 
 
-def _free(name: str, force: bool) -> Path:
-    target = user_dir(name)
-    if target.exists():
-        if not force and is_model_folder(target):
-            raise NameTaken(f"A model named {name!r} already exists: pick another name or pass --force to replace it.")
-        remove_folder(target)
-    return target
-
-
 def is_model_folder(folder: Path) -> bool:
     """A folder holds a model once a meta.json or a checkpoint was committed (a lock alone does not count)."""
     return (folder / "meta.json").exists() or (folder / "checkpoint.json").exists()
 
 
+def _trash_name(folder: Path) -> Path:
+    return folder.with_name(f".trash-{folder.name}-{time.time_ns():x}")
+
+
 def remove_folder(folder: Path) -> None:
     with locked(folder):
-        trash = folder.with_name(f".trash-{folder.name}-{time.time_ns():x}")
-        os.replace(folder, trash)
-    shutil.rmtree(trash, ignore_errors=True)
+        if folder.exists():
+            trash = _trash_name(folder)
+            os.replace(folder, trash)  # one rename: the name is gone at once; deleting files is slow
+            shutil.rmtree(trash, ignore_errors=True)
+
+
+def swap_in(staging: Path, target: Path, force: bool) -> None:
+    """Put a fully written folder in place of `target` (whose lock the caller holds).
+
+    Two renames, the old model to trash and the new one in its place, and the old one is deleted
+    only after: a kill between the two leaves the old model in trash, and the next start puts it
+    back (see `sweep`). Nothing is deleted before its replacement is complete.
+    """
+    if target.exists():
+        if not force and is_model_folder(target):
+            raise NameTaken(f"A model named {target.name!r} already exists: pick another name or pass --force to replace it.")
+        trash = _trash_name(target)
+        os.replace(target, trash)
+        os.replace(staging, target)
+        fsync_dir(target.parent)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.replace(staging, target)
+        fsync_dir(target.parent)
+
+
+def staging_folder(name: str) -> Path:
+    """A fresh hidden folder beside the models where a new model is written before it takes its name."""
+    folder = models_root() / f".staging-{check_name(name)}-{time.time_ns():x}"
+    folder.mkdir()
+    return folder
 
 
 def rename(old: str, new: str, force: bool = False) -> None:
@@ -333,15 +393,16 @@ def rename(old: str, new: str, force: bool = False) -> None:
     check_name(new)
     if new == old:
         return
-    with locked(entry.path):
-        target = _free(new, force)
+    target = user_dir(new)
+    with locked(entry.path), locked(target):
+        if not force and is_model_folder(target):
+            raise NameTaken(f"A model named {new!r} already exists: pick another name or pass --force to replace it.")
         # The new name goes into meta.json before the move: if that write fails (disk full), the
         # model is untouched; if the move fails, it only carries a stale name inside.
-        meta = _read_meta(entry.path)
+        meta = read_meta(entry.path)
         meta["name"] = new
         write_json_atomic(entry.path / "meta.json", meta)
-        os.replace(entry.path, target)
-    fsync_dir(target.parent)
+        swap_in(entry.path, target, force=True)
 
 
 def delete(name: str) -> None:
@@ -358,30 +419,72 @@ def export(name: str, dest: Path, force: bool = False) -> Path:
     dest = Path(dest)
     if dest.is_dir():
         dest = dest / f"{name}{EXPORT_SUFFIX}"
-    if dest.exists() and not force:
-        raise NameTaken(f"{dest} already exists: choose another file or pass --force to overwrite it.")
+    paths.check_storable(str(dest), "The export path")
+    if os.path.lexists(dest):
+        if not force:
+            raise NameTaken(f"{dest} already exists: choose another file or pass --force to overwrite it.")
+        mode = dest.lstat().st_mode
+        if not stat.S_ISREG(mode):
+            # Replacing puts a new file under that name: a device node, a FIFO or a symlink would turn
+            # into a regular file (as root, /dev/null itself). Only regular files are ever replaced.
+            what = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+            raise OracleError(f"{dest} is {what}: only a regular file is ever replaced; export to a new file name instead.")
     if not dest.parent.is_dir():
         raise OracleError(f"Cannot export to {dest}: the folder {dest.parent} does not exist.")
-    write_bytes_atomic(dest, _pack(find(name)))
+    data = _pack(find(name))
+    _clear_stale_temp(dest)
+    write_bytes_atomic(dest, data)
     return dest
+
+
+STALE_TEMP_SECONDS = 600  # an export writes in seconds: a temp file this old was left by a killed one
+
+
+def _clear_stale_temp(dest: Path) -> None:
+    """Remove temp files of this very destination left by a killed export (`.NAME.XXXX.tmp`, old)."""
+    try:
+        names = os.listdir(dest.parent)
+    except OSError:
+        return
+    now = time.time()
+    for entry in names:
+        if entry.startswith(f".{dest.name}.") and entry.endswith(".tmp"):
+            path = dest.parent / entry
+            try:
+                info = path.lstat()
+                if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_TEMP_SECONDS:
+                    path.unlink()
+            except OSError:
+                continue
 
 
 def _unpack(src: Path) -> tuple[dict, dict[str, torch.Tensor], bytes]:
     try:
-        data = Path(src).read_bytes()
+        data = read_regular(Path(src), limits.MAX_IMPORT_BYTES)
     except FileNotFoundError:
-        raise OracleError(f"{src} does not exist: give the path of a .oracle file made by `oracle models export`.") from None
+        raise OracleError(f"{src} does not exist: give the path of a .oracle file exported from Oracle.") from None
+    except ReadRefused as why:
+        raise OracleError(f"{src} {why}: give the path of a .oracle file exported from Oracle.") from None
     except OSError as err:
         raise OracleError(f"Cannot read {src}: {err.strerror}.") from None
+    not_ours = CorruptModel(f"{src} is not an Oracle model export (or it is truncated): export models from Oracle to move them.")
+    # A safetensors file: 8-byte little-endian header length, JSON header, raw tensor bytes. The
+    # header is bounded and parsed here, and the metadata inside it with the caps of a meta.json.
+    header_len = int.from_bytes(data[:8], "little")
+    if len(data) < 8 or header_len > len(data) - 8:
+        raise not_ours
     try:
-        # A safetensors file: 8-byte little-endian header length, JSON header, raw tensor bytes.
-        header_len = int.from_bytes(data[:8], "little")
-        header = json.loads(data[8:8 + header_len])
-        meta = json.loads(header["__metadata__"]["oracle_meta"])
+        header = parse_json(data[8:8 + header_len], limits.MAX_EXPORT_HEADER_BYTES)
+        meta = parse_json(header["__metadata__"]["oracle_meta"].encode("utf-8"), MAX_META_BYTES)
+    except ReadRefused as why:
+        raise CorruptModel(f"{src} is not an Oracle model export: its metadata {why}.") from None
+    except Exception:
+        raise not_ours from None
+    check_meta(meta, str(src))
+    try:
         tensors = st_load(data)
     except Exception:
-        raise CorruptModel(f"{src} is not an Oracle model export (or it is truncated): export models with `oracle models export`.") from None
-    check_meta(meta, str(src))
+        raise not_ours from None
     return meta, tensors, data
 
 
@@ -390,27 +493,28 @@ def import_(src: Path, name: str | None = None, force: bool = False) -> str:
     meta, tensors, _ = _unpack(src)
     build_net(meta, tensors, str(src))
     name = check_name(name or meta.get("name") or Path(src).stem)
-    if not force and user_dir(name).exists():
+    if not force and is_model_folder(user_dir(name)):
         raise NameTaken(f"A model named {name!r} already exists: pass --name NEW or --force to replace it.")
     return _install(meta, tensors, name, force)
 
 
 def _install(meta: dict, tensors: dict, name: str, force: bool) -> str:
-    root = paths.models_dir()
-    staging = Path(tempfile.mkdtemp(prefix=f".import-{name}-", dir=root))
-    try:
-        data = st_save(tensors)
-        fname = f"weights-{time.time_ns():x}.safetensors"
-        write_bytes_atomic(staging / fname, data)
-        meta = {**meta, "name": name, "weights": {"file": fname, "sha256": sha256_bytes(data)},
-                "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        write_json_atomic(staging / "meta.json", meta)
-        target = _free(name, force)
-        os.replace(staging, target)
-        fsync_dir(root)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    """Write the model in a hidden folder, then swap it in, all under the name's lock."""
+    target = user_dir(name)
+    with locked(target):
+        staging = models_root() / f".import-{name}-{time.time_ns():x}"
+        staging.mkdir()
+        try:
+            data = st_save(tensors)
+            fname = f"weights-{time.time_ns():x}.safetensors"
+            write_bytes_atomic(staging / fname, data)
+            meta = {**meta, "name": name, "weights": {"file": fname, "sha256": sha256_bytes(data)},
+                    "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            write_json_atomic(staging / "meta.json", meta)
+            swap_in(staging, target, force)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return name
 
 
@@ -418,7 +522,7 @@ def copy(src: str, dest: str, force: bool = False) -> str:
     """Copy any model (the shipped default included) to a user model you can rename or train on."""
     entry = find(src)
     check_name(dest)
-    if not force and user_dir(dest).exists():
+    if not force and is_model_folder(user_dir(dest)):
         raise NameTaken(f"A model named {dest!r} already exists: pick another name or pass --force.")
     tensors = read_weights(entry.path / entry.meta["weights"]["file"], entry.meta["weights"].get("sha256"))
     meta = {**entry.meta, "copied_from": src}

@@ -68,6 +68,7 @@ class Trainer:
         self.command = command if command is not None else sys.argv
         self.rank, self.world = distributed.rank(), distributed.world_size()
         self.folder = store.user_dir(name)
+        self.target = self.folder  # where the model ends up; a new run writes elsewhere until its first checkpoint
         self.resume = resume
         self.pointer: dict | None = None
         vocab = None
@@ -98,9 +99,9 @@ class Trainer:
         self.corpus = build_corpus(specs, lowercase=recipe.lowercase, val_fraction=recipe.val_fraction,
                                    min_train=recipe.seq_len + 1, encoding=encoding, vocab=vocab)
         if resume:
-            recorded = {c["name"]: c["sha256"] for c in self.pointer["corpora"]}
-            for source in self.corpus.sources:
-                if recorded.get(source.name) != source.sha256:
+            # Source by source, in the run's order: two sources may share a name (da/x.txt, db/x.txt).
+            for recorded, source in zip(self.pointer["corpora"], self.corpus.sources):
+                if recorded["sha256"] != source.sha256:
                     raise OracleError(f"{source.origin} changed since this run started (its sha256 differs): restore it, or train a new model.")
         self.config = config or ModelConfig(vocab_size=len(self.corpus.vocab), hidden_size=recipe.hidden_size,
                                             num_layers=recipe.num_layers, embed_dim=recipe.embed_dim,
@@ -149,15 +150,21 @@ class Trainer:
         try:
             if self.rank != 0:
                 return self._run()
-            if not self.resume and self.force and self.folder.exists():
-                store.remove_folder(self.folder)
-            created = not self.folder.exists()
-            try:
-                with store.locked(self.folder):
+            with store.locked(self.target):  # held for the whole run: a second writer of this name is refused
+                if self.resume:
                     return self._run()
-            finally:
-                if created and self.folder.exists() and not store.is_model_folder(self.folder):
-                    shutil.rmtree(self.folder, ignore_errors=True)  # nothing worth keeping was written
+                if store.is_model_folder(self.target) and not self.force:  # created since we checked, before the lock
+                    raise OracleError(f"A model named {self.name!r} was just created by another run: pick another name.")
+                # A new run (or a replacement) writes into a hidden staging folder and takes the name
+                # only once its first checkpoint is saved (_take_name): until then, any failure or kill
+                # leaves an existing model exactly as it was.
+                self.folder = store.staging_folder(self.name)
+                try:
+                    return self._run()
+                finally:
+                    if self.folder != self.target:
+                        shutil.rmtree(self.folder, ignore_errors=True)  # no checkpoint yet: nothing worth keeping
+                        self.folder = self.target
         except OracleError as err:
             self.on_event(Failed(str(err)))
             raise
@@ -390,6 +397,12 @@ class Trainer:
                 "world_size": self.world, "command": list(self.command), "versions": versions(),
                 "init_from": self.init_from}
 
+    def _take_name(self) -> None:
+        """The staged run has its first checkpoint: it replaces (or becomes) the model of its name."""
+        if self.folder != self.target:
+            store.swap_in(self.folder, self.target, force=True)  # the lock is ours; the name was checked under it
+            self.folder = self.target
+
     def _save_last(self) -> None:
         if self.rank != 0:
             return
@@ -403,4 +416,5 @@ class Trainer:
                    "config": self.config.to_dict(), "vocab": self.corpus.vocab.chars,
                    "corpora": [s.describe() for s in self.corpus.sources]}
         store.write_checkpoint(self.folder, self.net, state, pointer)
+        self._take_name()
         self.on_event(CheckpointSaved(str(self.folder / "checkpoint.json"), self.step, "last"))

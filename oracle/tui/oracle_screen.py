@@ -67,6 +67,7 @@ class OracleScreen(Screen):
         self.saved_settings = preferences.reading_settings()  # as the reader left them last time
         self.set_reactive(OracleScreen.temperature, self.saved_settings.temperature)
         self.choosing_model = False  # Ctrl+O opened the model list: focus returns to the question after
+        self.model_options: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
         yield NavBar("oracle")
@@ -126,9 +127,9 @@ class OracleScreen(Screen):
         if not options:
             found.remove()
             return
+        self.model_options = options
         if not found:
-            name = self.oracle.name if self.oracle is not None and self.oracle.name in dict(map(reversed, options)) else active
-            select = Select(options, value=name or options[0][1], allow_blank=False, id="model-select", compact=True)
+            select = Select(options, value=active or options[0][1], allow_blank=False, id="model-select", compact=True)
             slot.mount(select)
             self.watch(select, "expanded", self._model_list_closed, init=False)
             return
@@ -136,8 +137,9 @@ class OracleScreen(Screen):
         if not select.is_mounted:
             return  # mounted a moment ago with these options; setting them before it is drawn blanks its label
         with self.prevent(Select.Changed):
-            select.set_options(options)
-            if active:
+            if options != self.model_options:
+                select.set_options(options)
+            if active and select.value != active:
                 select.value = active
 
     def use_model(self, name: str) -> None:
@@ -171,7 +173,9 @@ class OracleScreen(Screen):
         return text
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "model-select" and isinstance(event.value, str):
+        # Only the reader's own pick counts: refilling the list after a rename or a delete also
+        # changes its value, and that must not switch models behind the reader's back.
+        if event.select.id == "model-select" and isinstance(event.value, str) and event.select.has_focus_within:
             if self.oracle is None or event.value != self.oracle.name:
                 self.use_model(event.value)
             self.query_one("#ask", QuestionBox).focus()  # the next thing typed is a question, not a search
