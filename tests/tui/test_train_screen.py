@@ -102,7 +102,7 @@ async def test_start_pause_resume_stop_then_resume_from_models(tiny_corpus):
 
         await pilot.press("f3")  # the new model is on Models; resume it from there
         await pilot.pause()
-        names = [str(app.models_screen.query_one("#models-table").get_row_at(i)[0]) for i in range(1)]
+        names = [str(app.models_screen.query_one("#models-table").get_row_at(i)[1]) for i in range(1)]
         assert names == ["fresh"] and store.find("fresh").meta["metrics"]
         await pilot.press("t")
         await wait_until(pilot, lambda: app.screen is screen and live.last_started is not None, what="resume")
