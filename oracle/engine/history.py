@@ -88,6 +88,9 @@ def to_markdown(model: str, exchanges: list[Exchange]) -> str:
         record = ex.record or {}
         settings = record.get("settings") or {}
         shown = ", ".join(f"{k.replace('_', '-')} {v}" for k, v in settings.items())
+        for change in record.get("changes") or []:  # made while it spoke: replay applies them at the same step
+            shown += f"; from character {change.get('at')}: " + ", ".join(
+                f"{k.replace('_', '-')} {v}" for k, v in (change.get("settings") or {}).items())
         lines += [f"## {i}. {ex.question.strip() or '(silence)'}", ""]
         lines += [f"> {line}" if line else ">" for line in ex.answer.rstrip("\n").split("\n")]
         lines += ["", f"*model `{record.get('model', model)}`, seed {record.get('seed', '?')}; {shown}"

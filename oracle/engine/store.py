@@ -35,6 +35,7 @@ from .meta import FORMAT, FORMAT_VERSION, MAX_META_BYTES, check_meta, file_refs,
     read_settings
 from .model import CharLSTM, ModelConfig
 from .readers import ReadRefused, parse_json, read_regular
+from . import words as wordlist
 from .sample import Oracle
 from .vocab import Vocabulary
 
@@ -237,7 +238,8 @@ def load(name: str) -> Oracle:
     meta = entry.meta
     tensors = read_weights(entry.path / meta["weights"]["file"], meta["weights"].get("sha256"))
     net = build_net(meta, tensors, str(entry.path))
-    return Oracle(name, net, Vocabulary(meta["vocab"]), bool(meta.get("lowercase")), meta)
+    words, words_notice = wordlist.read(entry.path, meta)  # a damaged word list costs only the words
+    return Oracle(name, net, Vocabulary(meta["vocab"]), bool(meta.get("lowercase")), meta, words, words_notice)
 
 
 # ---- saving (used by the trainer) -----------------------------------------------------------
@@ -266,7 +268,7 @@ def prune(folder: Path) -> None:
     """Delete weight and state files no committed JSON refers to (left by a crash or superseded)."""
     keep = file_refs(folder)
     for f in folder.iterdir():
-        if f.is_file() and (f.name.startswith(("weights-", "last-", "state-")) or f.name.endswith(".tmp")) and f.name not in keep:
+        if f.is_file() and (f.name.startswith(("weights-", "last-", "state-", "words-")) or f.name.endswith(".tmp")) and f.name not in keep:
             f.unlink(missing_ok=True)
 
 
@@ -412,7 +414,10 @@ def delete(name: str) -> None:
 def _pack(entry: ModelEntry) -> bytes:
     meta = entry.meta
     tensors = read_weights(entry.path / meta["weights"]["file"], meta["weights"].get("sha256"))
-    return st_save(tensors, metadata={"oracle_meta": json.dumps(meta, ensure_ascii=False)})
+    extra = {}
+    if meta.get("words") is not None:  # the word list travels in the export's metadata, checked on import
+        extra["oracle_words"] = wordlist.export_text(entry.path, meta)
+    return st_save(tensors, metadata={"oracle_meta": json.dumps(meta, ensure_ascii=False), **extra})
 
 
 def export(name: str, dest: Path, force: bool = False) -> Path:
@@ -490,15 +495,16 @@ def _unpack(src: Path) -> tuple[dict, dict[str, torch.Tensor], bytes]:
 
 def import_(src: Path, name: str | None = None, force: bool = False) -> str:
     """Validate everything first; only a model that loads is written, and atomically."""
-    meta, tensors, _ = _unpack(src)
+    meta, tensors, data = _unpack(src)
     build_net(meta, tensors, str(src))
+    words = wordlist.from_export(data, meta, str(src))
     name = check_name(name or meta.get("name") or Path(src).stem)
     if not force and is_model_folder(user_dir(name)):
         raise NameTaken(f"A model named {name!r} already exists: pass --name NEW or --force to replace it.")
-    return _install(meta, tensors, name, force)
+    return _install(meta, tensors, name, force, words)
 
 
-def _install(meta: dict, tensors: dict, name: str, force: bool) -> str:
+def _install(meta: dict, tensors: dict, name: str, force: bool, words: bytes | None = None) -> str:
     """Write the model in a hidden folder, then swap it in, all under the name's lock."""
     target = user_dir(name)
     with locked(target):
@@ -510,6 +516,10 @@ def _install(meta: dict, tensors: dict, name: str, force: bool) -> str:
             write_bytes_atomic(staging / fname, data)
             meta = {**meta, "name": name, "weights": {"file": fname, "sha256": sha256_bytes(data)},
                     "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            if words is not None:  # already checked against meta["words"]["sha256"]
+                write_bytes_atomic(staging / meta["words"]["file"], words)
+            else:
+                meta.pop("words", None)
             write_json_atomic(staging / "meta.json", meta)
             swap_in(staging, target, force)
         except BaseException:
@@ -526,4 +536,4 @@ def copy(src: str, dest: str, force: bool = False) -> str:
         raise NameTaken(f"A model named {dest!r} already exists: pick another name or pass --force.")
     tensors = read_weights(entry.path / entry.meta["weights"]["file"], entry.meta["weights"].get("sha256"))
     meta = {**entry.meta, "copied_from": src}
-    return _install(meta, tensors, dest, force)
+    return _install(meta, tensors, dest, force, wordlist.read_bytes(entry.path, meta))

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from . import distributed, store
+from . import distributed, store, words
 from .batches import ContiguousBatches, WindowBatches
 from .control import TrainingControl
 from .corpus import SourceSpec, build_corpus
@@ -395,7 +395,14 @@ class Trainer:
                 "training_seconds": round(self.elapsed(), 2), "device": str(self.device),
                 "device_name": torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else platform.processor() or platform.machine(),
                 "world_size": self.world, "command": list(self.command), "versions": versions(),
-                "init_from": self.init_from}
+                "init_from": self.init_from, "words": self._words_entry()}
+
+    def _words_entry(self) -> dict:
+        """The word list of the corpora (words.py), written beside the weights on the first commit."""
+        if getattr(self, "_words", None) is None:
+            counts = words.count_encoded(self.corpus.vocab.chars, [(s.train, s.val) for s in self.corpus.sources])
+            self._words = words.write(self.folder, words.WordList.from_counts(counts))
+        return self._words
 
     def _take_name(self) -> None:
         """The staged run has its first checkpoint: it replaces (or becomes) the model of its name."""

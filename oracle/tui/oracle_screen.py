@@ -216,7 +216,8 @@ class OracleScreen(Screen):
         event.box.value = ""
         self.ask(question)
 
-    def ask(self, question: str, seed: int | None = None, settings: SampleSettings | None = None) -> None:
+    def ask(self, question: str, seed: int | None = None, settings: SampleSettings | None = None,
+            changes: list[dict] | None = None) -> None:
         if self.oracle is None:
             self.notify("There is no model to ask yet: train one on the Train screen (F2).", severity="warning")
             return
@@ -224,7 +225,7 @@ class OracleScreen(Screen):
         panel = self.query_one(SettingsPanel)
         settings = settings or replace(panel.settings, temperature=round(self.temperature, 2))
         try:
-            reading = self.oracle.ask(question, settings, seed)
+            reading = self.oracle.ask(question, settings, seed, changes=changes)
         except OracleError as err:
             self.notify(str(err), severity="error")
             return
@@ -310,7 +311,9 @@ class OracleScreen(Screen):
             self.notify("Nothing to replay yet.")
             return
         last = self.exchanges[-1]
-        self.ask(last.question, seed=last.record.get("seed"), settings=SampleSettings(**last.record["settings"]))
+        # The settings it started with, then every change made while it spoke, at the same characters.
+        self.ask(last.question, seed=last.record.get("seed"), settings=SampleSettings.from_record(last.record["settings"]),
+                 changes=last.record.get("changes"))
 
     # ---- settings and export -----------------------------------------------------------------
 

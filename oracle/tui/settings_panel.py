@@ -1,4 +1,5 @@
-"""The sampling settings beside the conversation: top-k, top-p, length, min length and stop rule.
+"""The sampling settings beside the conversation: top-k, top-p, length, min length, stop rule,
+real words (corpus or free spelling) and how strongly to heed the question's words.
 
 Each edit is checked by `SampleSettings.validate()` (the engine's rule, not a copy of it); a bad
 value shows the engine's sentence inline and the last good settings stay in use.
@@ -11,13 +12,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
 from oracle.engine import OracleError, SampleSettings
-from oracle.engine.sample import STOP_RULES
+from oracle.engine.sample import STOP_RULES, WORD_MODES
 from oracle.engine.schema import specs
 from oracle.tui.form_fields import read_settings, setting_widgets
 
 # The reading settings this panel shows; labels, help and rules come from SampleSettings' declarations.
 # (The temperature has its own keys and gauge on the Oracle screen.)
-FIELDS = ("top_k", "top_p", "length", "min_length")
+FIELDS = ("top_k", "top_p", "length", "min_length", "heed")
 
 
 class SettingsPanel(VerticalScroll):
@@ -33,6 +34,9 @@ class SettingsPanel(VerticalScroll):
         yield Label(specs(SampleSettings)["stop"].label)
         yield Select([(rule, rule) for rule in STOP_RULES], value=self.settings.stop, allow_blank=False,
                      id="set-stop", compact=True)
+        yield Label(specs(SampleSettings)["words"].label)
+        yield Select([(mode, mode) for mode in WORD_MODES], value=self.settings.words, allow_blank=False,
+                     id="set-words", compact=True)
         yield Static("", id="settings-error", classes="error-text")
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -48,6 +52,7 @@ class SettingsPanel(VerticalScroll):
         try:
             values = read_settings(self, SampleSettings, FIELDS, "set-")
             values["stop"] = self.query_one("#set-stop", Select).value
+            values["words"] = self.query_one("#set-words", Select).value
             candidate = SampleSettings(temperature=self.settings.temperature, **values).validate()
         except OracleError as err:
             error.update(str(err))

@@ -18,6 +18,12 @@ def describe_record(record: dict, stopped: bool = False) -> str:
     if s.get("top_p", 1.0) < 1.0:
         parts.append(f"top-p {s['top_p']}")
     parts.append(f"stop: {s.get('stop', '?')}")
+    if s.get("words") == "corpus":
+        parts.append("real words")
+    if s.get("heed"):
+        parts.append(f"heed {s['heed']}")
+    if record.get("changes"):
+        parts.append(f"{len(record['changes'])} change(s) while speaking")
     if stopped:
         parts.append("stopped")
     return f"{record.get('model', '?')} · " + " · ".join(parts)

@@ -75,7 +75,9 @@ async def test_escape_stops_a_long_answer_and_temperature_changes_while_it_speak
         await wait_until(pilot, lambda: not screen.speaking, what="the answer to stop")
         exchange = screen.exchanges[-1]
         assert exchange.stopped and 0 < len(exchange.answer) < 400
-        assert exchange.record["settings"]["temperature"] == 0.9  # the record holds what it ended with
+        # The record holds what it started with and each change at the character it took effect.
+        assert exchange.record["settings"]["temperature"] == 0.7
+        assert exchange.record["changes"][-1]["settings"] == {"temperature": 0.9}
         assert "stopped" in str(answer_views(app)[-1].query_one(".footnote").render())
 
 

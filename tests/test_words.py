@@ -1,0 +1,263 @@
+"""Real-word decoding, heeding the question, the word list's file, export and import, exact replay.
+
+Most tests use a tiny model trained (once per module, a few seconds) on a handful of invented
+words, so "only words of the corpus" has a sharp meaning: anything else is a non-word.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from collections import Counter
+
+import pytest
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from oracle.engine import CorruptModel, Recipe, SampleSettings, Trainer, store, words
+from oracle.engine import speller as speller_module
+from oracle.engine.speller import DECAY, Lexicon, Speller
+from oracle.engine.vocab import Vocabulary
+
+from conftest import TINY_RECIPE
+
+WORDS = ["amber", "basalt", "cobalt", "dune", "ember", "flint", "garnet", "harbor", "iris", "jade", "kestrel",
+         "lantern", "meadow", "nettle", "obsidian", "pewter", "quartz", "river", "saffron", "thistle"]
+RARE = "zircon"  # in the corpus, but seldom: heed must make answers name it
+
+
+def handful_text(chars: int = 12000) -> str:
+    rng = random.Random(5)
+    out, line = [], []
+    while sum(map(len, out)) < chars:
+        line.append(RARE if rng.random() < 0.01 else rng.choice(WORDS))
+        if rng.random() < 0.12:
+            out.append(" ".join(line) + rng.choice([".\n", ",\n", "!\n"]))
+            line = []
+    return "".join(out)
+
+
+@pytest.fixture(scope="module")
+def _handful_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("handful-home")
+    corpus = home / "handful.txt"
+    corpus.write_text(handful_text(), "utf-8")
+    old = os.environ.get("ORACLE_HOME")
+    os.environ["ORACLE_HOME"] = str(home / "home")
+    try:
+        # Half an epoch's worth of a tiny model: it has learned letters, not yet all the words.
+        Trainer("handful", [str(corpus)], Recipe(**{**TINY_RECIPE, "epochs": 1}), command=["test"]).run()
+    finally:
+        if old is None:
+            os.environ.pop("ORACLE_HOME")
+        else:
+            os.environ["ORACLE_HOME"] = old
+    return home / "home"
+
+
+@pytest.fixture
+def handful(_handful_home, oracle_home) -> str:
+    shutil.copytree(_handful_home / "models" / "handful", oracle_home / "models" / "handful")
+    return "handful"
+
+
+def answer(oracle, question: str, seed: int, **settings) -> str:
+    settings = {"length": 200, "stop": "length", "temperature": 1.0, **settings}
+    return "".join(oracle.ask(question, SampleSettings(**settings), seed=seed))
+
+
+def finished_words(text: str) -> list[str]:
+    found = words.split_words(text)
+    return found[:-1] if text and (words.is_letter(text[-1]) or text[-1] in words.JOINERS) else found
+
+
+# ---- the word list ------------------------------------------------------------------------------
+
+def test_training_records_the_corpus_words_with_counts_and_sha256(handful, oracle_home):
+    folder = oracle_home / "models" / handful
+    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    data = (folder / meta["words"]["file"]).read_bytes()
+    assert words.sha256_bytes(data) == meta["words"]["sha256"]
+    listed = words.WordList.from_bytes(data, "test")
+    assert set(listed.counts) == set(WORDS) | {RARE}
+    assert dict(listed.counts) == dict(Counter(words.split_words(handful_text())))  # counted from the encoded corpus
+    assert list(listed.counts.values()) == sorted(listed.counts.values(), reverse=True)
+
+
+def test_word_rule_joins_apostrophes_and_hyphens_and_counts_across_pieces():
+    text = "The lord's well-beloved -- 'tis her' 3rd_thing don't"
+    assert words.split_words(text) == ["The", "lord's", "well-beloved", "tis", "her", "rd", "thing", "don't"]
+    whole = words.count_words([text])
+    for cut in range(len(text) + 1):  # a word cut between two pieces is still one word
+        assert words.count_words([text[:cut], text[cut:]]) == whole
+
+
+def test_stems_count_as_uses():
+    assert words.uses("raineth", "rain") and words.uses("rained", "rain") and words.uses("rains", "rain")
+    assert words.uses("loved", "love") and words.uses("loving", "love") and words.uses("running", "run")
+    assert not words.uses("rainbow", "rain") and not words.uses("warm", "war") and not words.uses("since", "sin")
+
+
+def test_content_words_leave_out_the_most_frequent_by_count():
+    names = [a + b + c for a in "bcdfghjk" for b in "aeiou" for c in "klmnprstvz"][:300]  # "bak", "bal", ...
+    counts = Counter({name: 1000 - i for i, name in enumerate(names)})
+    counts.update({"the": 50_000, "and": 30_000, "rain": 3})
+    listed = words.WordList.from_counts(counts)
+    assert listed.frequent == {"the", "and", "bak"}  # >= 1 in 2,000 words, at most 1% of the list
+    assert listed.content_words("and the rain, the rains and bak bal?") == ["rain", "bal"]
+
+
+# ---- real words ------------------------------------------------------------------------------
+
+def test_corpus_words_only_while_free_spelling_invents_words(handful):
+    oracle = store.load(handful)
+    known = set(WORDS) | {RARE}
+    corpus, free = [], []
+    for seed in range(6):
+        corpus += finished_words(answer(oracle, "amber", seed, words="corpus", heed=0))
+        free += finished_words(answer(oracle, "amber", seed, words="free", heed=0))
+    assert len(corpus) > 100 and set(corpus) <= known
+    assert set(free) - known  # the control: this little model does invent words when free
+
+
+def test_speller_follows_the_word_rule_for_joiners():
+    vocab = Vocabulary(" '.-abdefhilnorstw")
+    lexicon = Lexicon(["lord's", "lord", "her", "well-bred", "a"], vocab)
+    ids = {ch: i for i, ch in enumerate(vocab.chars)}
+
+    def allowed_after(text: str) -> set[str]:
+        speller = Speller(lexicon)
+        for ch in text:
+            speller.feed(ids[ch])
+        bias = speller.adjust(__import__("numpy").zeros(len(vocab), "float32"), True, 0.0)
+        return {ch for ch, b in zip(vocab.chars, bias) if b == 0}
+
+    assert allowed_after("lor") == {"d"}
+    assert allowed_after("lord") >= {"'", " ", "."} and "s" not in allowed_after("lord")
+    assert allowed_after("lord'") == {"s", " ", "'", ".", "-"}  # "lord's", or "lord" and a quote
+    assert allowed_after("her'") == {" ", "'", ".", "-"}  # "her's" is no word: no letter may follow
+    assert allowed_after("well-") == {"b"}  # "well" alone is no word, so the hyphen must go on
+    assert "h" in allowed_after("a ") and "i" not in allowed_after("a ")  # no known word starts with "i"
+
+
+# ---- heeding the question --------------------------------------------------------------------
+
+def test_more_heed_names_the_questions_word_more_often(handful):
+    oracle = store.load(handful)
+    named = {}
+    for heed in (0.0, 1.5, 4.0):
+        named[heed] = sum(any(words.uses(w, RARE) for w in finished_words(answer(oracle, f"what of {RARE}?", seed,
+                                                                                  heed=heed, length=60)))
+                          for seed in range(20))
+    assert named[0.0] < named[1.5] < named[4.0] or (named[0.0] < named[4.0] and named[4.0] == 20), named
+    assert named[4.0] >= 15
+
+
+def test_a_keyword_bonus_decays_after_each_use():
+    vocab = Vocabulary(" .aeghinrt")
+    lexicon = Lexicon(["rain", "raineth", "the", "night"], vocab)
+    ids = {ch: i for i, ch in enumerate(vocab.chars)}
+    speller = Speller(lexicon, ["rain"])
+    np = __import__("numpy")
+    zero = np.zeros(len(vocab), "float32")
+    assert speller.adjust(zero, True, 2.0)[ids["r"]] == pytest.approx(2.0)
+    for ch in "raineth ":  # an inflection is a use
+        speller.feed(ids[ch])
+    assert speller.weights == [pytest.approx(DECAY)]
+    assert speller.adjust(zero, True, 2.0)[ids["r"]] == pytest.approx(2.0 * DECAY)
+    for ch in "the night ":  # other words leave it alone
+        speller.feed(ids[ch])
+    assert speller.weights == [pytest.approx(DECAY)]
+
+
+def test_without_decay_a_strong_heed_loops_with_it_it_does_not(handful, monkeypatch):
+    oracle = store.load(handful)
+
+    def uses_of_rare(seed: int) -> int:
+        return sum(words.uses(w, RARE) for w in finished_words(answer(oracle, f"{RARE}?", seed, heed=8.0, length=150)))
+
+    decaying = [uses_of_rare(seed) for seed in range(5)]
+    monkeypatch.setattr(speller_module, "DECAY", 1.0)
+    looping = [uses_of_rare(seed) for seed in range(5)]
+    assert max(decaying) <= 4 and min(looping) >= 8, (decaying, looping)
+
+
+# ---- models without a word list, export and import -------------------------------------------
+
+def test_a_model_without_a_word_list_answers_freely_with_one_notice(handful, oracle_home):
+    folder = oracle_home / "models" / handful
+    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    (folder / meta.pop("words")["file"]).unlink()
+    (folder / "meta.json").write_text(json.dumps(meta), "utf-8")
+    oracle = store.load(handful)
+    reading = oracle.ask("amber", SampleSettings(length=80, stop="length"), seed=1)
+    text = "".join(reading)
+    assert len(text) == 80 and "no word list" in reading.notice and "spells freely" in reading.notice
+    assert text == answer(oracle, "amber", 1, words="free", heed=0, length=80, temperature=0.7)
+    assert oracle.ask("amber", SampleSettings(words="free", heed=0)).notice is None  # asked for nothing it lacks
+
+
+def test_a_damaged_word_list_costs_only_the_words(handful, oracle_home):
+    folder = oracle_home / "models" / handful
+    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    (folder / meta["words"]["file"]).write_text("amber\t1\n", "utf-8")
+    reading = store.load(handful).ask("amber", SampleSettings(length=30, stop="length"), seed=1)
+    assert len("".join(reading)) == 30 and "does not match the sha256" in reading.notice
+
+
+def test_export_carries_the_word_list_and_import_checks_it(handful, tmp_path):
+    path = store.export(handful, tmp_path / "handful.oracle")
+    store.import_(path, name="again")
+    again = store.load("again")
+    assert again.words is not None and again.words.counts == store.load(handful).words.counts
+    store.copy(handful, "copied")
+    assert store.load("copied").words.counts == again.words.counts
+
+    data = path.read_bytes()
+    header = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])["__metadata__"]
+    tensors = st_load(data)
+    altered = header["oracle_words"].replace("amber", "ambre")
+    (tmp_path / "altered.oracle").write_bytes(st_save(tensors, metadata={**header, "oracle_words": altered}))
+    with pytest.raises(CorruptModel, match="word list that does not match the sha256"):
+        store.import_(tmp_path / "altered.oracle", name="altered")
+    (tmp_path / "dropped.oracle").write_bytes(st_save(tensors, metadata={"oracle_meta": header["oracle_meta"]}))
+    with pytest.raises(CorruptModel, match="does not carry it"):
+        store.import_(tmp_path / "dropped.oracle", name="dropped")
+    assert {e.name for e in store.list_models()} >= {"again", "copied"} and not (store.user_dir("altered")).exists()
+
+
+# ---- settings and exact replay ------------------------------------------------------------------
+
+def test_settings_check_words_and_heed():
+    with pytest.raises(Exception, match="Words 'loose' must be one of: corpus, free"):
+        SampleSettings(words="loose").validate()
+    with pytest.raises(Exception, match="Heed -1 must be a number from 0 to 20"):
+        SampleSettings(heed=-1).validate()
+    # A record from before these settings existed replays as it was read then: free, no heed.
+    old = SampleSettings.from_record({"temperature": 0.5, "top_k": 0, "top_p": 1.0, "length": 9, "stop": "length", "min_length": 0})
+    assert (old.words, old.heed, old.length) == ("free", 0.0, 9)
+
+
+def test_replay_applies_every_mid_answer_change_at_its_character(handful):
+    oracle = store.load(handful)
+    start = SampleSettings(temperature=0.3, length=160, stop="length")
+    reading = oracle.ask("amber", start, seed=11)
+    text = ""
+    for ch in reading:  # the app turns the temperature up seven times while it speaks, and heed off once
+        text += ch
+        if len(text) in (10, 20, 30, 40, 50, 60, 70):
+            reading.settings.temperature = round(reading.settings.temperature + 0.3, 2)
+        if len(text) == 90:
+            reading.settings.heed = 0.0
+    record = reading.record()
+    assert record["settings"]["temperature"] == 0.3 and len(record["changes"]) == 8
+    assert record["changes"][0]["settings"] == {"temperature": 0.6}
+    replay = oracle.ask("amber", SampleSettings.from_record(record["settings"]), seed=record["seed"],
+                        changes=record["changes"])
+    assert "".join(replay) == text
+    assert replay.record()["changes"] == record["changes"]  # a replay's record replays too
+    # The control: the settings it ended with alone (what the record used to hold) give another text.
+    ended = SampleSettings.from_record({**record["settings"], "temperature": 2.4, "heed": 0.0})
+    assert "".join(oracle.ask("amber", ended, seed=record["seed"])) != text
