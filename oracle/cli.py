@@ -43,6 +43,7 @@ def build_parser() -> Parser:
     from oracle.cli_ask import add_ask
     from oracle.cli_eye import add_eye
     from oracle.cli_models import add_models
+    from oracle.cli_serve import add_serve
     from oracle.cli_train import add_train
 
     parser = Parser(prog="oracle", description="A character-level LSTM oracle: train it on texts you choose, then ask it.",
@@ -53,6 +54,7 @@ def build_parser() -> Parser:
     add_ask(sub, _number)
     add_train(sub, _number)
     add_models(sub)
+    add_serve(sub, _number)
     add_eye(sub, _number)
     app = sub.add_parser("app", help="open the Textual app (the same as running `oracle` alone)")
     app.set_defaults(func=_run_app)

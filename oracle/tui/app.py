@@ -49,13 +49,15 @@ class OracleApp(App):
             self.install_screen(screen(), name)
         self.push_screen(self.start)
 
-    def exit(self, *args, **kwargs) -> None:
+    def on_exit_app(self) -> None:
         # Thread workers cannot be killed: ask the trainer to save and stop, and the reading to end,
         # so quitting never leaves a run training on in the background (or loses its last steps).
+        # A handler rather than an exit() override: a closed browser tab (textual-serve's "quit"),
+        # SIGTERM and SIGINT under the web driver post ExitApp without calling exit().
+        # A screen never shown was never mounted: nothing of it runs, and its widgets do not exist yet.
         for name in SCREENS:
-            if self.is_screen_installed(name):
+            if self.is_screen_installed(name) and self.get_screen(name).is_mounted:
                 self.get_screen(name).shutdown()
-        super().exit(*args, **kwargs)
 
     def _remember(self, **values) -> None:
         try:

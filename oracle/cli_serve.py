@@ -1,0 +1,172 @@
+"""`oracle serve`: the app in web browsers, one app process per browser tab (textual-serve).
+
+Each tab that connects starts its own `oracle app` process, which speaks Textual's web driver protocol
+over its stdin and stdout. Closing the tab tells that app to quit: its reading stops and its training
+saves a checkpoint and stops, as quitting does. Ctrl-C (or SIGTERM) stops the server, which first tells
+every app it started to quit and waits for each to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import os
+import shlex
+import signal
+import socket
+import sys
+from contextvars import ContextVar
+from urllib.parse import urlsplit
+
+from oracle.engine.errors import OracleError
+
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+WILDCARDS = {"0.0.0.0", "::", ""}
+# The page a browser loads tells it where to open the app's websocket. textual-serve builds that address
+# from the host it listens on, which for 0.0.0.0 is no address a browser elsewhere can use; the address
+# the browser itself asked for always is.
+_asked_for: ContextVar[str | None] = ContextVar("asked_for", default=None)
+
+
+def add_serve(sub, number) -> None:
+    p = sub.add_parser("serve", help="serve the app to web browsers: each tab gets its own app",
+                       description="Serve the app to web browsers (textual-serve): each browser tab gets its own "
+                                   "app, and closing the tab ends it. For trusted networks only: whoever can reach "
+                                   "the address can train, rename and delete models.")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: every network)")
+    p.add_argument("--port", type=_port, default=8000, help="the TCP port (default 8000)")
+    p.set_defaults(func=run_serve)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"--port {text!r} is not a port number from 1 to 65535")
+    return int(text)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may well be reachable from elsewhere
+
+
+def url_for(host: str, port: int) -> str:
+    """The address to print: one a browser can open (a wildcard address becomes this machine's name)."""
+    if host in WILDCARDS:
+        host = socket.gethostname()
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal
+    return f"http://{host}:{port}"
+
+
+def app_command() -> str:
+    """The shell command textual-serve runs for each tab: this Python, this package, the served driver.
+
+    `exec` makes the app the server's own child, so that no shell is left between them to outlive it.
+    """
+    driver = "oracle.tui.served_driver:ServedDriver"
+    return f"TEXTUAL_DRIVER={driver} exec {shlex.quote(sys.executable)} -m oracle app"
+
+
+def make_server(host: str, port: int):
+    from aiohttp import web
+    from textual_serve.server import Server
+
+    class OracleServer(Server):
+        """textual-serve's server, plus: a tab's websocket must come from the page this server gave it, the
+        page points the browser back at the address it asked for, and stopping ends every app first."""
+
+        def __init__(self) -> None:
+            self.sessions: set[asyncio.Task] = set()
+            super().__init__(app_command(), host=host, port=port, title="Oracle")
+
+        @property
+        def public_url(self) -> str:
+            return _asked_for.get() or self._listen_url
+
+        @public_url.setter
+        def public_url(self, value: str) -> None:  # textual-serve's __init__ sets it from the listening host
+            self._listen_url = value
+
+        def initialize_logging(self) -> None:
+            super().initialize_logging()
+            logging.getLogger("aiohttp.access").setLevel(logging.WARNING)  # not a line per static file
+
+        async def on_startup(self, app) -> None:
+            pass  # textual-serve prints its logo and the app's command line here; we print once listening
+
+        def serve(self, debug: bool = False) -> None:
+            # textual-serve's serve(), but the address is printed only once the port is really ours.
+            self.debug = debug
+            self.initialize_logging()
+            loop = asyncio.new_event_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, self.request_exit)
+            web.run_app(self._make_app(), host=host, port=port, handle_signals=False, loop=loop,
+                        print=lambda _banner: print(f"Oracle is served at {url_for(host, port)}  (each browser tab "
+                                                    "gets its own app; Ctrl-C stops the server and every app it "
+                                                    "started)", flush=True))
+
+        async def handle_index(self, request):
+            token = _asked_for.set(f"{request.scheme}://{request.host}")
+            try:
+                return await super().handle_index(request)
+            finally:
+                _asked_for.reset(token)
+
+        async def handle_websocket(self, request):
+            if refusal := refuse(request, host):
+                raise web.HTTPForbidden(text=refusal)
+            task = asyncio.current_task()
+            self.sessions.add(task)
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self.sessions.discard(task)
+
+        async def on_shutdown(self, app) -> None:
+            # Cancelling a tab's handler makes textual-serve tell its app to quit and wait for it to end:
+            # each app saves its training, and no app outlives the server.
+            sessions = list(self.sessions)
+            for task in sessions:
+                task.cancel()
+            await asyncio.gather(*sessions, return_exceptions=True)
+
+    return OracleServer()
+
+
+def refuse(request, host: str) -> str | None:
+    """Why a websocket request may not start an app, or None.
+
+    Browsers let any web page open a websocket to any address, this machine's included: a page from
+    elsewhere could otherwise drive the app (train, delete models). A browser always sends the page's
+    Origin, so it must be this server. Served on loopback, the Host must be a loopback name too, so a
+    hostile name that resolves to 127.0.0.1 (DNS rebinding) is refused as well.
+    """
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc.lower() != request.host.lower():
+        return "This page may only be opened from the Oracle server's own address."
+    if is_loopback(host) and not is_loopback(urlsplit(f"//{request.host}").hostname or ""):
+        return "Oracle is served on this machine only: open it at 127.0.0.1 or localhost."
+    return None
+
+
+def run_serve(args) -> int:
+    if not is_loopback(args.host):
+        print(f"oracle: warning: serving on {args.host}: anyone who can reach this address can train and delete "
+              "models; use it on trusted networks only.", file=sys.stderr, flush=True)
+    server = make_server(args.host, args.port)
+    try:
+        server.serve()
+    except OSError as err:  # the port is taken, the address is not this machine's, the name does not resolve
+        # asyncio's own text repeats the address; the system's words for the errno say it once.
+        why = os.strerror(err.errno) if err.errno and err.errno > 0 else err.strerror or str(err)
+        raise OracleError(f"Cannot serve on {args.host} port {args.port}: {why}; "
+                          "pick another --port or --host.") from None
+    return 0
