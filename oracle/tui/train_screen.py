@@ -17,13 +17,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from oracle.engine import (CheckpointSaved, EpochEnd, Event, Failed, Finished, Notice, OracleError, Progress,
-                           Started, Trainer, TrainingControl)
+                           Started, Trainer, TrainingControl, store)
 
 from .nav import NavBar
 from .train_form import Plan, TrainForm
 from .train_live import TrainLive
 
-APP_COMMAND = ["oracle", "app"]  # recorded in the model's metadata as the command that trained it
 
 
 class TrainEvent(Message):
@@ -41,6 +40,9 @@ class TrainScreen(Screen):
         Binding("f7", "resume", "Resume"),
         Binding("f8", "stop", "Stop"),
     ]
+    HELP = """Name the new model, tick the corpora it learns from (or give your own files), pick a recipe,
+    then Start (F5, or Enter in any field). The run goes on when you switch screens; Stop saves a
+    checkpoint that Resume (here, or t on the Models screen) continues."""
 
     state: reactive[str] = reactive("idle")  # idle | running | paused | stopping
 
@@ -60,13 +62,17 @@ class TrainScreen(Screen):
                     yield Button("Pause", id="pause", compact=True)
                     yield Button("Resume", id="resume", compact=True)
                     yield Button("Stop", variant="error", id="stop", compact=True)
-                    yield Static("", id="train-state")
+                yield Static("", id="train-state")  # its own line: at 80 columns the buttons fill theirs
                 yield TrainLive(id="train-live")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "train"
         self._sync_buttons()
+
+    def on_screen_resume(self) -> None:
+        if self.state == "idle":
+            self.query_one(TrainForm).validate_form()  # a name taken, freed or renamed on Models meanwhile
 
     # ---- buttons and keys --------------------------------------------------------------------
 
@@ -77,17 +83,22 @@ class TrainScreen(Screen):
     def on_train_form_validated(self, event: TrainForm.Validated) -> None:
         self._sync_buttons()
 
+    def on_train_form_start_requested(self, event: TrainForm.StartRequested) -> None:
+        self.action_start()
+
     def action_start(self) -> None:
         form = self.query_one(TrainForm)
         if self.state != "idle":
             self.notify("A training run is already going: stop it first.", severity="warning")
             return
+        form.validate_form()  # at the moment of starting: the name may have been taken meanwhile
         if form.plan is None:
             self.notify(form.error or "The form is not complete.", severity="warning")
             return
         plan: Plan = form.plan
-        self._launch(plan.name, lambda on_event, control: Trainer(
-            plan.name, plan.sources, plan.recipe, recipe_name=plan.recipe_name, command=APP_COMMAND,
+        form.freeze(plan.name)
+        self._launch(plan.name, "Reading and checking the corpora…", lambda on_event, control: Trainer(
+            plan.name, plan.sources, plan.recipe, recipe_name=plan.recipe_name, command=plan.command,
             on_event=on_event, control=control))
 
     def resume_run(self, name: str) -> None:
@@ -95,8 +106,16 @@ class TrainScreen(Screen):
         if self.state != "idle":
             self.notify("A training run is already going: stop it first.", severity="warning")
             return
-        self._launch(name, lambda on_event, control: Trainer(name, resume=True, command=APP_COMMAND,
-                                                              on_event=on_event, control=control))
+        form = self.query_one(TrainForm)
+        try:
+            form.show_run(name, store.find(name).meta)
+        except OracleError as err:
+            self.notify(str(err), severity="error", title="Cannot resume")
+            return
+        form.freeze(name)
+        self._launch(name, f"Loading {name}'s checkpoint and reading its corpora…",
+                     lambda on_event, control: Trainer(name, resume=True, command=["oracle", "train", "--resume", name],
+                                                       on_event=on_event, control=control))
 
     def action_pause(self) -> None:
         if self.state == "running" and self.control:
@@ -122,9 +141,10 @@ class TrainScreen(Screen):
 
     # ---- the run -----------------------------------------------------------------------------
 
-    def _launch(self, name: str, make_trainer) -> None:
+    def _launch(self, name: str, doing: str, make_trainer) -> None:
         self.control, self.run_name = TrainingControl(), name
         self.query_one(TrainLive).reset()
+        self.query_one("#train-stats", Static).update(doing)  # until the trainer's first event says more
         self.state = "running"
         self._train(make_trainer, self.control)
 
@@ -164,9 +184,10 @@ class TrainScreen(Screen):
             self.app.notify(f"Training {event.name} {event.reason} after {event.step:,} steps{best}. "
                             f"It is on the Models screen{'; Resume continues it' if self.resumable else ''}.",
                             title="Training finished", timeout=8)
-            self.query_one(TrainForm).validate_form()  # the name is taken now
+            self.query_one(TrainForm).thaw()  # the name is taken now: it offers the next free one
         elif isinstance(event, Failed):
             self.state = "idle"
+            self.query_one(TrainForm).thaw()
             self.app.notify(event.message, title="Training failed", severity="error", timeout=12)
         elif isinstance(event, CheckpointSaved):
             pass  # the files are the store's business; Finished tells the reader where the model is
