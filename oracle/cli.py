@@ -6,10 +6,13 @@ Every problem a user can fix ends as one sentence on stderr and exit status 2, n
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 
 from oracle import __version__
 from oracle.engine.errors import OracleError
+from oracle.visible import visible
 from oracle.engine.schema import SettingError
 
 
@@ -64,11 +67,39 @@ def build_parser() -> Parser:
 def _run_app(args) -> int:
     from oracle.tui.app import run_app
 
+    # Without a terminal the app would draw escape codes into a pipe forever. A browser session
+    # (`oracle serve`) has no terminal either, but names its own driver.
+    if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise OracleError("The app needs a terminal: run `oracle` in one, or use `oracle ask`, `oracle train` and "
+                          "`oracle models` from scripts.")
     return run_app()
+
+
+def _say_error(text: str) -> None:
+    """One line on stderr, shown safely (a file name may hold escape codes) in any terminal encoding."""
+    try:
+        sys.stderr.write(f"oracle: {visible(text)}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # stderr itself is closed: there is nobody left to tell
+
+
+def _tolerant_streams() -> None:
+    if sys.stdout is None:  # started with stdout closed (`oracle ask hi >&-`): Python gives us None
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")
+        _say_error("standard output is closed: what this command prints is lost.")
+    # A terminal set to latin-1 (PYTHONIOENCODING, an old locale) cannot encode "—" or a CJK
+    # answer: print a stand-in for such a character rather than die with a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _tolerant_streams()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -77,24 +108,44 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command is None:
             return _run_app(args)
-        return args.func(args) or 0
+        code = args.func(args) or 0
+        sys.stdout.flush()  # a closed stdout shows here, where it can still be caught, not at exit
+        return code
     except SettingError as err:  # the engine words it with the app's label; the shell names the flag
         from oracle.cli_settings import worded_for_cli
 
-        sys.stderr.write(f"oracle: {worded_for_cli(err)}\n")
+        _say_error(worded_for_cli(err))
         return 2
     except OracleError as err:
-        sys.stderr.write(f"oracle: {err}\n")
+        _say_error(str(err))
         return 2
+    except KeyboardInterrupt:  # a second Ctrl-C while training, or Ctrl-C anywhere else: end quietly
+        _say_error("interrupted.")
+        return 130
     except BrokenPipeError:
+        _quiet_stdout()
         return 0
     except OSError as err:  # after BrokenPipeError, which is one too
+        if err.errno == errno.EBADF:  # stdout was closed (`oracle models list >&-`)
+            _quiet_stdout()
+            _say_error("standard output is closed: nothing could be printed.")
+            return 2
         # A full disk or a read-only folder met outside the trainer: writes are atomic, so what was
         # saved before is intact; say what failed where, in one sentence.
         where = f" ({err.filename})" if err.filename else ""
-        sys.stderr.write(f"oracle: {err.strerror or err}{where}: free some space or make the folder writable, then try again; "
-                         "files saved before are intact.\n")
+        _say_error(f"{err.strerror or err}{where}: free some space or make the folder writable, then try again; "
+                   "files saved before are intact.")
         return 2
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail with a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from oracle.engine import store
 from oracle.engine.errors import OracleError
+from oracle.visible import json_text, visible
 
 
 def add_models(sub) -> None:
@@ -50,6 +50,11 @@ def add_models(sub) -> None:
     a.set_defaults(func=lambda args: _done(None, f"Imported {store.import_(args.file, args.name, args.force)}."))
 
 
+def say(line: str) -> None:
+    """Print a line whose values come from a model's files: never a raw control character."""
+    print(visible(line))
+
+
 def _done(_, message: str) -> int:
     print(message)
     return 0
@@ -71,22 +76,22 @@ def _list(args) -> int:
         row["active"] = e.name == active
         rows.append(row)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        say(json_text(rows))
         return 0
     if not rows:
-        print("No models yet: train one with `oracle train FILE --name NAME`.")
+        say("No models yet: train one with `oracle train FILE --name NAME`.")
         return 0
-    print(f"  {'name':<24} {'corpora':<30} {'params':>10} {'val bpc':>8} {'trained':>8} {'size':>9}")
+    say(f"  {'name':<24} {'corpora':<30} {'params':>10} {'val bpc':>8} {'trained':>8} {'size':>9}")
     for r in rows:
         mark = "*" if r["active"] else " "
         if "error" in r:
-            print(f"{mark} {r['name']:<24} unreadable: {r['error']}")
+            say(f"{mark} {r['name']:<24} unreadable: {r['error']}")
             continue
         bpc = "-" if r["best_val_bpc"] is None else f"{r['best_val_bpc']:.3f}"
         name = r["name"] + (" (shipped)" if r["shipped"] else "")
-        print(f"{mark} {name:<24} {', '.join(r['corpora'])[:30]:<30} {r['parameters'] or 0:>10,} {bpc:>8} "
+        say(f"{mark} {name:<24} {', '.join(r['corpora'])[:30]:<30} {r['parameters'] or 0:>10,} {bpc:>8} "
               f"{_fmt_seconds(r['training_seconds']):>8} {r['size_bytes'] / 1e6:>7.1f}MB")
-    print("* active (used by `oracle ask`)")
+    say("* active (used by `oracle ask`)")
     return 0
 
 
@@ -94,28 +99,28 @@ def _show(args) -> int:
     entry = store.find(args.name)
     meta = entry.meta
     if args.json:
-        print(json.dumps(meta, indent=2, ensure_ascii=False))
+        say(json_text(meta))
         return 0
     cfg = meta["config"]
-    print(f"{entry.name}{' (shipped default)' if entry.shipped else ''}  —  {entry.path}")
-    print(f"  model: {cfg['num_layers']}x{cfg['hidden_size']} LSTM, vocabulary {cfg['vocab_size']}, {meta.get('parameters', 0):,} parameters, "
+    say(f"{entry.name}{' (shipped default)' if entry.shipped else ''}  —  {entry.path}")
+    say(f"  model: {cfg['num_layers']}x{cfg['hidden_size']} LSTM, vocabulary {cfg['vocab_size']}, {meta.get('parameters', 0):,} parameters, "
           f"{'lowercased' if meta.get('lowercase') else 'case kept'}")
-    print(f"  recipe: {meta.get('recipe_name')}, trained {_fmt_seconds(meta.get('training_seconds'))} on {meta.get('device')}, created {meta.get('created')}")
+    say(f"  recipe: {meta.get('recipe_name')}, trained {_fmt_seconds(meta.get('training_seconds'))} on {meta.get('device')}, created {meta.get('created')}")
     for c in meta.get("corpora", []):
-        print(f"  corpus {c['name']}: {c['chars']:,} chars, weight {c['weight']}, sha256 {c['sha256'][:12]}…")
+        say(f"  corpus {c['name']}: {c['chars']:,} chars, weight {c['weight']}, sha256 {c['sha256'][:12]}…")
     voices = [v["name"] for v in meta.get("voices") or []]
     if voices:
-        print(f"  voices: {', '.join(voices)} (and any voice): blend them with `oracle ask --voice {voices[0]}:0.7,{voices[-1]}:0.3`")
+        say(f"  voices: {', '.join(voices)} (and any voice): blend them with `oracle ask --voice {voices[0]}:0.7,{voices[-1]}:0.3`")
     else:
-        print("  voices: none (trained on a single source or without voices)")
+        say("  voices: none (trained on a single source or without voices)")
     for m in meta.get("metrics", []):
         val = "-" if m.get("val_loss") is None else f"{m['val_loss']:.3f} nats ({m['val_bpc']:.3f} bits)"
-        print(f"  epoch {m['epoch']:>3}{' (partial)' if m.get('partial') else '':<10} train {m['train_loss']:.3f}  validation {val}")
+        say(f"  epoch {m['epoch']:>3}{' (partial)' if m.get('partial') else '':<10} train {m['train_loss']:.3f}  validation {val}")
     if meta.get("command"):
-        print(f"  command: {' '.join(meta['command'])}")
+        say(f"  command: {' '.join(meta['command'])}")
     sample = (meta.get("best") or {}).get("sample")
     if sample:
-        print(f"  sample (T=0.5): {sample[:160]!r}")
+        say(f"  sample (T=0.5): {sample[:160]!r}")
     return 0
 
 

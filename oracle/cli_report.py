@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from oracle.engine.events import CheckpointSaved, EpochEnd, Failed, Finished, Notice, Started
 from oracle.engine.events import Progress as ProgressEvent
+from oracle.visible import visible
 
 
-def _one_line(text: str):
-    from rich.text import Text
-
-    return Text(text.replace("\n", " ⏎ "))
+def _one_line(text: str) -> Text:
+    # A Text, never markup: a corpus may hold "[bold]" or "[/x]" (which rich would obey or choke
+    # on) and control characters (which the terminal would obey).
+    return Text(visible(text.replace("\n", " ⏎ ")))
 
 
 class TrainReport:
@@ -59,10 +61,10 @@ class TrainReport:
             val = "n/a" if event.val_loss is None else f"{event.val_loss:.3f} nats ({event.val_bpc:.3f} bits)/char"
             self.console.print(f"[bold]epoch {event.epoch}/{event.epochs}[/] train {event.train_loss:.3f} nats "
                                f"({event.train_bpc:.3f} bits)/char, validation {val}{'  [green]best[/]' if event.best else ''}")
-            self.console.print(f"  [dim]seed[/]  {_one_line(event.seed_passage)}", markup=True)
+            self.console.print(Text.assemble(("  seed  ", "dim"), _one_line(event.seed_passage)))
             for temperature, text in event.samples.items():
-                self.console.print(f"  [dim]T={temperature}[/] ", _one_line(text), sep="", markup=True)
+                self.console.print(Text.assemble((f"  T={temperature} ", "dim"), _one_line(text)))
         elif isinstance(event, Notice):
-            self.console.print(f"[yellow]note:[/] {event.message}")
+            self.console.print(Text.assemble(("note: ", "yellow"), visible(event.message)))
         elif isinstance(event, CheckpointSaved) and event.kind == "best":
             pass

@@ -60,6 +60,8 @@ def run_train(args) -> int:
             raise OracleError("Name the new model with --name NAME (or continue one with --resume NAME).")
         if not args.corpora:
             raise OracleError("Give at least one corpus: a text file, a folder of .txt files, or a bundled corpus (see --list-corpora).")
+        if args.init_from:
+            _refuse_shape_flags(args, overrides)
         recipe = get_recipe(args.recipe).with_overrides(**overrides)
         trainer = Trainer(args.name, args.corpora, recipe, recipe_name=args.recipe, force=args.force, encoding=args.encoding,
                           init_from=args.init_from, command=["oracle", *sys.argv[1:]], on_event=listen, control=control)
@@ -75,11 +77,31 @@ def run_train(args) -> int:
     # SIGTERM (kill, a logout, a scheduler, or torchrun passing on Ctrl-C to its workers) is a stop
     # request too: the ranks agree to stop and rank 0 saves before exiting.
     previous_term = signal.signal(signal.SIGTERM, on_interrupt)
+    # Closing the terminal sends SIGHUP: the same stop-and-save, not an exit that loses the last steps.
+    previous_hup = signal.signal(signal.SIGHUP, on_interrupt)
     try:
         with report:
             trainer.run()
     finally:
         signal.signal(signal.SIGINT, previous)
         signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGHUP, previous_hup)
         distributed.shutdown()
     return 0
+
+
+# A model continued with --from keeps its own shape and alphabet: these settings cannot apply.
+SHAPE_SETTINGS = ("hidden_size", "num_layers", "embed_dim", "one_hot", "voice_dim")
+
+
+def _refuse_shape_flags(args, overrides: dict) -> None:
+    from oracle.engine.errors import OracleError
+    from oracle.engine.schema import cli_flag, specs
+
+    declared = specs(Recipe)
+    given = [cli_flag(name, declared[name]) for name in SHAPE_SETTINGS if name in declared and overrides.get(name) is not None]
+    if overrides.get("lowercase") is not None:
+        given.append("--lowercase" if overrides["lowercase"] else "--no-lowercase")
+    if given:
+        raise OracleError(f"--from {args.init_from} keeps that model's size, layers and casing, so {', '.join(given)} cannot apply: "
+                          "leave them out, or train a new model without --from.")

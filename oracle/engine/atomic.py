@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
+
+from .errors import OracleError
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     """Call `write(tmp_path)` and move the result over `path` only once it is safely on disk."""
     path = Path(path)
+    check_replaceable(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -28,6 +32,18 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
         tmp_path.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def check_replaceable(path: Path) -> None:
+    """Only a regular file (or nothing) is ever replaced: os.replace over /dev/null, a FIFO or a
+    symlink would put a regular file in its place (as root, the device node itself is gone)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if not stat.S_ISREG(mode):
+        what = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+        raise OracleError(f"{path} is {what}: Oracle only ever replaces regular files; move it away or write to another name.")
 
 
 def _mode_for(path: Path) -> int:
@@ -46,7 +62,9 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
-    write_bytes_atomic(path, (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    # Names and texts are checked for UTF-8 before work starts; a stray half character that slips
+    # through (a command line in another encoding) is written as \udcff text, never a failed save.
+    write_bytes_atomic(path, (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace"))
 
 
 def fsync_dir(folder: Path) -> None:

@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from .limits import EVAL_FLOATS
+
 
 @torch.no_grad()
 def stream_loss(net, ids: np.ndarray, seq_len: int = 256, rows: int = 16, device="cpu", voice=None) -> float | None:
@@ -27,8 +29,11 @@ def stream_loss(net, ids: np.ndarray, seq_len: int = 256, rows: int = 16, device
     y = data[1: rows * row_len + 1].view(rows, row_len)
     state, total = None, 0.0
     voice = voice_tensor(voice, device)
-    for start in range(0, row_len, seq_len):
-        xb, yb = x[:, start:start + seq_len].to(device), y[:, start:start + seq_len].to(device)
+    # Logits are rows x step x vocab: with a large vocabulary, shorter steps (the state carries
+    # over, so the loss is the same) keep that under EVAL_FLOATS instead of growing with it.
+    step = max(1, min(seq_len, EVAL_FLOATS // (rows * net.config.vocab_size)))
+    for start in range(0, row_len, step):
+        xb, yb = x[:, start:start + step].to(device), y[:, start:start + step].to(device)
         logits, state = net(xb, state, voice=voice)
         total += F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), yb.reshape(-1), reduction="sum").item()
     net.train(was_training)
@@ -52,6 +57,9 @@ def window_loss(net, ids: np.ndarray, window: int = 40, batch: int = 1024, devic
     net.eval()
     targets = np.arange(window, len(ids))
     total = 0.0
+    # One-hot windows are batch x window x vocab floats, logits batch x vocab: bounded, whatever the vocabulary.
+    per_window = net.config.vocab_size * (window if net.config.one_hot else 1)
+    batch = max(1, min(batch, EVAL_FLOATS // per_window))
     for start in range(0, len(targets), batch):
         t = targets[start:start + batch]
         x = torch.from_numpy(ids[t[:, None] - window + np.arange(window)].astype(np.int64)).to(device)

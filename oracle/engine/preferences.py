@@ -7,11 +7,11 @@ hand-edited file) is dropped quietly: preferences are a convenience, never a rea
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, fields
 
 from .atomic import write_json_atomic
 from .errors import OracleError
+from .meta import read_settings
 from .sample import SampleSettings
 from .store import settings_path
 
@@ -21,8 +21,8 @@ KEY = "preferences"
 def load() -> dict:
     """Every saved preference, or {} when there are none (or the file cannot be read)."""
     try:
-        saved = json.loads(settings_path().read_text("utf-8")).get(KEY)
-    except (OSError, ValueError, AttributeError, OracleError):
+        saved = read_settings(settings_path()).get(KEY)  # bounded and depth-checked like every file we keep
+    except OracleError:
         return {}
     return saved if isinstance(saved, dict) else {}
 
@@ -30,11 +30,7 @@ def load() -> dict:
 def save(**values) -> None:
     """Merge `values` into the saved preferences; the file's other keys (the active model) stay."""
     path = settings_path()
-    try:
-        settings = json.loads(path.read_text("utf-8"))
-        settings = settings if isinstance(settings, dict) else {}
-    except (OSError, ValueError):
-        settings = {}
+    settings = read_settings(path)
     current = settings.get(KEY) if isinstance(settings.get(KEY), dict) else {}
     if all(current.get(k) == v for k, v in values.items()):
         return  # nothing new: spare the disk a write per keypress

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from oracle.engine import OracleError, figures, store
+from oracle.visible import visible
 
 from .charts import LossChart
 from .modals import ConfirmModal, PromptModal
@@ -30,6 +32,11 @@ def fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[:max(1, width - 1)] + "…"
 
 
+def shown(value) -> str:
+    """A metadata value for the markup panel: no raw control characters, no markup of its own."""
+    return escape(visible(str(value)))
+
+
 def row_for(entry: store.ModelEntry, active: str | None, corpora_width: int = CORPORA_MAX) -> tuple:
     mark = Text(IN_USE if entry.name == active else "", style="bold")
     name = Text(entry.name)
@@ -38,7 +45,7 @@ def row_for(entry: store.ModelEntry, active: str | None, corpora_width: int = CO
     s = entry.summary()
     if entry.shipped:
         name.append(" (shipped)", style="italic")
-    return (mark, name, fit(", ".join(s["corpora"]), corpora_width), figures.count(s["parameters"]),
+    return (mark, name, fit(visible(", ".join(s["corpora"])), corpora_width), figures.count(s["parameters"]),
             figures.bpc(s["best_val_bpc"]), figures.duration(s["training_seconds"]), figures.created(s["created"]),
             figures.size(s["size_bytes"]))
 
@@ -143,7 +150,7 @@ class ModelsScreen(Screen):
             return
         meta = entry.meta
         if "error" in meta:
-            meta_view.update(Text(meta["error"], style="red"))
+            meta_view.update(Text(visible(meta["error"]), style="red"))
             sample.update("")
             chart.set_series([], [])
             return
@@ -152,16 +159,19 @@ class ModelsScreen(Screen):
         lines = [f"[b]{entry.name}[/b]" + (" (shipped default)" if entry.shipped else "")
                  + (f"  {IN_USE} in use" if in_use else ""),
                  f"{figures.count(meta.get('parameters'))} parameters, {figures.size(entry.summary()['size_bytes'])}",
-                 f"recipe: {meta.get('recipe_name', '?')}",
+                 f"recipe: {shown(meta.get('recipe_name', '?'))}",
                  f"{config.get('num_layers', '?')}×{config.get('hidden_size', '?')} LSTM, vocabulary {config.get('vocab_size', '?')}",
-                 f"epochs: {len(meta.get('metrics', []))}, device: {meta.get('device', '?')}"]
+                 f"epochs: {len(meta.get('metrics', []))}, device: {shown(meta.get('device', '?'))}"]
         for c in meta.get("corpora", []):
-            lines.append(f"· {c.get('name')} ×{c.get('weight', 1)} ({c.get('chars', 0):,} chars)")
+            lines.append(f"· {shown(c.get('name'))} ×{c.get('weight', 1)} ({c.get('chars', 0):,} chars)")
+        voices = [shown(v.get("name")) for v in meta.get("voices") or [] if isinstance(v, dict)]
+        lines.append(f"voices: {', '.join(voices)} and any voice (blend them on the Oracle screen)" if voices
+                     else "voices: none (one source, or trained without voices)")
         meta_view.update("\n".join(lines))
         metrics = meta.get("metrics", [])
         chart.set_series([(m["step"], m["train_bpc"]) for m in metrics if m.get("train_bpc") is not None],
                          [(m["step"], m["val_bpc"]) for m in metrics if m.get("val_bpc") is not None])
-        sample.update(Text("best sample (T=0.5):\n", style="italic").append(figures.sample((meta.get("best") or {}).get("sample"))))
+        sample.update(Text("best sample (T=0.5):\n", style="italic").append(visible(figures.sample((meta.get("best") or {}).get("sample")))))
 
     def shutdown(self) -> None:
         pass  # nothing runs in the background here

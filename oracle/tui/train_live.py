@@ -12,6 +12,7 @@ from textual.widgets import Label, ProgressBar, RichLog, Sparkline, Static
 
 from oracle.engine import EpochEnd, Progress, Started
 from oracle.engine.events import bits
+from oracle.visible import visible
 
 from .charts import LossChart
 
@@ -91,5 +92,9 @@ class TrainLive(VerticalScroll):
         val = "–" if event.val_bpc is None else f"{event.val_bpc:.3f}"
         log.write(Text(f"epoch {event.epoch}/{event.epochs}: train {event.train_bpc:.3f} bpc, val {val} bpc"
                        f"{' (best so far)' if event.best else ''}", style="bold"))
+        if event.per_voice_any:  # a voiced model: each source in its own voice, and in the any voice
+            log.write(Text("validation per voice (own / any voice, bpc): " + " · ".join(
+                f"{name} {bits(loss):.3f} / {bits(event.per_voice_any.get(name)) or 0:.3f}"
+                for name, loss in event.per_source.items())))
         for temperature, text in event.samples.items():
-            log.write(Text(f"T {temperature}: ", style="italic").append(text.replace("\n", " ⏎ "), style="none"))
+            log.write(Text(f"T {temperature}: ", style="italic").append(visible(text.replace("\n", " ⏎ ")), style="none"))
