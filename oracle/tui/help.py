@@ -38,11 +38,12 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         title = getattr(screen, "HELP_TITLE", screen.__class__.__name__.replace("Screen", ""))
         table.add_row(Text(title, style="bold underline"), "")
-        for line in getattr(screen, "HELP", "").strip().splitlines():
-            table.add_row("", Text(line.strip(), style="italic"))
+        about = " ".join(line.strip() for line in getattr(screen, "HELP", "").split())
+        if about:
+            table.add_row("", Text(about, style="italic"))
         table.add_row("", "")
         for binding in _bindings(screen):
-            table.add_row(key_display(app, binding), binding.description)
+            table.add_row(key_display(app, binding), binding.tooltip or binding.description)
         for key, words in getattr(screen, "HELP_KEYS", []):
             table.add_row(key, words)
         table.add_row("", "")

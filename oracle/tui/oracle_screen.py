@@ -40,8 +40,8 @@ class OracleScreen(Screen):
                  ("pageup / pagedown", "scroll the conversation, even while typing")]
     BINDINGS = [
         Binding("escape", "stop", "Stop"),
-        Binding("ctrl+r", "ask_again", "Again"),
-        Binding("f4", "toggle_settings", "Settings"),
+        Binding("ctrl+r", "ask_again", "Again", tooltip="ask the last question again, with a new seed"),
+        Binding("f4", "toggle_settings", "Settings", tooltip="show or hide the reading settings (top-k, length, stop...)"),
         # In the top bar's "(^↓ ^↑)", the help (?) and the command palette rather than the narrow footer:
         # Priority, or the question box would take F6 (it selects a line there).
         Binding("ctrl+down,f5", "temperature(-1)", "Cooler (temperature down)", show=False, priority=True),
