@@ -37,7 +37,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         title = getattr(screen, "HELP_TITLE", screen.__class__.__name__.replace("Screen", ""))
-        table.add_row(Text(title, style="bold underline"), "")
+        table.add_row(Text(title, style="bold underline"), Text("Esc closes this help", style="dim"))
         about = " ".join(line.strip() for line in getattr(screen, "HELP", "").split())
         if about:
             table.add_row("", Text(about, style="italic"))
@@ -54,8 +54,6 @@ class HelpScreen(ModalScreen[None]):
         table.add_row(Text("Everywhere", style="bold underline"), "")
         for key, words in EVERYWHERE:
             table.add_row(key, words)
-        table.add_row("", "")
-        table.add_row("", Text("Esc closes this help.", style="dim"))
         return table
 
     def action_close(self) -> None:

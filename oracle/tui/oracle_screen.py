@@ -36,8 +36,7 @@ TEMPERATURE_STEP = 0.1
 class OracleScreen(Screen):
     HELP = """Ask a question in the box at the bottom and press Enter: the oracle answers in the voice of
     the texts it was trained on, one character at a time. Each answer notes its seed and settings."""
-    HELP_KEYS = [("enter", "ask the question in the box"), ("ctrl+j / shift+enter", "a new line in the question"),
-                 ("pageup / pagedown", "scroll the conversation, even while typing")]
+    HELP_KEYS = [("enter", "ask the question in the box"), ("ctrl+j / shift+enter", "a new line in the question")]
     BINDINGS = [
         Binding("escape", "stop", "Stop"),
         Binding("ctrl+r", "ask_again", "Again", tooltip="ask the last question again, with a new seed"),
@@ -49,8 +48,10 @@ class OracleScreen(Screen):
         Binding("ctrl+o", "choose_model", "Switch model", show=False),
         Binding("ctrl+s", "export", "Export to Markdown", show=False),
         # Priority: the question box would otherwise take them to move its cursor.
-        Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False, priority=True),
-        Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False, priority=True),
+        Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False, priority=True,
+                tooltip="scroll the conversation up, even while typing"),
+        Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False, priority=True,
+                tooltip="scroll the conversation down, even while typing"),
     ]
 
     temperature: reactive[float] = reactive(SampleSettings().temperature, init=False)
