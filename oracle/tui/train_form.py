@@ -97,7 +97,7 @@ def split_sources(text: str) -> list[str]:
     return found
 
 
-class TrainForm(VerticalScroll):
+class TrainForm(VerticalScroll, can_focus=False):  # the first Tab (and the screen's first focus) is the name
     class Validated(Message):
         def __init__(self, plan: Plan | None, error: str | None) -> None:
             super().__init__()
@@ -129,7 +129,7 @@ class TrainForm(VerticalScroll):
                 yield Input("1", id=f"weight-{c['name']}", classes="weight", compact=True)
             yield Static(c.get("description", ""), classes="corpus-desc")
         yield Label("your files or folders: PATH[:WEIGHT] …")
-        yield Input(placeholder='e.g. ~/texts/notes.txt:0.5 "my letters.txt"', id="own-files", suggester=PathSuggester(),
+        yield Input(placeholder="e.g. ~/notes.txt:0.5", id="own-files", suggester=PathSuggester(),
                     compact=True)
         yield Label("recipe")
         yield Select([(name, name) for name in RECIPES], value="quick", allow_blank=False, id="recipe", compact=True)
