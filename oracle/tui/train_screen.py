@@ -46,6 +46,7 @@ class TrainScreen(Screen):
     then Start (F5, or Enter in any field). The run goes on when you switch screens; Stop saves a
     checkpoint that Resume (here, or t on the Models screen) continues."""
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (130, "-wide")]  # wide: corpus descriptions shown whole
     state: reactive[str] = reactive("idle")  # idle | running | paused | stopping
 
     def __init__(self) -> None:
