@@ -1,0 +1,67 @@
+"""Words and heed in the app: the settings panel checks them like any setting, answers record them,
+and Replay reproduces an answer whose temperature was changed seven times while it spoke."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Select
+
+from oracle.tui.app import make_app
+from oracle.tui.settings_panel import SettingsPanel
+
+from .conftest import wait_until
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_the_settings_panel_checks_words_and_heed(tiny_model):
+    app = make_app(pace=0)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = app.oracle_screen
+        await pilot.press("f4")
+        panel = screen.query_one(SettingsPanel)
+        assert panel.settings.words == "corpus" and panel.settings.heed == 1.5  # the defaults, visible
+        assert panel.query_one("#set-heed").value == "1.5" and panel.query_one("#set-words", Select).value == "corpus"
+        for bad, said in (("-1", "Heed -1.0 must be a number from 0 to 20"), ("lots", "Heed 'lots' is not a number")):
+            panel.query_one("#set-heed").value = bad
+            await pilot.pause()
+            assert said in str(panel.query_one("#settings-error").render())
+            assert panel.settings.heed == 1.5  # the last good value stays in use
+        panel.query_one("#set-heed").value = "3"
+        panel.query_one("#set-words", Select).value = "free"
+        await pilot.pause()
+        assert str(panel.query_one("#settings-error").render()) == ""
+        assert (panel.settings.words, panel.settings.heed) == ("free", 3.0)
+        screen.ask("wisdom")
+        await wait_until(pilot, lambda: not screen.speaking and screen.exchanges and screen.exchanges[-1].answer)
+        settings = screen.exchanges[-1].record["settings"]
+        assert (settings["words"], settings["heed"]) == ("free", 3.0)
+
+
+async def test_replay_after_seven_temperature_changes_while_speaking_is_exact(tiny_model):
+    app = make_app(pace=40)  # slow enough to change the temperature while it speaks
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.oracle_screen
+        await pilot.press("f4")
+        panel = screen.query_one(SettingsPanel)
+        panel.query_one("#set-stop", Select).value = "length"
+        panel.query_one("#set-length").value = "200"
+        await pilot.pause()
+        screen.query_one("#ask").focus()
+        await pilot.press(*"what of the morning", "enter")
+        await wait_until(pilot, lambda: screen.speaking and len(screen.reading.text) >= 5, what="speaking")
+        reading = screen.reading
+        for _ in range(7):
+            at = len(reading.text)
+            await pilot.press("ctrl+up")
+            await wait_until(pilot, lambda: len(reading.text) > at, what="the next character")
+        await wait_until(pilot, lambda: not screen.speaking, timeout=30, what="the answer")
+        first = screen.exchanges[-1]
+        assert len(first.answer) == 200 and len(first.record["changes"]) == 7
+        assert "7 change(s) while speaking" in str(screen.query(".footnote").last().render())
+        app.pace = 0
+        screen.replay_last()
+        await wait_until(pilot, lambda: not screen.speaking and len(screen.exchanges) == 2 and screen.exchanges[-1].answer,
+                         what="the replay")
+        assert screen.exchanges[-1].answer == first.answer
+        assert screen.exchanges[-1].record["changes"] == first.record["changes"]
