@@ -62,4 +62,12 @@ def markdown(results: dict) -> str:
         out += ["### GPU: Trainer against a bare cuDNN training loop (same model and batch)", "",
                 table(["device", "amp", "Trainer chars/s", "bare loop chars/s", "ratio"],
                       [[r["device"], r["amp"], r["trainer_chars_per_s"], r["bare_loop_chars_per_s"], r["ratio"]] for r in gpu]), ""]
+    if results.get("voices"):
+        from bench.voices import markdown as voices_markdown
+
+        out += [voices_markdown(results["voices"])]
+    if results.get("prophecy"):
+        from bench.prophecy import markdown as prophecy_markdown
+
+        out += [prophecy_markdown(results["prophecy"])]
     return "\n".join(out)

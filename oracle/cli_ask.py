@@ -7,7 +7,9 @@ import sys
 from oracle.cli_settings import add_setting_flags
 from oracle.engine import SampleSettings, store
 from oracle.engine.errors import OracleError
+from oracle.visible import visible
 from oracle.engine.schema import specs
+from oracle.engine.voices import parse_blend
 
 
 def add_ask(sub, number) -> None:
@@ -18,6 +20,8 @@ def add_ask(sub, number) -> None:
     p.add_argument("--model", "-m", help="model name (default: the active model, else the shipped default)")
     add_setting_flags(p, SampleSettings, defaults=defaults)
     p.add_argument("--seed", type=number(int, "--seed", 0), help="the same seed, model, question and settings give the same answer")
+    p.add_argument("--voice", metavar="NAME:WEIGHT,...", help="a voiced model's blend of voices, e.g. kjv:0.7,devils-dictionary:0.3 "
+                   "(names as `oracle models show` lists them; weights are normalised; default: any voice)")
     p.set_defaults(func=run_ask)
 
 
@@ -26,19 +30,20 @@ def run_ask(args) -> int:
     if question is None:
         if sys.stdin.isatty():
             sys.stderr.write("Ask your question, then press Ctrl-D:\n")
-        question = sys.stdin.read()
+        question = read_question(sys.stdin)
     name = args.model or store.active_name()
     if name is None:
         raise OracleError("There is no model yet: train one with `oracle train FILE --name NAME`.")
     oracle = store.load(name)
     settings = SampleSettings(**{name: getattr(args, name) for name in specs(SampleSettings)})
-    reading = oracle.ask(question, settings, seed=args.seed)
+    voice = parse_blend(args.voice) if args.voice is not None else None
+    reading = oracle.ask(question, settings, seed=args.seed, voice=voice)
     if reading.notice:
-        sys.stderr.write(f"oracle: {reading.notice}.\n")
+        sys.stderr.write(f"oracle: {visible(reading.notice)}.\n")
     out = sys.stdout
     try:
         for ch in reading:
-            out.write(ch)
+            out.write(visible(ch))  # a model that learned ESC must not drive the terminal
             out.flush()
     except KeyboardInterrupt:
         pass
@@ -46,3 +51,20 @@ def run_ask(args) -> int:
         out.write("\n")
     out.flush()
     return 0
+
+
+def read_question(stream) -> str:
+    """The question piped on stdin, read to a cap (stdin may be /dev/zero); bytes that are not
+    UTF-8 become U+FFFD, which the oracle then leaves out like any character it never saw."""
+    from oracle.engine.limits import MAX_PROMPT_BYTES
+
+    source = getattr(stream, "buffer", None)
+    if source is None:  # a text stream without bytes underneath (tests): still bounded
+        text = stream.read(MAX_PROMPT_BYTES + 1)
+        data = None
+    else:
+        data = source.read(MAX_PROMPT_BYTES + 1)
+        text = data.decode("utf-8", "replace")
+    if len(data if data is not None else text) > MAX_PROMPT_BYTES:
+        raise OracleError(f"The question on standard input is longer than {MAX_PROMPT_BYTES >> 20} MB: ask a shorter one.")
+    return text

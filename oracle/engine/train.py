@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from . import distributed, store, words
+from . import distributed, limits, store, words
 from .batches import ContiguousBatches, WindowBatches
 from .control import TrainingControl
 from .corpus import SourceSpec, build_corpus
@@ -28,6 +28,7 @@ from .model import CharLSTM, ModelConfig
 from .recipes import Recipe
 from .sample import Oracle, SampleSettings
 from .vocab import Vocabulary
+from .voices import voice_names
 
 SAMPLE_TEMPERATURES = (0.2, 0.5, 1.0, 1.2)
 PROGRESS_SECONDS = 0.25  # how often progress (with per-layer gradient norms) is reported
@@ -103,9 +104,17 @@ class Trainer:
             for recorded, source in zip(self.pointer["corpora"], self.corpus.sources):
                 if recorded["sha256"] != source.sha256:
                     raise OracleError(f"{source.origin} changed since this run started (its sha256 differs): restore it, or train a new model.")
+        # Two or more sources give each its learned voice (not keras-classic: the seed had none).
+        voices = len(specs) if recipe.voice_dim and recipe.objective == "all" and len(specs) >= 2 else 0
         self.config = config or ModelConfig(vocab_size=len(self.corpus.vocab), hidden_size=recipe.hidden_size,
                                             num_layers=recipe.num_layers, embed_dim=recipe.embed_dim,
-                                            dropout=recipe.dropout, one_hot=recipe.one_hot)
+                                            dropout=recipe.dropout, one_hot=recipe.one_hot,
+                                            voices=voices, voice_dim=recipe.voice_dim if voices else 0)
+        if self.config.voices and self.config.voices != len(specs):
+            raise OracleError(f"{init_from or name} speaks in {self.config.voices} voices, one per corpus it learned from: "
+                              f"give it exactly {self.config.voices} corpora (in the same order), not {len(specs)}.")
+        self.voices = voice_names([s.name for s in self.corpus.sources]) if self.config.voices else []
+        limits.check_model_size(self.config)  # before building it: a 64x16384 net would take the machine down
         torch.manual_seed(recipe.seed)
         self.net = CharLSTM(self.config)
         if recipe.keras_init:
@@ -116,7 +125,9 @@ class Trainer:
         if recipe.objective == "last":
             self.batches = WindowBatches(self.corpus, recipe.batch_size, recipe.seq_len, recipe.seed, recipe.window_step, self.rank, self.world)
         else:
-            self.batches = ContiguousBatches(self.corpus, recipe.batch_size, recipe.seq_len, recipe.seed, self.rank, self.world)
+            self.batches = ContiguousBatches(self.corpus, recipe.batch_size, recipe.seq_len, recipe.seed, self.rank, self.world,
+                                             voiced=bool(self.config.voices), any_voice_share=recipe.any_voice_share)
+        limits.check_step_memory(self.batches.batch, recipe.seq_len, self.config, recipe.objective != "last")
         self.model = distributed.wrap(self.net, self.device)
         self.optimizer = self._make_optimizer()
 
@@ -127,8 +138,9 @@ class Trainer:
         if r.optimizer == "rmsprop":
             # Keras' RMSprop: rho 0.9, epsilon 1e-7 (PyTorch's defaults differ).
             return torch.optim.RMSprop(self.net.parameters(), lr=r.lr, alpha=0.9, eps=1e-7)
-        decay = [p for n, p in self.net.named_parameters() if p.dim() >= 2 and not n.startswith("embed")]
-        rest = [p for n, p in self.net.named_parameters() if not (p.dim() >= 2 and not n.startswith("embed"))]
+        # Embeddings (characters and voices) are looked up, not multiplied: no weight decay on them.
+        decay = [p for n, p in self.net.named_parameters() if p.dim() >= 2 and not n.startswith(("embed", "voice"))]
+        rest = [p for n, p in self.net.named_parameters() if not (p.dim() >= 2 and not n.startswith(("embed", "voice")))]
         return torch.optim.AdamW([{"params": decay, "weight_decay": r.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=r.lr)
 
     @property
@@ -170,6 +182,14 @@ class Trainer:
             raise
         except OSError as err:
             message = f"Could not write model {self.name!r} under {self.folder.parent} ({err.strerror}): free some space or make the folder writable; the last saved checkpoint is intact."
+            self.on_event(Failed(message))
+            raise OracleError(message) from None
+        except (MemoryError, torch.OutOfMemoryError, RuntimeError) as err:
+            if isinstance(err, RuntimeError) and not isinstance(err, torch.OutOfMemoryError) and "alloc" not in str(err):
+                self.on_event(Failed(f"Training failed unexpectedly: {err.__class__.__name__}: {err}"))
+                raise
+            message = (f"Training {self.name!r} ran out of memory: use a smaller batch size, sequence length or model; "
+                       "the last saved checkpoint is kept.")
             self.on_event(Failed(message))
             raise OracleError(message) from None
         except Exception as err:
@@ -292,11 +312,12 @@ class Trainer:
     def _train_step(self, use_amp: bool, report: bool) -> tuple[float | None, dict | None]:
         x, y = self.batches.get(self.epoch, self.batch_index)
         x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+        voice = self.batches.voices(self.epoch, self.batch_index).to(self.device, non_blocking=True) if self.voices else None
         for group in self.optimizer.param_groups:
             group["lr"] = self.lr_at(self.step)
         last_only = self.recipe.objective == "last"
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_amp):
-            logits, state = self.model(x, self.hidden, last_only=last_only)
+            logits, state = self.model(x, self.hidden, last_only=last_only, voice=voice)
         loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -338,19 +359,23 @@ class Trainer:
 
     # ---- evaluation and saving -----------------------------------------------------------------
 
-    def _validate(self) -> tuple[float | None, dict[str, float]]:
-        per_source, total, count = {}, 0.0, 0
-        for source in self.corpus.sources:
+    def _validate(self) -> tuple[float | None, dict[str, float], dict[str, float]]:
+        """Held-out loss overall and per source; a voiced model reads each source in its own voice
+        (what the overall figure and the best checkpoint follow) and also with "any voice"."""
+        per_source, any_voice, total, count = {}, {}, 0.0, 0
+        for k, source in enumerate(self.corpus.sources):
             ids = source.val[: self.recipe.max_val_chars]
             if self.recipe.objective == "last":
                 loss = window_loss(self.net, ids, self.recipe.seq_len, device=self.device)
             else:
-                loss = stream_loss(self.net, ids, device=self.device)
+                loss = stream_loss(self.net, ids, device=self.device, voice=k + 1 if self.voices else None)
+                if self.voices and loss is not None:
+                    any_voice[self.voices[k]] = stream_loss(self.net, ids, device=self.device, voice=0)
             if loss is not None:
-                per_source[source.name] = loss
+                per_source[self.voices[k] if self.voices else source.name] = loss
                 total += loss * len(ids)
                 count += len(ids)
-        return (total / count if count else None), per_source
+        return (total / count if count else None), per_source, any_voice
 
     def _samples(self) -> tuple[str, dict[float, str]]:
         rng = np.random.default_rng([self.recipe.seed, self.epoch, 11])
@@ -365,14 +390,15 @@ class Trainer:
     def _end_epoch(self, train_loss: float, partial: bool = False) -> None:
         if self.rank != 0:
             return
-        val_loss, per_source = self._validate()
+        val_loss, per_source, any_voice = self._validate()
         passage, samples = self._samples()
         score = val_loss if val_loss is not None else train_loss
         is_best = self.best is None or score < self.best["score"]
         self.metrics.append({"epoch": self.epoch, "step": self.step, "partial": partial, "train_loss": train_loss,
                              "train_bpc": bits(train_loss), "val_loss": val_loss, "val_bpc": bits(val_loss),
                              "val_method": "windows" if self.recipe.objective == "last" else "stream",
-                             "per_source": per_source, "seconds": round(self.elapsed(), 2), "lr": self.lr_at(self.step)})
+                             "per_source": per_source, "seconds": round(self.elapsed(), 2), "lr": self.lr_at(self.step),
+                             **({"per_voice_any": any_voice} if self.voices else {})})
         if is_best:
             weights = store.write_weights(self.folder, "weights", self.net)
             self.best = {"epoch": self.epoch, "step": self.step, "val_loss": val_loss, "val_bpc": bits(val_loss),
@@ -384,7 +410,7 @@ class Trainer:
         if is_best:
             self.on_event(CheckpointSaved(str(self.folder / self.best["weights"]["file"]), self.step, "best"))
         self.on_event(EpochEnd(self.epoch, self.recipe.epochs, self.step, train_loss, val_loss, per_source, samples,
-                               passage, self.elapsed(), is_best))
+                               passage, self.elapsed(), is_best, per_voice_any=any_voice))
 
     def _meta(self) -> dict:
         return {"name": self.name, "created": self.created, "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -395,7 +421,9 @@ class Trainer:
                 "training_seconds": round(self.elapsed(), 2), "device": str(self.device),
                 "device_name": torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else platform.processor() or platform.machine(),
                 "world_size": self.world, "command": list(self.command), "versions": versions(),
-                "init_from": self.init_from, "words": self._words_entry()}
+                "init_from": self.init_from, "words": self._words_entry(),
+                # Row k of the voice table speaks like the k-th name: what a blend's names refer to.
+                "voices": [{"name": v, "weight": s.weight} for v, s in zip(self.voices, self.corpus.sources)]}
 
     def _words_entry(self) -> dict:
         """The word list of the corpora (words.py), written beside the weights on the first commit."""
