@@ -164,10 +164,11 @@ def _entry(folder: Path, shipped: bool) -> ModelEntry:
         return ModelEntry(folder.name, folder, {"error": str(err)}, shipped)
 
 
-def find(name: str) -> ModelEntry:
+def find(name: str, readable: bool = True) -> ModelEntry:
+    """The model called `name`; with readable=False also one whose files cannot be read (to delete it)."""
     for entry in list_models():
         if entry.name == name:
-            if "error" in entry.meta:
+            if readable and "error" in entry.meta:
                 raise CorruptModel(entry.meta["error"])
             return entry
     there = ", ".join(e.name for e in list_models()) or "none yet"
@@ -339,8 +340,8 @@ def locked(folder: Path):
 
 # ---- managing ----------------------------------------------------------------------------------
 
-def _user_entry(name: str, action: str) -> ModelEntry:
-    entry = find(name)
+def _user_entry(name: str, action: str, readable: bool = True) -> ModelEntry:
+    entry = find(name, readable)
     if entry.shipped:
         raise OracleError(f"{name!r} is the shipped default and cannot be {action}: copy it first with `oracle models copy {name} NEW`.")
     return entry
@@ -408,7 +409,7 @@ def rename(old: str, new: str, force: bool = False) -> None:
 
 
 def delete(name: str) -> None:
-    remove_folder(_user_entry(name, "deleted").path)
+    remove_folder(_user_entry(name, "deleted", readable=False).path)  # a damaged model can always be deleted
 
 
 def _pack(entry: ModelEntry) -> bytes:
