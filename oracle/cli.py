@@ -17,6 +17,14 @@ from oracle.engine.schema import SettingError
 
 
 class Parser(argparse.ArgumentParser):
+    """argparse with Rich help: coloured on a terminal, plain text when piped (NO_COLOR is heeded)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        from rich_argparse import RichHelpFormatter
+
+        kwargs.setdefault("formatter_class", RichHelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):  # one sentence instead of argparse's usage dump
         head, sep, rest = message.partition(": ")
         if sep and head.startswith("argument ") and head.split()[-1].split("/")[0] in rest:

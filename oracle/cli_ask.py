@@ -17,7 +17,8 @@ def add_ask(sub, number) -> None:
     p = sub.add_parser("ask", help="ask the oracle a question; the answer streams to stdout",
                        description="Ask a question (or pipe it on stdin); the answer streams to stdout.")
     p.add_argument("question", nargs="?", help="the question; read from stdin when left out")
-    p.add_argument("--model", "-m", help="model name (default: the active model, else the shipped default)")
+    p.add_argument("--model", "-m", help="model name (default: the one chosen with `oracle models use NAME` or in the app, "
+                                         "else your newest model, else the shipped default)")
     add_setting_flags(p, SampleSettings, defaults=defaults)
     p.add_argument("--seed", type=number(int, "--seed", 0), help="the same seed, model, question and settings give the same answer")
     p.add_argument("--voice", metavar="NAME:WEIGHT,...", help="a voiced model's blend of voices, e.g. kjv:0.7,devils-dictionary:0.3 "
@@ -31,6 +32,8 @@ def run_ask(args) -> int:
         if sys.stdin.isatty():
             sys.stderr.write("Ask your question, then press Ctrl-D:\n")
         question = read_question(sys.stdin)
+    if not question.strip():  # as the app does with an empty question box
+        raise OracleError("The question is empty: type one after `oracle ask`, or pipe one in.")
     name = args.model or store.active_name()
     if name is None:
         raise OracleError("There is no model yet: train one with `oracle train FILE --name NAME`.")

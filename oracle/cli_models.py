@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
-from oracle.engine import store
+from oracle.cli_tables import Column, fit, print_table
+from oracle.engine import figures, store
 from oracle.engine.errors import OracleError
 from oracle.visible import json_text, visible
 
@@ -60,13 +62,6 @@ def _done(_, message: str) -> int:
     return 0
 
 
-def _fmt_seconds(seconds) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(seconds)
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
-
-
 def _list(args) -> int:
     entries = store.list_models()
     active = store.active_name()
@@ -81,17 +76,20 @@ def _list(args) -> int:
     if not rows:
         say("No models yet: train one with `oracle train FILE --name NAME`.")
         return 0
-    say(f"  {'name':<24} {'corpora':<30} {'params':>10} {'val bpc':>8} {'trained':>8} {'size':>9}")
+    columns = [Column(""), Column("name", style="bold cyan"), Column("corpora", width=30), Column("params", right=True),
+               Column("val bpc", right=True, style="green"), Column("trained", right=True), Column("created"),
+               Column("size", right=True)]
+    table = []
     for r in rows:
-        mark = "*" if r["active"] else " "
+        mark = "●" if r["active"] else ""
         if "error" in r:
-            say(f"{mark} {r['name']:<24} unreadable: {r['error']}")
+            table.append([mark, r["name"], visible(f"unreadable: {r['error']}"), "", "", "", "", ""])
             continue
-        bpc = "-" if r["best_val_bpc"] is None else f"{r['best_val_bpc']:.3f}"
         name = r["name"] + (" (shipped)" if r["shipped"] else "")
-        say(f"{mark} {name:<24} {', '.join(r['corpora'])[:30]:<30} {r['parameters'] or 0:>10,} {bpc:>8} "
-              f"{_fmt_seconds(r['training_seconds']):>8} {r['size_bytes'] / 1e6:>7.1f}MB")
-    say("* active (used by `oracle ask`)")
+        table.append([mark, name, visible(", ".join(r["corpora"])), figures.count(r["parameters"]),
+                      figures.bpc(r["best_val_bpc"]), figures.duration(r["training_seconds"]),
+                      figures.created(r["created"]), figures.size(r["size_bytes"])])
+    print_table(columns, table, caption="● in use: `oracle ask` and the app answer with it (`oracle models use NAME` changes it)")
     return 0
 
 
@@ -103,9 +101,9 @@ def _show(args) -> int:
         return 0
     cfg = meta["config"]
     say(f"{entry.name}{' (shipped default)' if entry.shipped else ''}  —  {entry.path}")
-    say(f"  model: {cfg['num_layers']}x{cfg['hidden_size']} LSTM, vocabulary {cfg['vocab_size']}, {meta.get('parameters', 0):,} parameters, "
+    say(f"  model: {cfg['num_layers']}x{cfg['hidden_size']} LSTM, vocabulary {cfg['vocab_size']}, {figures.count_exact(meta.get('parameters'))} parameters, "
           f"{'lowercased' if meta.get('lowercase') else 'case kept'}")
-    say(f"  recipe: {meta.get('recipe_name')}, trained {_fmt_seconds(meta.get('training_seconds'))} on {meta.get('device')}, created {meta.get('created')}")
+    say(f"  recipe: {meta.get('recipe_name')}, trained {figures.duration(meta.get('training_seconds'))} on {meta.get('device')}, created {meta.get('created')}")
     for c in meta.get("corpora", []):
         say(f"  corpus {c['name']}: {c['chars']:,} chars, weight {c['weight']}, sha256 {c['sha256'][:12]}…")
     voices = [v["name"] for v in meta.get("voices") or []]
@@ -117,10 +115,10 @@ def _show(args) -> int:
         val = "-" if m.get("val_loss") is None else f"{m['val_loss']:.3f} nats ({m['val_bpc']:.3f} bits)"
         say(f"  epoch {m['epoch']:>3}{' (partial)' if m.get('partial') else '':<10} train {m['train_loss']:.3f}  validation {val}")
     if meta.get("command"):
-        say(f"  command: {' '.join(meta['command'])}")
+        say(f"  command: {shlex.join(str(part) for part in meta['command'])}")
     sample = (meta.get("best") or {}).get("sample")
-    if sample:
-        say(f"  sample (T=0.5): {sample[:160]!r}")
+    if sample is not None:
+        say(f"  sample (T=0.5): {fit(figures.sample(sample), 160)}")
     return 0
 
 

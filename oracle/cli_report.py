@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
+from oracle.engine import figures
 from oracle.engine.events import CheckpointSaved, EpochEnd, Failed, Finished, Notice, Started
 from oracle.engine.events import Progress as ProgressEvent
 from oracle.visible import visible
@@ -43,6 +44,7 @@ class TrainReport:
         if isinstance(event, Failed):
             return  # the command line prints the error itself
         if isinstance(event, Finished):
+            self.bar.stop()  # draw the bar one last time now, above this line, not again below it
             best = "" if event.best_val_loss is None else f", best validation loss {event.best_val_loss:.3f} nats/char ({event.best_val_loss / 0.693147:.3f} bits)"
             self.console.print(f"[bold]{event.name}[/]: {event.reason} after {event.step} steps in {event.elapsed:.0f}s{best}.")
             return
@@ -63,7 +65,7 @@ class TrainReport:
                                f"({event.train_bpc:.3f} bits)/char, validation {val}{'  [green]best[/]' if event.best else ''}")
             self.console.print(Text.assemble(("  seed  ", "dim"), _one_line(event.seed_passage)))
             for temperature, text in event.samples.items():
-                self.console.print(Text.assemble((f"  T={temperature} ", "dim"), _one_line(text)))
+                self.console.print(Text.assemble((f"  T={temperature} ", "dim"), _one_line(figures.sample(text))))
         elif isinstance(event, Notice):
             self.console.print(Text.assemble(("note: ", "yellow"), visible(event.message)))
         elif isinstance(event, CheckpointSaved) and event.kind == "best":

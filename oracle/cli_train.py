@@ -7,6 +7,7 @@ import sys
 
 from oracle.cli_report import TrainReport
 from oracle.cli_settings import add_setting_flags
+from oracle.cli_tables import Column, print_table
 from oracle.engine import DESCRIPTIONS, RECIPES, Recipe, TrainingControl, Trainer, bundled_corpora, distributed, get_recipe
 from oracle.engine.schema import specs
 
@@ -38,12 +39,13 @@ def run_train(args) -> int:
     from oracle.engine.errors import OracleError
 
     if args.list_corpora:
-        for c in bundled_corpora():
-            print(f"{c['name']:<22} {c['chars']:>10,} chars  {c.get('description', '')}")
+        print_table([Column("name", style="bold cyan"), Column("chars", right=True), Column("description", wrap=True)],
+                    [[c["name"], f"{c['chars']:,}", c.get("description", "")] for c in bundled_corpora()],
+                    caption="Use one by name, with a weight to mix: oracle train kjv:2 proverbs:1 --name NAME")
         return 0
     if args.list_recipes:
-        for name, recipe in RECIPES.items():
-            print(f"{name:<14} {DESCRIPTIONS[name]}")
+        print_table([Column("recipe", style="bold cyan"), Column("what it is", wrap=True)],
+                    [[name, DESCRIPTIONS[name]] for name in RECIPES])
         return 0
     overrides = {name: getattr(args, name) for name in specs(Recipe)}
     distributed.init()

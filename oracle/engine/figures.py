@@ -18,6 +18,13 @@ def count(n: int | None) -> str:
     return f"{n / 1e3:.1f}k" if n >= 1_000 else str(n)
 
 
+def count_exact(n: int | None) -> str:
+    """A count for a details view: the short form and the exact one, 97.0k (96,951)."""
+    if n is None:
+        return MISSING
+    return count(n) if n < 1_000 else f"{count(n)} ({n:,})"
+
+
 def size(n_bytes: float | None) -> str:
     """A file size: 512 B, 383 kB, 1.6 MB, 2.10 GB."""
     if n_bytes is None:

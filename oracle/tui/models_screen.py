@@ -158,7 +158,7 @@ class ModelsScreen(Screen):
         in_use = entry.name == self.active
         status = ", ".join((["shipped default"] if entry.shipped else []) + ([f"{IN_USE} in use"] if in_use else []))
         lines = [f"[b]{entry.name}[/b]" + (f"\n{status}" if status else ""),  # names are [A-Za-z0-9._-]: no markup
-                 f"{figures.count(meta.get('parameters'))} parameters, {figures.size(entry.summary()['size_bytes'])}",
+                 f"{figures.count_exact(meta.get('parameters'))} parameters, {figures.size(entry.summary()['size_bytes'])}",
                  f"recipe: {shown(meta.get('recipe_name', '?'))}",
                  f"{config.get('num_layers', '?')}×{config.get('hidden_size', '?')} LSTM, vocabulary {config.get('vocab_size', '?')}",
                  f"epochs: {len(meta.get('metrics', []))}, device: {shown(meta.get('device', '?'))}"]

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, ProgressBar, RichLog, Sparkline, Static
 
 from oracle.engine import EpochEnd, Progress, Started
+from oracle.engine import figures
 from oracle.engine.events import bits
 from oracle.visible import visible
 
@@ -97,4 +98,4 @@ class TrainLive(VerticalScroll):
                 f"{name} {bits(loss):.3f} / {bits(event.per_voice_any.get(name)) or 0:.3f}"
                 for name, loss in event.per_source.items())))
         for temperature, text in event.samples.items():
-            log.write(Text(f"T {temperature}: ", style="italic").append(visible(text.replace("\n", " ⏎ ")), style="none"))
+            log.write(Text(f"T {temperature}: ", style="italic").append(visible(figures.sample(text)), style="none"))
