@@ -3,7 +3,8 @@
 A voiced and an unvoiced model of the same size train side by side in one run on the same slices
 of bundled corpora, for the same number of steps on the same text: the unvoiced model reads the
 sources mixed in the voiced training's 256-char blocks too (not the 64k ones it would use alone),
-so the comparison isolates the voices. On a shared host equal steps are a steadier measure than
+so the comparison isolates the voices; a third model, unvoiced with the 64k blocks (what
+`oracle train` does without voices), shows what the finer mix alone changes. On a shared host equal steps are a steadier measure than
 equal seconds; both models' training seconds are reported. Then:
 - held-out loss per source (nats/char, continuous text, the last 5% of each slice): the voiced
   model in the source's own voice, in the "any voice", and the unvoiced model;
@@ -32,6 +33,7 @@ from torch.nn import functional as F
 from bench.data import CACHE
 from oracle.engine import Oracle, SampleSettings, Trainer, get_recipe
 from oracle.engine.batches import VOICE_BLOCK
+from oracle.engine.corpus import MIX_BLOCK
 from oracle.engine.evaluate import stream_loss, voice_tensor
 from oracle.engine.paths import bundled_corpora_dir
 
@@ -57,11 +59,11 @@ def slices(chars: int, names=SOURCES) -> list[Path]:
     return paths
 
 
-def train(name: str, sources: list[Path], epochs: int, voice_dim: int) -> tuple[Trainer, float]:
+def train(name: str, sources: list[Path], epochs: int, voice_dim: int, block: int = VOICE_BLOCK) -> tuple[Trainer, float]:
     recipe = get_recipe("default").with_overrides(**MODEL, voice_dim=voice_dim, epochs=epochs, lowercase=True, device="cpu",
                                                   checkpoint_minutes=0.0, sample_length=1, max_val_chars=2000)
     trainer = Trainer(name, [str(p) for p in sources], recipe, recipe_name="default", force=True, command=["bench"])
-    trainer.batches.block = VOICE_BLOCK  # the unvoiced model too: the same stream of text
+    trainer.batches.block = block  # VOICE_BLOCK for the unvoiced model too: the same stream of text
     finished = trainer.run()
     return trainer, finished.elapsed
 
@@ -80,9 +82,10 @@ def measure(cfg: dict) -> dict:
     sources = slices(cfg["slice_chars"], names)
     voiced, voiced_s = train("bench-voiced", sources, cfg["epochs"], voice_dim=get_recipe("default").voice_dim)
     plain, plain_s = train("bench-unvoiced", sources, cfg["epochs"], voice_dim=0)
+    coarse, coarse_s = train("bench-unvoiced-64k", sources, cfg["epochs"], voice_dim=0, block=MIX_BLOCK)
     assert voiced.voices == list(names) and not plain.voices and voiced.step == plain.step
     result = {"sources": list(names), "epochs": cfg["epochs"], "slice_chars": cfg["slice_chars"],
-              "seconds": {"voiced": round(voiced_s, 1), "unvoiced": round(plain_s, 1)},
+              "seconds": {"voiced": round(voiced_s, 1), "unvoiced": round(plain_s, 1), "unvoiced_64k": round(coarse_s, 1)},
               "model": MODEL, "voice_dim": voiced.config.voice_dim, "any_voice_share": voiced.recipe.any_voice_share,
               "steps": {"voiced": voiced.step, "unvoiced": plain.step},
               "parameters": {"voiced": voiced.net.num_parameters(), "unvoiced": plain.net.num_parameters()}}
@@ -91,9 +94,11 @@ def measure(cfg: dict) -> dict:
     for k, (name, source) in enumerate(zip(names, voiced.corpus.sources)):
         ids = source.val
         rows.append({"source": name, "val_chars": len(ids), "own": stream_loss(net, ids, voice=k + 1),
-                     "any": stream_loss(net, ids, voice=0), "unvoiced": stream_loss(plain.net.eval(), ids)})
+                     "any": stream_loss(net, ids, voice=0), "unvoiced": stream_loss(plain.net.eval(), ids),
+                     "unvoiced_64k": stream_loss(coarse.net.eval(), ids)})
     result["held_out"] = rows
     result["own_minus_unvoiced"] = statistics.mean(r["own"] - r["unvoiced"] for r in rows)
+    result["own_minus_unvoiced_64k"] = statistics.mean(r["own"] - r["unvoiced_64k"] for r in rows)
 
     oracle = Oracle("bench-voiced", copy.deepcopy(net), vocab, True, {"voices": [{"name": n} for n in names]})
     settings = SampleSettings(temperature=0.8, stop="length", length=cfg["answer_chars"], min_length=0)
@@ -131,11 +136,13 @@ def markdown(r: dict) -> str:
     out = [f"### Voices: {len(r['sources'])} sources, a voiced and an unvoiced model "
            f"({r['model']['num_layers']}x{r['model']['hidden_size']}, voice size {r['voice_dim']}, "
            f"{fmt(r['any_voice_share'], 2)} of sequences in the any voice), {r['steps']['voiced']} steps each "
-           f"({r['seconds']['voiced']:.0f} s and {r['seconds']['unvoiced']:.0f} s)", "",
+           f"({r['seconds']['voiced']:.0f} s, {r['seconds']['unvoiced']:.0f} s and {r['seconds']['unvoiced_64k']:.0f} s)", "",
            "Held-out loss, nats/char (last 5% of each slice, continuous text):", "",
-           table(["source", "own voice", "any voice", "unvoiced model", "own - unvoiced"],
-                 [[x["source"], x["own"], x["any"], x["unvoiced"], x["own"] - x["unvoiced"]] for x in r["held_out"]]),
-           "", f"Own voice against the unvoiced model, mean over sources: {r['own_minus_unvoiced']:+.3f} nats/char.", ""]
+           table(["source", "own voice", "any voice", "unvoiced, same mix", "own - unvoiced", "unvoiced, 64k mix", "own - unvoiced 64k"],
+                 [[x["source"], x["own"], x["any"], x["unvoiced"], x["own"] - x["unvoiced"], x["unvoiced_64k"],
+                   x["own"] - x["unvoiced_64k"]] for x in r["held_out"]]),
+           "", f"Own voice against the unvoiced model, mean over sources: {r['own_minus_unvoiced']:+.3f} nats/char "
+               f"(same 256-char mix), {r['own_minus_unvoiced_64k']:+.3f} (the 64k mix an unvoiced run uses).", ""]
     names = r["sources"]
     share = {(f["voice"], f["against"]): f["share"] for f in r["fidelity"]}
     out += ["Fidelity: share of answers in voice (row) scoring lower under it than under voice (column):", "",

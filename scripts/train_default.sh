@@ -11,7 +11,10 @@
 #   budgets count the whole run (72 minutes in all);
 # - lowercased: a smaller alphabet lets the small model spend its capacity on words, not capitals;
 # - the mix leans on scripture and aphorism (KJV, Proverbs, the Dhammapada) with Bierce's and the
-#   hackers' wit for seasoning; small corpora get modest weights so they are not memorised.
+#   hackers' wit for seasoning; small corpora get modest weights so they are not memorised;
+# - voiced: with several corpora the default recipe learns a voice per corpus (issue 12), so the app
+#   and `oracle ask --voice kjv:0.7,jargon:0.3` can blend them; the sources are then mixed in
+#   256-char blocks and 15% of the sequences are read in the "any voice" (flags below make it explicit).
 # It runs the same on a CPU-only machine; `--device auto` uses CUDA where present.
 #
 # Usage: ORACLE_HOME=/tmp/default-home scripts/train_default.sh [extra flags for the first step]
@@ -27,6 +30,7 @@ FIRST=(train kjv:3 proverbs:1.5 devils-dictionary:2 dhammapada:1 jargon:0.5
     --name default --lowercase
     --hidden-size 256 --layers 2 --embed-dim 64 --dropout 0.1
     --seq-len 128 --batch-size 64 --lr 3e-3 --epochs 1
+    --voice-dim 16 --any-voice-share 0.15
     --max-minutes 60 --checkpoint-minutes 5 --seed 1234)
 SECOND=(train --resume default --epochs 2 --max-minutes 72 --checkpoint-minutes 5)
 # Third: two more epochs once the machine was quiet (budgets count the whole run: 90 minutes in all).

@@ -201,6 +201,31 @@ def test_resume_keeps_the_voice_vectors_bit_identical(_sources):
         assert torch.equal(a[key], b[key]), key
 
 
+def test_two_processes_train_the_same_voiced_model_as_one(_sources, oracle_home, tmp_path):
+    import subprocess
+    import sys
+
+    if not torch.distributed.is_available():
+        pytest.skip("torch.distributed is missing")
+    flags = ["--recipe", "quick", "--hidden-size", "32", "--embed-dim", "16", "--voice-dim", "4", "--seq-len", "32",
+             "--batch-size", "16", "--sample-length", "10", "--val-fraction", "0.05", "--max-val-chars", "1000",
+             "--device", "cpu", "--dropout", "0", "--epochs", "1", "-q"]
+    env = dict(os.environ, ORACLE_HOME=str(oracle_home), OMP_NUM_THREADS="1")
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", "-m", "oracle",
+                           "train", *_sources, "--name", "ddp", *flags], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ddp = store.find("ddp").meta
+    assert ddp["world_size"] == 2 and [v["name"] for v in ddp["voices"]] == ["abc", "xyz"]
+    from oracle.engine import get_recipe
+
+    recipe = get_recipe("quick").with_overrides(hidden_size=32, embed_dim=16, voice_dim=4, seq_len=32, batch_size=16, sample_length=10,
+                                                val_fraction=0.05, max_val_chars=1000, device="cpu", dropout=0.0, epochs=1)
+    single = Trainer("single", _sources, recipe, command=["test"]).run()
+    # Each rank labels its own rows of the same global batch: the same model up to summation order.
+    assert ddp["best"]["val_loss"] == pytest.approx(single.best_val_loss, abs=1e-3)
+
+
 def test_blend_text_is_parsed_and_checked():
     assert parse_blend("kjv:0.7, devils-dictionary:0.3") == {"kjv": 0.7, "devils-dictionary": 0.3}
     assert parse_blend("kjv") == {"kjv": 1.0}
@@ -305,3 +330,17 @@ async def test_models_details_list_the_voices_and_training_shows_loss_per_voice(
         await pilot.pause()
         lines = " ".join(str(line.text) for line in live.query_one(RichLog).lines)
         assert "validation per voice" in lines and "abc 1.587 / 1.659" in lines, lines
+
+
+def test_the_voices_benchmark_runs_and_reports_every_figure():
+    from bench import voices
+
+    result = voices.measure(voices.QUICK)
+    assert {r["source"] for r in result["held_out"]} == {"kjv", "devils-dictionary"}
+    for row in result["held_out"]:
+        assert all(0 < row[k] < 10 for k in ("own", "any", "unvoiced", "unvoiced_64k"))
+    assert len(result["fidelity"]) == 2 and all(0 <= f["share"] <= 1 for f in result["fidelity"])
+    (blend,) = result["blends"]
+    assert isinstance(blend["between"], bool)
+    text = voices.markdown(result)
+    assert "Fidelity" in text and "50/50 blends" in text and "| kjv |" in text
