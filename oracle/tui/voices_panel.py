@@ -29,6 +29,7 @@ class VoicesPanel(VerticalScroll):
         super().__init__(**kwargs)
         self.names: list[str] = []
         self.weights: dict[str, float] = {}
+        self.display = False  # until a voiced model is shown
 
     def compose(self) -> ComposeResult:
         yield Static("Voices", classes="panel-title")
