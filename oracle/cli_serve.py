@@ -69,9 +69,12 @@ def app_command() -> str:
     """The shell command textual-serve runs for each tab: this Python, this package, the served driver.
 
     `exec` makes the app the server's own child, so that no shell is left between them to outlive it.
+    Ctrl-C in the server's terminal reaches the apps too; an app still importing would die of it with a
+    traceback, so they start with SIGINT ignored: the server tells each to quit (and the web driver,
+    once running, handles SIGINT as a quit of its own).
     """
     driver = "oracle.tui.served_driver:ServedDriver"
-    return f"TEXTUAL_DRIVER={driver} exec {shlex.quote(sys.executable)} -m oracle app"
+    return f"trap '' INT; TEXTUAL_DRIVER={driver} exec {shlex.quote(sys.executable)} -m oracle app"
 
 
 def make_server(host: str, port: int):
