@@ -165,8 +165,8 @@ class ModelsScreen(Screen):
         for c in meta.get("corpora", []):
             lines.append(f"· {shown(c.get('name'))} ×{c.get('weight', 1)} ({c.get('chars', 0):,} chars)")
         voices = [shown(v.get("name")) for v in meta.get("voices") or [] if isinstance(v, dict)]
-        lines.append(f"voices: {', '.join(voices)} and any voice (blend them on the Oracle screen)" if voices
-                     else "voices: none (one source, or trained without voices)")
+        if voices:  # a voiced model (several sources); an unvoiced one says nothing about voices
+            lines.append(f"voices: {', '.join(voices)} and any voice (blend them on the Oracle screen)")
         meta_view.update("\n".join(lines))
         metrics = meta.get("metrics", [])
         chart.set_series([(m["step"], m["train_bpc"]) for m in metrics if m.get("train_bpc") is not None],
