@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
@@ -64,6 +65,15 @@ class OracleApp(App):
             preferences.save(**values)
         except (OracleError, OSError) as err:  # a read-only home must not stop the app
             self.notify(f"Could not remember this preference: {err}", severity="warning")
+
+    async def on_event(self, event: events.Event) -> None:
+        # A screen whose text fields never hold a "?" (names, numbers, weights) opens the help on it
+        # even from a field: bindings cannot, since a focused field claims every printable key.
+        if isinstance(event, events.Key) and event.key == "question_mark" and getattr(self.screen, "QUESTION_MARK_HELPS", False):
+            event.stop()
+            self.action_help()
+            return
+        await super().on_event(event)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

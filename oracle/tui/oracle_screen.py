@@ -174,12 +174,12 @@ class OracleScreen(Screen):
         return text
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        # Only the reader's own pick counts: refilling the list after a rename or a delete also
-        # changes its value, and that must not switch models behind the reader's back.
-        if event.select.id == "model-select" and isinstance(event.value, str) and event.select.has_focus_within:
+        # Refilling the list (after a rename or a delete) passes through its first entry before it
+        # settles on the active model: only a change the list still shows is the reader's pick.
+        if event.select.id == "model-select" and isinstance(event.value, str) and event.value == event.select.value:
             if self.oracle is None or event.value != self.oracle.name:
                 self.use_model(event.value)
-            self.query_one("#ask", QuestionBox).focus()  # the next thing typed is a question, not a search
+                self.query_one("#ask", QuestionBox).focus()  # the next thing typed is a question, not a search
 
     def action_choose_model(self) -> None:
         selects = self.query("#model-select").results(Select)
@@ -194,7 +194,8 @@ class OracleScreen(Screen):
     def _model_list_closed(self, expanded: bool) -> None:
         if not expanded and self.choosing_model:  # picked or dismissed: back to the question either way
             self.choosing_model = False
-            self.query_one("#ask", QuestionBox).focus()
+            # After the list has put the focus back on itself, which it does once closed.
+            self.call_after_refresh(self.query_one("#ask", QuestionBox).focus)
 
     def action_scroll_conversation(self, direction: int) -> None:
         transcript = self.query_one(Transcript)

@@ -214,7 +214,7 @@ class TrainForm(VerticalScroll, can_focus=False):  # the first Tab (and the scre
                 self.query_one(f"#weight-{c['name']}", Input).value = "1"
             for c in meta.get("corpora", []):
                 weight = f"{c.get('weight', 1):g}"
-                if c.get("name") in bundled and Path(c.get("path", "")).name == Path(bundled[c["name"]]["path"]).name:
+                if c.get("name") in bundled and Path(c.get("path", "")).resolve() == Path(bundled[c["name"]]["path"]).resolve():
                     self.query_one(f"#use-{c['name']}", Checkbox).value = True
                     self.query_one(f"#weight-{c['name']}", Input).value = weight
                 else:

@@ -39,9 +39,8 @@ class TrainScreen(Screen):
         Binding("f6", "pause", "Pause"),
         Binding("f7", "resume", "Resume"),
         Binding("f8", "stop", "Stop"),
-        # Priority: the form's fields would type it, and no model name, number or weight holds a "?".
-        Binding("question_mark", "app.help", "Help", priority=True),
     ]
+    QUESTION_MARK_HELPS = True  # no model name, number or weight holds a "?": it opens the help (app.py)
     HELP = """Name the new model, tick the corpora it learns from (or give your own files), pick a recipe,
     then Start (F5, or Enter in any field). The run goes on when you switch screens; Stop saves a
     checkpoint that Resume (here, or t on the Models screen) continues."""
