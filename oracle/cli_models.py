@@ -123,7 +123,7 @@ def _show(args) -> int:
 
 
 def _rm(args) -> int:
-    entry = store.find(args.name)
+    entry = store.find(args.name, readable=False)
     if entry.shipped:
         raise OracleError(f"{args.name!r} is the shipped default and cannot be deleted.")
     if not args.yes:

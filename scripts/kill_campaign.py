@@ -55,7 +55,7 @@ def tmp_files(folder: Path, ignore: frozenset = frozenset()) -> list[str]:
     """Temp files in the folder (writes in progress or cut short), less those left by earlier kills."""
     try:
         return [n for n in os.listdir(folder) if n.endswith(".tmp") and n not in ignore]
-    except FileNotFoundError:
+    except OSError:  # no folder yet (a new run writes into a staging folder first), or a lock file
         return []
 
 
