@@ -17,7 +17,9 @@ import shlex
 import signal
 import socket
 import sys
+import time
 from contextvars import ContextVar
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from oracle.engine.errors import OracleError
@@ -140,8 +142,28 @@ def make_server(host: str, port: int):
             for task in sessions:
                 task.cancel()
             await asyncio.gather(*sessions, return_exceptions=True)
+            # textual-serve stops waiting for an app when its output ends, which is when Python closes its
+            # stdout, a moment before the process is gone (torch's teardown can take a second on a busy
+            # machine). Wait for the last one, so none outlives the server and asyncio reaps each while
+            # its loop still runs (else it logs "Loop ... that handles pid ... is closed" at exit).
+            deadline = time.monotonic() + 30
+            while child_pids(os.getpid()) and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05)  # the reaped apps' exit callbacks
 
     return OracleServer()
+
+
+def child_pids(pid: int) -> list[int]:
+    """This process's children, exited or not, from /proc (empty where there is none: no wait there)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    return found
 
 
 def refuse(request, host: str) -> str | None:

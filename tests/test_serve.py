@@ -64,15 +64,20 @@ def ended(pid: int) -> bool:
 
 
 class Served:
-    """`oracle serve` on a free local port, in this test's ORACLE_HOME."""
+    """`oracle serve` on a free local port, in this test's ORACLE_HOME, its output in a file (a pipe no one
+    reads could fill up and stall it)."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, folder: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "oracle", "serve", "--port", str(self.port), *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()  # printed once the port is listening
-        assert line.startswith(f"Oracle is served at {self.url}"), (line, self.proc.stderr.read())
+        self.log = folder / "serve.log"
+        with self.log.open("w") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "oracle", "serve", "--port", str(self.port)],
+                                         stdout=out, stderr=subprocess.STDOUT, text=True)
+        # The address is printed once the port is listening.
+        wait_for(lambda: "Oracle is served at" in self.log.read_text() or self.proc.poll() is not None, 60,
+                 "the server to listen")
+        assert f"Oracle is served at {self.url}" in self.log.read_text(), self.log.read_text()
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -85,8 +90,8 @@ class Served:
 
 
 @pytest.fixture
-def served():
-    server = Served()
+def served(tmp_path):
+    server = Served(tmp_path)
     yield server
     server.stop()
 
