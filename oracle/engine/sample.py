@@ -128,8 +128,8 @@ class Reading:
         self.text = ""
         self._stopped = False
         self._last = ""  # the last character chosen
-        self._speller = self._make_speller(self._initial)
-        if self._wants_words(self._initial) and oracle.lexicon is None:
+        self._speller = None  # made when iteration starts: building the lexicon is the worker's job
+        if self._wants_words(self._initial) and oracle.words is None:
             self.notice = "; ".join(filter(None, [self.notice, oracle.words_notice]))
 
     @staticmethod
@@ -177,6 +177,7 @@ class Reading:
         logits, state = oracle.prime(self.prompt, self._voice_weights)
         cursor = oracle.stepper.cursor(state, self._voice_weights)  # the fast path: numpy buffers, one LSTM step per char
         active = self._initial
+        self._speller = self._make_speller(active)
         with blas_threads(torch.get_num_threads()):  # the steps' products run in numpy's BLAS
             skipped = 0
             while not self._stopped and len(self.text) < active.length:

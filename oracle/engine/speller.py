@@ -17,7 +17,10 @@ an additive bias (0 or -inf per character), made once from the node's mask when 
 Heeding: the question's content words get `heed` added to the logit of their next letter while
 the answer could still be spelling them (at a word start their first letter). Each time the answer
 uses one (its stem counts: "raineth" uses "rain"), its bonus is multiplied by DECAY, so an answer
-names the question's things without looping on them.
+names the question's things without looping on them. A pull the model keeps turning aside is
+spent too: a word that followed a keyword for three letters or more and then became another word
+("foretell" -> "forest", "forth") multiplies its bonus by MISS; without that, such near misses
+looped ("for forethought forth for forest").
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from . import words as wordrule
 from .vocab import Vocabulary
 
 OUT, IN, AFTER_JOINER, UNKNOWN = range(4)  # where the answer stands relative to a word
-DECAY = 0.2  # a keyword's bonus after each use (measured: bench/prophecy.py)
+DECAY = 0.2  # a keyword's bonus is multiplied by this after each use (measured: bench/prophecy.py)
+MISS = 0.7  # ... and by this when a word followed it for MISS_PREFIX letters or more, then became another word
+MISS_PREFIX = 3
 BIAS_CACHE_LIMIT = 200_000  # cached per-node bias rows (each 4 bytes per character)
 
 
@@ -100,34 +105,44 @@ class Lexicon:
 
 
 class Speller:
-    """One answer's position in the lexicon, and its keywords' bonuses."""
+    """One answer's position in the lexicon, and its keywords' bonuses.
+
+    The state is kept as the key of the bias row the next character needs (2 * node + may_end),
+    so shaping a step is one dict lookup and one vector add. The word being spelled is tracked
+    only while heed is on (it is what keywords are matched against)."""
 
     def __init__(self, lexicon: Lexicon, keywords: list[str] = (), after: str = ""):
         self.lx = lexicon
-        self.state, self.node, self.may_end = OUT, 0, False
-        self.word = ""  # the word being spelled (lowercase), for heeding
+        self.state, self.node, self.may_end, self.key = OUT, 0, False, 0
+        self.word = ""  # the word being spelled (lowercase), while heed is on
+        self.tracking = False  # heed has been on: follow words for keywords and their decay
         if after and (wordrule.is_letter(after[-1]) or after[-1] in wordrule.JOINERS):
             self.state = UNKNOWN  # switched on mid-word: that word is let be
         chars = lexicon.vocab.chars
         self.index = {ch: i for i, ch in enumerate(chars)}
+        self.lower = [ch.lower() for ch in chars]
         self.keywords = [k.lower() for k in keywords]
         self.weights = [1.0] * len(self.keywords)
+        self.uses = [0] * len(self.keywords)
         self.candidates: list[int] = []  # keywords the current word is still a prefix of
+        self._all = list(range(len(self.keywords)))
         self._start = np.zeros(len(chars), dtype=np.float32)
         self._start_heed = None
         self._buf = np.empty(len(chars), dtype=np.float32)
-        self.uses = [0] * len(self.keywords)
 
     # ---- shaping the next character's logits ----------------------------------------------
 
     def adjust(self, logits: np.ndarray, words_on: bool, heed: float) -> np.ndarray:
-        buf = self._buf
-        state = self.state
+        buf, state = self._buf, self.state
         if words_on and state != UNKNOWN:
-            np.add(logits, self.lx.bias(self.node, self.may_end if state == AFTER_JOINER else self.lx._terminal[self.node]), out=buf)
+            row = self.lx._bias.get(self.key)
+            if row is None:
+                row = self.lx.bias(self.key >> 1, bool(self.key & 1))
+            np.add(logits, row, out=buf)
         else:
             np.copyto(buf, logits)
         if heed and self.keywords:
+            self.tracking = True
             if state == OUT:
                 if self._start_heed != heed:
                     self._rebuild_start(heed)
@@ -156,30 +171,37 @@ class Speller:
 
     def feed(self, char_id: int) -> None:
         lx, state = self.lx, self.state
-        letter = lx._letter[char_id]
-        if letter:
+        if lx._letter[char_id]:
             if state == OUT:
                 node = lx.edges.get(char_id)  # the root is node 0
-                self.word = ""
-                self.candidates = list(range(len(self.keywords)))
+                if self.tracking:
+                    self.word, self.candidates = "", self._all
+            elif state == UNKNOWN:
+                node = None
             else:
-                node = None if state == UNKNOWN else lx.edges.get(self.node * lx.V + char_id)
-            self.state = IN if node is not None else UNKNOWN
-            self.node = node or 0
-            self._extend(lx.vocab.chars[char_id])
+                node = lx.edges.get(self.node * lx.V + char_id)
+            if node is None:
+                self.state, self.node = UNKNOWN, 0
+            else:
+                self.state, self.node, self.key = IN, node, 2 * node + lx._terminal[node]
+            if self.tracking:
+                self._extend(self.lower[char_id])
+        elif state == OUT:
+            return
         elif lx._joiner[char_id] and state == IN:
             node = lx.edges.get(self.node * lx.V + char_id, lx.dead)
-            self.may_end = lx._terminal[self.node]  # "lord" + "'" may still be "lord" and a quote
-            self.state, self.node = AFTER_JOINER, node
-            self._extend(lx.vocab.chars[char_id])
-        elif state != OUT:
-            if lx._joiner[char_id] and state == UNKNOWN:
-                self._extend(lx.vocab.chars[char_id])
-            else:
-                self._word_ends()
+            # "lord" + "'" may still end as "lord" and a quote: a word ender may follow if "lord" is a word.
+            self.may_end = lx._terminal[self.node]
+            self.state, self.node, self.key = AFTER_JOINER, node, 2 * node + self.may_end
+            if self.tracking:
+                self._extend(self.lower[char_id])
+        elif lx._joiner[char_id] and state == UNKNOWN:
+            if self.tracking:
+                self._extend(self.lower[char_id])
+        else:
+            self._word_ends()
 
     def _extend(self, ch: str) -> None:
-        ch = ch.lower()
         at = len(self.word)
         self.word += ch
         if self.candidates:
@@ -187,10 +209,15 @@ class Speller:
 
     def _word_ends(self) -> None:
         finished = self.word.rstrip(wordrule.JOINERS)
-        self.state, self.node, self.may_end, self.word, self.candidates = OUT, 0, False, "", []
+        self.state, self.node, self.may_end, self.key, self.word, self.candidates = OUT, 0, False, 0, "", []
         if finished and self.keywords:
+            lowered = finished.lower()
             for i, k in enumerate(self.keywords):
-                if wordrule.uses(finished, k):
+                if wordrule.uses(lowered, k):
                     self.weights[i] *= DECAY
                     self.uses[i] += 1
-                    self._start_heed = None  # the start bonuses change with the weights
+                elif len(lowered) >= MISS_PREFIX and k[:MISS_PREFIX] == lowered[:MISS_PREFIX]:
+                    self.weights[i] *= MISS
+                else:
+                    continue
+                self._start_heed = None  # the start bonuses change with the weights
