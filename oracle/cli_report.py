@@ -51,14 +51,14 @@ class TrainReport:
         if self.quiet:
             return
         if isinstance(event, Started):
-            self.console.print(f"Training [bold]{event.name}[/]: {event.parameters:,} parameters on {event.device}, "
+            self.console.print(f"Training [bold]{event.name}[/]: {event.parameters:,} parameters on {event.device} in {event.precision}, "
                                f"{event.steps_per_epoch} steps per epoch, batch {event.batch_size}"
                                + (f", resuming at step {event.resumed_at_step}" if event.resumed_at_step else ""))
             self.task = self.bar.add_task("train", total=event.total_steps, completed=event.resumed_at_step,
                                           epoch="-", speed="", loss="-")
         elif isinstance(event, ProgressEvent) and self.task is not None:
             self.bar.update(self.task, completed=event.step, epoch=f"{event.epoch}/{event.epochs}",
-                            speed=f"{event.chars_per_sec:,.0f} chars/s", loss=f"{event.loss:.3f}")
+                            speed=f"{event.chars_per_sec:,.0f} chars/s ({event.precision})", loss=f"{event.loss:.3f}")
         elif isinstance(event, EpochEnd):
             val = "n/a" if event.val_loss is None else f"{event.val_loss:.3f} nats ({event.val_bpc:.3f} bits)/char"
             self.console.print(f"[bold]epoch {event.epoch}/{event.epochs}[/] train {event.train_loss:.3f} nats "

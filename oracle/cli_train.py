@@ -49,6 +49,20 @@ def run_train(args) -> int:
         return 0
     overrides = {name: getattr(args, name) for name in specs(Recipe)}
     distributed.init()
+    rank = distributed.rank()
+    try:
+        return _train(args, overrides)
+    except OracleError:
+        if rank != 0:
+            return 2  # under torchrun rank 0 says why, once; torchrun reports every rank's exit status
+        raise
+    finally:
+        distributed.shutdown()  # also after a failure: a group left to the interpreter's teardown can abort it
+
+
+def _train(args, overrides: dict) -> int:
+    from oracle.engine.errors import OracleError
+
     control = TrainingControl()
     report = TrainReport(quiet=args.quiet or distributed.rank() != 0)
     listen = report if distributed.rank() == 0 else (lambda event: None)  # under torchrun only rank 0 speaks
@@ -88,7 +102,6 @@ def run_train(args) -> int:
         signal.signal(signal.SIGINT, previous)
         signal.signal(signal.SIGTERM, previous_term)
         signal.signal(signal.SIGHUP, previous_hup)
-        distributed.shutdown()
     return 0
 
 

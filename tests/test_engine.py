@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from oracle.engine import Recipe, SampleSettings, Trainer, TrainingControl, store
+from oracle.engine import Recipe, SampleSettings, Trainer, TrainingControl, precision, store
 from oracle.engine.corpus import MIX_BLOCK, SourceSpec, build_corpus
-from oracle.engine.events import EpochEnd, Progress
+from oracle.engine.events import EpochEnd, Notice, Progress, Started
 
 from conftest import TINY_RECIPE
 
@@ -221,22 +221,59 @@ def test_warmup_steps_must_be_a_whole_number(warmup):
         tiny(warmup_steps=warmup).validate()
 
 
-def test_bf16_autocast_says_when_it_cannot_run_and_falls_back_to_float32_on_nan(tiny_corpus, monkeypatch):
-    from oracle.engine.events import Notice
+def _precision_spy(trainer: Trainer) -> list[tuple[bool, bool, torch.dtype]]:
+    """Every forward of the trainer's net: (training mode, CPU autocast on, dtype of the logits)."""
+    seen = []
+    trainer.net.register_forward_hook(lambda module, args, output: seen.append(
+        (module.training, torch.is_autocast_enabled("cpu"), output[0].dtype)))
+    return seen
 
-    notices = []
 
-    def collect(event) -> None:
-        if isinstance(event, Notice):
-            notices.append(event)
+@pytest.mark.skipif(not precision.cpu_has_native_bf16(), reason="this CPU has no native bf16 (AVX512-BF16 or AMX)")
+@pytest.mark.parametrize("amp", ["auto", "bf16"])
+def test_bf16_autocast_trains_on_a_cpu_with_native_bf16_and_validates_in_float32(tiny_corpus, amp):
+    events = []
+    trainer = Trainer(f"amp-{amp}", [str(tiny_corpus)], tiny(amp=amp), on_event=events.append)
+    seen = _precision_spy(trainer)
+    trainer.run()
+    steps = [s for s in seen if s[0]]
+    checks = [s for s in seen if not s[0]]  # validation (eval mode, no grad)
+    assert steps and all(on and dtype == torch.bfloat16 for _, on, dtype in steps)
+    assert checks and all(not on and dtype == torch.float32 for _, on, dtype in checks)
+    assert [e.precision for e in events if isinstance(e, (Started, Progress))] == ["bf16"] * sum(isinstance(e, (Started, Progress)) for e in events)
+    assert not [e for e in events if isinstance(e, Notice)]
+    assert store.find(f"amp-{amp}").meta["precision"] == "bf16"
+    assert "".join(store.load(f"amp-{amp}").ask("wisdom", seed=1))  # the weights stay float32: a normal model
 
-    recipe = tiny(amp="bf16")
-    Trainer("amp-cpu", [str(tiny_corpus)], recipe, on_event=collect).run()
-    assert any("CUDA GPUs only" in n.message for n in notices)  # on a CPU: said once, trained in float32
-    assert store.load("amp-cpu") is not None
 
-    # Where autocast is usable (forced here: CPU autocast does bf16 too), a NaN step switches it off.
-    monkeypatch.setattr(Trainer, "_amp_usable", lambda self: True)
+def test_without_native_bf16_auto_trains_in_float32_and_bf16_says_why(tiny_corpus, monkeypatch):
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
+    for amp, said in (("auto", False), ("bf16", True)):
+        events = []
+        trainer = Trainer(f"no-bf16-{amp}", [str(tiny_corpus)], tiny(amp=amp), on_event=events.append)
+        seen = _precision_spy(trainer)
+        trainer.run()
+        assert seen and all(not on and dtype == torch.float32 for _, on, dtype in seen)
+        assert [e.precision for e in events if isinstance(e, Started)] == ["float32"]
+        notices = [e.message for e in events if isinstance(e, Notice)]
+        assert any("no native bf16" in n for n in notices) == said, notices
+        assert store.find(f"no-bf16-{amp}").meta["precision"] == "float32"
+
+
+def test_native_bf16_is_read_from_the_cpu_flags_when_torch_cannot_say(tmp_path, monkeypatch):
+    monkeypatch.delattr(torch.cpu, "_is_avx512_bf16_supported", raising=False)
+    cpuinfo = tmp_path / "cpuinfo"
+    monkeypatch.setattr(precision, "CPUINFO", cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512bw\n")
+    assert not precision.cpu_has_native_bf16()
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512bw avx512_bf16 amx_tile\n")
+    assert precision.cpu_has_native_bf16()
+    cpuinfo.unlink()
+    assert not precision.cpu_has_native_bf16()  # no way to tell: float32, the safe choice
+
+
+def test_a_nan_under_bf16_autocast_continues_in_float32(tiny_corpus, monkeypatch):
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)  # CPU autocast runs bf16 on any CPU
     real_step, calls = Trainer._train_step, []
 
     def first_step_overflows(self, use_amp, report):
@@ -244,8 +281,10 @@ def test_bf16_autocast_says_when_it_cannot_run_and_falls_back_to_float32_on_nan(
         return (None, None) if len(calls) == 1 else real_step(self, use_amp, report)
 
     monkeypatch.setattr(Trainer, "_train_step", first_step_overflows)
-    notices.clear()
-    finished = Trainer("amp-nan", [str(tiny_corpus)], recipe, on_event=collect).run()
+    events = []
+    finished = Trainer("amp-nan", [str(tiny_corpus)], tiny(amp="bf16"), on_event=events.append).run()
     assert calls[0] is True and calls[1:] and not any(calls[1:])  # float32 from the step after the NaN on
-    assert any("under bf16 autocast: continuing in float32" in n.message for n in notices)
+    assert any("under bf16 autocast: continuing in float32" in e.message for e in events if isinstance(e, Notice))
+    assert {e.precision for e in events if isinstance(e, Progress)} == {"float32"}
     assert finished.reason == "completed" and finished.best_val_loss is not None
+    assert store.find("amp-nan").meta["precision"].startswith("bf16 autocast to step 0, then float32")

@@ -25,6 +25,7 @@ class Started:
     device: str
     batch_size: int
     resumed_at_step: int = 0
+    precision: str = "float32"  # "bf16" when steps run under bf16 autocast
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Progress:
     elapsed: float
     lr: float
     grad_norms: dict[str, float] = field(default_factory=dict)  # bottom layer first
+    precision: str = "float32"  # of the steps now: bf16 turns float32 if its loss went NaN
 
 
 @dataclass

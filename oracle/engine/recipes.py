@@ -57,8 +57,9 @@ class Recipe:
                              "more sources (0: no voices)", low=0, high=1024)
     any_voice_share: float = setting(0.15, "any-voice share", "share of training blocks read with the 'any voice' vector",
                                      low=0, high=1)
-    amp: str = setting("off", "precision", "bf16 autocast on CUDA (falls back to float32 if the loss turns NaN)",
-                       choices=("off", "bf16"))
+    amp: str = setting("auto", "precision", "auto: bf16 autocast where the CPU or GPU has native bf16, float32 elsewhere; "
+                       "bf16: ask for it (a notice if it cannot run); off: float32. bf16 falls back to float32 if the "
+                       "loss turns NaN", choices=("auto", "bf16", "off"))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,7 +93,7 @@ RECIPES: dict[str, Recipe] = {
     "keras-classic": Recipe(hidden_size=128, num_layers=1, dropout=0.0, seq_len=40, batch_size=128, lr=0.01,
                             epochs=60, lowercase=True, optimizer="rmsprop", weight_decay=0.0, grad_clip=0.0,
                             schedule="constant", warmup_steps=0, objective="last", window_step=3, one_hot=True,
-                            keras_init=True, voice_dim=0),
+                            keras_init=True, voice_dim=0, amp="off"),  # float32, as the seed ran
     # Small and fast: for trying things out and for tests.
     "quick": Recipe(hidden_size=128, num_layers=1, embed_dim=32, dropout=0.0, seq_len=64, batch_size=32,
                     lr=5e-3, epochs=3, warmup_steps=10),

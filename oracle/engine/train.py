@@ -3,6 +3,7 @@ event dataclasses and obeys a TrainingControl. It never touches a UI."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import platform
@@ -25,6 +26,8 @@ from .errors import OracleError
 from .evaluate import stream_loss, window_loss
 from .events import CheckpointSaved, EpochEnd, Event, Failed, Finished, Notice, Progress, Started, bits
 from .model import CharLSTM, ModelConfig
+from .precision import BF16, FLOAT32
+from .precision import choose as choose_precision
 from .recipes import Recipe
 from .sample import Oracle, SampleSettings
 from .vocab import Vocabulary
@@ -159,6 +162,28 @@ class Trainer:
     # ---- the loop ------------------------------------------------------------------------------
 
     def run(self) -> Finished:
+        self._between_steps = True  # where a failure can be told to the other ranks (see _tell_others)
+        try:
+            return self._run_here()
+        except distributed.PeerFailed:
+            raise  # the rank that failed says why
+        except Exception:
+            self._tell_others()
+            raise
+        finally:
+            self.model = self.net  # the DDP wrapper holds the process group: let it go before shutdown
+
+    def _tell_others(self) -> None:
+        """After a failure on this rank between steps, the other ranks wait in the next agreement (to
+        stop, or to finish the run): make it a failure, so that they stop too instead of waiting, and
+        only this rank says why. Inside a step the others wait in another collective, which this
+        would not match; they learn of the failure when this process exits."""
+        if self.world > 1 and self._between_steps:
+            self._between_steps = False
+            with contextlib.suppress(Exception):  # if the others are gone already, there is no one to tell
+                distributed.agree_stop(distributed.FAILED)
+
+    def _run_here(self) -> Finished:
         try:
             if self.rank != 0:
                 return self._run()
@@ -180,6 +205,10 @@ class Trainer:
         except OracleError as err:
             self.on_event(Failed(str(err)))
             raise
+        except distributed.DistBackendError:
+            message = "Another process of this distributed run stopped (it failed or was killed), so this one stops too."
+            self.on_event(Failed(message))
+            raise OracleError(message) from None
         except OSError as err:
             message = f"Could not write model {self.name!r} under {self.folder.parent} ({err.strerror}): free some space or make the folder writable; the last saved checkpoint is intact."
             self.on_event(Failed(message))
@@ -222,15 +251,19 @@ class Trainer:
         if self.resume:
             self._restore()
         self.t0 = time.monotonic()
+        self.precision, why_not_bf16 = choose_precision(r.amp, self.device)
+        self.bf16_until_step: int | None = None  # set if a NaN under bf16 sent the run back to float32
         self.on_event(Started(self.name, self.total_steps, self.batches.steps_per_epoch, r.epochs, self.net.num_parameters(),
-                              str(self.device), self.batches.batch, self.step))
+                              str(self.device), self.batches.batch, self.step, precision=self.precision))
+        if why_not_bf16:
+            self.on_event(Notice(why_not_bf16))
         if self.batches.batch < r.batch_size and self.batches.carries_state:
             self.on_event(Notice(f"The corpus is short, so each step uses {self.batches.batch} sequences instead of {r.batch_size}."))
         self.model.train()
         last_save = time.monotonic()
         last_report = 0.0
         window_loss_sum, window_steps, epoch_loss_sum, epoch_steps = 0.0, 0, 0.0, 0
-        bad_steps, use_amp = 0, self._amp_usable()
+        bad_steps, use_amp = 0, self.precision == BF16
         reason = "completed"
         step_time = None
         while self.epoch < r.epochs:
@@ -245,12 +278,14 @@ class Trainer:
                 if code != distributed.CONTINUE:
                     reason = distributed.STOP_REASONS[code]
                     break
+                self._between_steps = False  # until the step's last collective (in _train_step) is done
                 tick = time.monotonic()
                 loss, norms = self._train_step(use_amp, report=tick - last_report >= PROGRESS_SECONDS)
+                self._between_steps = True
                 if loss is None:
                     bad_steps += 1
                     if use_amp:
-                        use_amp = False
+                        use_amp, self.precision, self.bf16_until_step = False, FLOAT32, self.step
                         self.on_event(Notice("The loss became NaN or infinite under bf16 autocast: continuing in float32."))
                     else:
                         self.lr_scale *= 0.5
@@ -290,21 +325,12 @@ class Trainer:
                 if self.rank == 0:
                     store.commit_meta(self.folder, self._meta())  # the total training time, not the last epoch's
         best_val = (self.best or {}).get("val_loss")
+        # With DDP, every rank leaves here together, once rank 0 has written its files: no rank tears
+        # down while another still works, and none reports success for a run that failed.
+        distributed.finish()
         finished = Finished(self.name, reason, self.step, best_val, self.elapsed())
         self.on_event(finished)
         return finished
-
-    def _amp_usable(self) -> bool:
-        """bf16 autocast only where it is real: on a CUDA GPU that supports bf16; otherwise say so."""
-        if self.recipe.amp != "bf16":
-            return False
-        if self.device.type != "cuda":
-            self.on_event(Notice("bf16 autocast works on CUDA GPUs only: training in float32 on the CPU."))
-            return False
-        if not torch.cuda.is_bf16_supported():
-            self.on_event(Notice(f"{torch.cuda.get_device_name(self.device)} has no bf16 support: training in float32."))
-            return False
-        return True
 
     def elapsed(self) -> float:
         return self.elapsed_before + time.monotonic() - self.t0
@@ -355,7 +381,7 @@ class Trainer:
             remaining = min(remaining, max(0.0, self.recipe.max_minutes * 60 - self.elapsed()))
         self.on_event(Progress(self.step, self.total_steps, self.epoch + 1, self.recipe.epochs, loss,
                                self.batches.signal_per_step / step_time, remaining, self.elapsed(),  # already all ranks' rows
-                               self.lr_at(self.step), norms))
+                               self.lr_at(self.step), norms, precision=self.precision))
 
     # ---- evaluation and saving -----------------------------------------------------------------
 
@@ -420,7 +446,7 @@ class Trainer:
                 "best": {k: v for k, v in self.best.items() if k != "weights"}, "weights": self.best["weights"],
                 "training_seconds": round(self.elapsed(), 2), "device": str(self.device),
                 "device_name": torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else platform.processor() or platform.machine(),
-                "world_size": self.world, "command": list(self.command), "versions": versions(),
+                "world_size": self.world, "precision": self._precision_ran(), "command": list(self.command), "versions": versions(),
                 "init_from": self.init_from, "words": self._words_entry(),
                 # Row k of the voice table speaks like the k-th name: what a blend's names refer to.
                 "voices": [{"name": v, "weight": s.weight} for v, s in zip(self.voices, self.corpus.sources)]}
@@ -437,6 +463,11 @@ class Trainer:
         if self.folder != self.target:
             store.swap_in(self.folder, self.target, force=True)  # the lock is ours; the name was checked under it
             self.folder = self.target
+
+    def _precision_ran(self) -> str:
+        if self.bf16_until_step is None:
+            return self.precision
+        return f"bf16 autocast to step {self.bf16_until_step}, then float32 (the loss became NaN or infinite)"
 
     def _save_last(self) -> None:
         if self.rank != 0:

@@ -53,14 +53,14 @@ class TrainLive(VerticalScroll):
         self.last_started = event
         self.query_one(ProgressBar).update(total=event.total_steps, progress=event.resumed_at_step)
         self.query_one("#train-stats", Static).update(
-            f"{event.name}: {event.parameters:,} parameters on {event.device}, {event.total_steps:,} steps "
+            f"{event.name}: {event.parameters:,} parameters on {event.device} in {event.precision}, {event.total_steps:,} steps "
             f"({event.steps_per_epoch:,} per epoch), starting at step {event.resumed_at_step:,}")
 
     def progress(self, event: Progress) -> None:
         self.query_one(ProgressBar).update(total=event.total_steps, progress=event.step)
         self.query_one("#train-stats", Static).update(
             f"epoch {event.epoch}/{event.epochs} · step {event.step:,}/{event.total_steps:,} · "
-            f"{event.chars_per_sec:,.0f} chars/s · loss {bits(event.loss):.3f} bpc · "
+            f"{event.chars_per_sec:,.0f} chars/s ({event.precision}) · loss {bits(event.loss):.3f} bpc · "
             f"elapsed {clock(event.elapsed)} · ETA {clock(event.eta_seconds)}")
         self.train_points.append((event.step, bits(event.loss)))
         self._update_norms(event.grad_norms)

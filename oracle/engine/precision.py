@@ -1,0 +1,47 @@
+"""Which precision a training step runs in: float32, or bf16 autocast where the hardware does bf16
+natively (a CUDA GPU that supports it, or a CPU with AVX512-BF16 or AMX). Emulated bf16 would be
+slower than float32, so a CPU without those instructions trains in float32."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+FLOAT32, BF16 = "float32", "bf16"
+CPUINFO = Path("/proc/cpuinfo")
+NATIVE_BF16_FLAGS = {"avx512_bf16", "amx_bf16", "bf16"}  # x86 AVX512-BF16 and AMX; Arm's BF16 extension
+
+
+def cpu_has_native_bf16() -> bool:
+    """True where the CPU computes bf16 in hardware (what makes CPU autocast faster, not slower)."""
+    try:  # torch's own cpuinfo probe (private, so it may go away): the answer oneDNN acts on
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except (AttributeError, RuntimeError):
+        pass
+    try:  # otherwise the kernel's feature flags (x86 "flags", Arm "Features")
+        flags = set()
+        for line in CPUINFO.read_text(errors="replace").splitlines():
+            if line.startswith(("flags", "Features")):
+                flags.update(line.partition(":")[2].split())
+        return bool(flags & NATIVE_BF16_FLAGS)
+    except OSError:
+        return False
+
+
+def choose(amp: str, device: torch.device) -> tuple[str, str | None]:
+    """The precision to train in for an `amp` setting (off | bf16 | auto) on `device`, and a notice
+    when bf16 was asked for and cannot run here (auto falls back to float32 without one)."""
+    if amp == "off":
+        return FLOAT32, None
+    if device.type == "cuda":
+        if torch.cuda.is_bf16_supported():
+            return BF16, None
+        why = f"{torch.cuda.get_device_name(device)} has no bf16 support: training in float32."
+    elif device.type == "cpu":
+        if cpu_has_native_bf16():
+            return BF16, None
+        why = "This CPU has no native bf16 (AVX512-BF16 or AMX): training in float32, which is faster here than emulated bf16."
+    else:
+        why = f"bf16 autocast is not used on {device.type}: training in float32."
+    return FLOAT32, (why if amp == BF16 else None)
