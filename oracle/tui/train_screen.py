@@ -7,30 +7,23 @@ non-blocking for the trainer) and its pause/stop go through a `TrainingControl`.
 
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
+from textual.worker import Worker
 
-from oracle.engine import (CheckpointSaved, EpochEnd, Event, Failed, Finished, Notice, OracleError, Progress,
-                           Started, Trainer, TrainingControl, store)
+from oracle.engine import Event, Failed, OracleError, Trainer, TrainingControl, store
 
 from .nav import NavBar
 from .train_form import Plan, TrainForm
 from .train_live import TrainLive
+from .training_messages import (EpochEnded, TrainingFailed, TrainingFinished, TrainingNotice, TrainingProgressed,
+                                TrainingStarted, message_for)
 
-
-
-class TrainEvent(Message):
-    """An engine event, carried from the training thread to the screen."""
-
-    def __init__(self, event: Event) -> None:
-        super().__init__()
-        self.event = event
 
 
 class TrainScreen(Screen):
@@ -51,6 +44,7 @@ class TrainScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="train-screen")
         self.control: TrainingControl | None = None
+        self.training_worker: Worker | None = None  # kept, so quitting can cancel it
         self.run_name: str | None = None
         self.resumable: str | None = None  # a stopped run that Resume continues
 
@@ -78,9 +72,21 @@ class TrainScreen(Screen):
 
     # ---- buttons and keys --------------------------------------------------------------------
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        getattr(self, f"action_{event.button.id}")()
+    @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        self.action_start()
+
+    @on(Button.Pressed, "#pause")
+    def _pause_pressed(self) -> None:
+        self.action_pause()
+
+    @on(Button.Pressed, "#resume")
+    def _resume_pressed(self) -> None:
+        self.action_resume()
+
+    @on(Button.Pressed, "#stop")
+    def _stop_pressed(self) -> None:
+        self.action_stop()
 
     def on_train_form_validated(self, event: TrainForm.Validated) -> None:
         self._sync_buttons()
@@ -140,6 +146,8 @@ class TrainScreen(Screen):
         """The app is closing: the trainer saves a checkpoint and ends after its current step."""
         if self.control is not None:
             self.control.stop()
+        if self.training_worker is not None:
+            self.training_worker.cancel()  # marks it; the trainer itself ends at the stop flag after its step
 
     # ---- the run -----------------------------------------------------------------------------
 
@@ -148,16 +156,16 @@ class TrainScreen(Screen):
         self.query_one(TrainLive).reset()
         self.query_one("#train-stats", Static).update(doing)  # until the trainer's first event says more
         self.state = "running"
-        self._train(make_trainer, self.control)
+        self.training_worker = self._train(make_trainer, self.control)
 
-    @work(thread=True, group="training", exit_on_error=False)
+    @work(thread=True, group="training", exclusive=True, exit_on_error=False)
     def _train(self, make_trainer, control: TrainingControl) -> None:
         reported = []
 
         def on_event(event: Event) -> None:
             if isinstance(event, Failed):
                 reported.append(event)
-            self.post_message(TrainEvent(event))
+            self.post_message(message_for(event))
 
         try:
             trainer = make_trainer(on_event, control)  # reads and checks the corpora: slow for big ones
@@ -169,30 +177,34 @@ class TrainScreen(Screen):
             if not reported:
                 on_event(Failed(f"Training failed unexpectedly: {err.__class__.__name__}: {err}"))
 
-    def on_train_event(self, message: TrainEvent) -> None:
-        event, live = message.event, self.query_one(TrainLive)
-        if isinstance(event, Started):
-            live.started(event)
-        elif isinstance(event, Progress):
-            live.progress(event)
-        elif isinstance(event, EpochEnd):
-            live.epoch_end(event)
-        elif isinstance(event, Notice):
-            self.notify(event.message, title="Training")
-        elif isinstance(event, Finished):
-            self.state = "idle"
-            self.resumable = event.name if event.reason != "completed" else None
-            best = "" if event.best_val_loss is None else f", best validation {event.best_val_loss / 0.6931471805599453:.3f} bits/char"
-            self.app.notify(f"Training {event.name} {event.reason} after {event.step:,} steps{best}. "
-                            f"It is on the Models screen{'; Resume continues it' if self.resumable else ''}.",
-                            title="Training finished", timeout=8)
-            self.query_one(TrainForm).thaw()  # the name is taken now: it offers the next free one
-        elif isinstance(event, Failed):
-            self.state = "idle"
-            self.query_one(TrainForm).thaw()
-            self.app.notify(event.message, title="Training failed", severity="error", timeout=12)
-        elif isinstance(event, CheckpointSaved):
-            pass  # the files are the store's business; Finished tells the reader where the model is
+    def on_training_started(self, message: TrainingStarted) -> None:
+        self.query_one(TrainLive).started(message.event)
+
+    def on_training_progressed(self, message: TrainingProgressed) -> None:
+        self.query_one(TrainLive).progress(message.event)
+
+    def on_epoch_ended(self, message: EpochEnded) -> None:
+        self.query_one(TrainLive).epoch_end(message.event)
+
+    def on_training_notice(self, message: TrainingNotice) -> None:
+        self.notify(message.event.message, title="Training")
+
+    def on_training_finished(self, message: TrainingFinished) -> None:
+        event = message.event
+        self.state = "idle"
+        self.resumable = event.name if event.reason != "completed" else None
+        best = "" if event.best_val_loss is None else f", best validation {event.best_val_loss / 0.6931471805599453:.3f} bits/char"
+        self.app.notify(f"Training {event.name} {event.reason} after {event.step:,} steps{best}. "
+                        f"It is on the Models screen{'; Resume continues it' if self.resumable else ''}.",
+                        title="Training finished", timeout=8)
+        self.query_one(TrainForm).thaw()  # the name is taken now: it offers the next free one
+
+    def on_training_failed(self, message: TrainingFailed) -> None:
+        self.state = "idle"
+        self.query_one(TrainForm).thaw()
+        self.app.notify(message.event.message, title="Training failed", severity="error", timeout=12)
+
+    # CheckpointWritten needs no handler: the files are the store's business, and Finished says where.
 
     def watch_state(self, state: str) -> None:
         self._sync_buttons()
