@@ -86,8 +86,11 @@ def main() -> None:
     size = sum(f.stat().st_size for f in files)
 
     rows, total, count, mixed, weights = [], 0.0, 0, 0.0, 0.0
-    for name, weight, ids in held_out(oracle):
-        loss = stream_loss(oracle.net, ids)
+    any_voice = {}  # a voiced model: each corpus is read in its own voice (as the trainer does) and in the any voice
+    for k, (name, weight, ids) in enumerate(held_out(oracle)):
+        loss = stream_loss(oracle.net, ids, voice=k + 1 if oracle.voices else None)
+        if oracle.voices:
+            any_voice[name] = stream_loss(oracle.net, ids, voice=0)
         rows.append((name, weight, len(ids), loss))
         total += loss * len(ids)
         count += len(ids)
@@ -118,6 +121,9 @@ def main() -> None:
         print(f"| {name} | {weight:g} | {n:,} | {loss:.3f} | {loss * bpc:.3f} |")
     print(f"| **overall** (per held-out char) | | {count:,} | **{overall:.3f}** | **{overall * bpc:.3f}** |")
     print(f"| mix-weighted mean | | | {mix_mean:.3f} | {mix_mean * bpc:.3f} |")
+    if any_voice:
+        print(f"\nVoiced ({', '.join(oracle.voices)}): the losses above are in each corpus's own voice; in the any voice: "
+              + ", ".join(f"{name} {loss:.3f}" for name, loss in any_voice.items()) + " nats/char.")
     print()
     print("| figure | value | limit |")
     print("|---|---:|---:|")

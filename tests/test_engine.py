@@ -105,12 +105,13 @@ def test_near_zero_temperature_and_top_k_one_are_greedy(tiny_model):
 
 
 def test_answers_skip_leading_whitespace_but_the_model_still_reads_it(tiny_model):
+    from oracle.engine.sample import can_open, choose
+
     oracle = store.load(tiny_model)
     settings = SampleSettings(temperature=1.0, stop="length", length=30)
     answers = ["".join(oracle.ask("What is wisdom?", settings, seed=seed)) for seed in range(40)]
     assert all(len(a) == 30 and can_open(a[0]) for a in answers)  # never a space, never ", when he"
     # Replay by hand: a skipped space is still fed to the model and still uses its random draw.
-    from oracle.engine.sample import can_open, choose
 
     prompt = oracle.vocab.fit_prompt("What is wisdom?", oracle.lowercase)[0]
     skipped = 0
