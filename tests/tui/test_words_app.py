@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Select
 
+from oracle.engine.sample import DEFAULT_HEED
 from oracle.tui.app import make_app
 from oracle.tui.settings_panel import SettingsPanel
 
@@ -20,13 +21,13 @@ async def test_the_settings_panel_checks_words_and_heed(tiny_model):
         screen = app.oracle_screen
         await pilot.press("f4")
         panel = screen.query_one(SettingsPanel)
-        assert panel.settings.words == "corpus" and panel.settings.heed == 1.5  # the defaults, visible
-        assert panel.query_one("#set-heed").value == "1.5" and panel.query_one("#set-words", Select).value == "corpus"
+        assert panel.settings.words == "corpus" and panel.settings.heed == DEFAULT_HEED  # the defaults, visible
+        assert panel.query_one("#set-heed").value == str(DEFAULT_HEED) and panel.query_one("#set-words", Select).value == "corpus"
         for bad, said in (("-1", "Heed -1.0 must be a number from 0 to 20"), ("lots", "Heed 'lots' is not a number")):
             panel.query_one("#set-heed").value = bad
             await pilot.pause()
             assert said in str(panel.query_one("#settings-error").render())
-            assert panel.settings.heed == 1.5  # the last good value stays in use
+            assert panel.settings.heed == DEFAULT_HEED  # the last good value stays in use
         panel.query_one("#set-heed").value = "3"
         panel.query_one("#set-words", Select).value = "free"
         await pilot.pause()
