@@ -261,4 +261,10 @@ class ModelsScreen(Screen):
                 self.notify(f"{entry.name} has no checkpoint to resume (it finished, or was imported): "
                             "train a new model on the Train screen instead.", severity="warning", timeout=8)
                 return
+            metrics, epochs = entry.meta.get("metrics") or [], (entry.meta.get("recipe") or {}).get("epochs")
+            if metrics and epochs and metrics[-1].get("epoch", 0) >= epochs and not metrics[-1].get("partial"):
+                self.notify(f"{entry.name} finished all {epochs} epochs of its run: there is nothing to resume. "
+                            f"`oracle train --resume {entry.name} --epochs {epochs * 2}` continues it for more.",
+                            severity="warning", timeout=10)
+                return
             self.app.resume_training(entry.name)
