@@ -247,3 +247,13 @@ async def test_screenshot_goes_to_the_working_folder_without_downloads(tiny_mode
         await pilot.pause()
         shots = list(tmp_path.glob("*.svg"))
         assert len(shots) == 1 and any(str(shots[0]) in n.message for n in app._notifications)
+
+
+async def test_resume_on_a_completed_run_says_there_is_nothing_to_resume(tiny_model):
+    app = make_app(pace=0, start="models")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.screen is app.models_screen and app.train_screen.state == "idle"
+        assert any("nothing to resume" in n.message for n in app._notifications)
