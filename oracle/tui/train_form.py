@@ -118,7 +118,7 @@ class TrainForm(VerticalScroll, can_focus=False):  # the first Tab (and the scre
         from .path_suggester import PathSuggester
 
         with Horizontal(classes="field-row", id="name-row"):
-            yield Label("name of the new model")
+            yield Label("new model name")
             yield Input(free_name(), id="model-name", compact=True)
         yield Static("Corpora (tick, then weight)", classes="panel-title")
         for c in self.corpora:
@@ -128,7 +128,7 @@ class TrainForm(VerticalScroll, can_focus=False):  # the first Tab (and the scre
                 yield box
                 yield Input("1", id=f"weight-{c['name']}", classes="weight", compact=True)
             yield Static(c.get("description", ""), classes="corpus-desc")
-        yield Label("your files or folders: PATH[:WEIGHT] …")
+        yield Label("your own files: PATH[:WEIGHT] …")
         yield Input(placeholder="e.g. ~/notes.txt:0.5", id="own-files", suggester=PathSuggester(),
                     compact=True)
         yield Label("recipe")
