@@ -348,3 +348,22 @@ def test_the_voices_benchmark_runs_and_reports_every_figure():
     assert isinstance(blend["between"], bool)
     text = voices.markdown(result)
     assert "Fidelity" in text and "50/50 blends" in text and "| kjv |" in text
+
+
+def test_training_from_a_voiced_model_on_other_corpora_starts_from_its_any_voice(voiced, _sources):
+    from oracle.engine import Notice
+
+    base = store.load(voiced)
+    notices = []
+    child = Trainer("child", _sources[:1], Recipe(**{**VOICED, "epochs": 1}), init_from=voiced,
+                    on_event=lambda e: notices.append(e.message) if isinstance(e, Notice) else None)
+    assert child.config.voices == 0 and not hasattr(child.net, "voice")
+    x = torch.from_numpy(base.vocab.encode(" ab xy ca zz").astype(np.int64))[None]
+    with torch.no_grad():
+        expected, _ = base.net(x)  # the any voice
+        got, _ = child.net.eval()(x)
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+    child.run()
+    assert any("starts from its any voice" in n for n in notices)
+    same = Trainer("same", _sources, Recipe(**{**VOICED, "epochs": 1}), init_from=voiced)
+    assert same.config.voices == 2 and same.voices == ["abc", "xyz"]  # the same corpora: it keeps its voices

@@ -11,7 +11,7 @@ first layer linearly, blending vectors is blending their effect on the gates.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 from torch import nn
@@ -128,3 +128,17 @@ class CharLSTM(nn.Module):
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+
+def without_voices(tensors: dict[str, torch.Tensor], config: ModelConfig) -> tuple[dict[str, torch.Tensor], ModelConfig]:
+    """A voiced network's weights as an unvoiced one that speaks exactly as it did in the any voice:
+    that vector's constant share of the first layer's gates moves into the layer's bias and the
+    voice table goes (to continue a voiced model on corpora other than its voices)."""
+    if not config.voices:
+        return tensors, config
+    chars = config.input_size - config.voice_dim
+    w = tensors["lstm.weight_ih_l0"]
+    folded = {k: v for k, v in tensors.items() if k != "voice.weight"}
+    folded["lstm.bias_ih_l0"] = tensors["lstm.bias_ih_l0"] + w[:, chars:] @ tensors["voice.weight"][0]
+    folded["lstm.weight_ih_l0"] = w[:, :chars].contiguous()
+    return folded, replace(config, voices=0, voice_dim=0)

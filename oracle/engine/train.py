@@ -25,7 +25,7 @@ from .corpus import SourceSpec, build_corpus
 from .errors import OracleError
 from .evaluate import stream_loss, window_loss
 from .events import CheckpointSaved, EpochEnd, Event, Failed, Finished, Notice, Progress, Started, bits
-from .model import CharLSTM, ModelConfig
+from .model import CharLSTM, ModelConfig, without_voices
 from .precision import BF16, FLOAT32
 from .precision import choose as choose_precision
 from .recipes import Recipe
@@ -68,6 +68,7 @@ class Trainer:
                  overrides: dict | None = None):
         self.name = store.check_name(name)
         self.on_event = on_event or (lambda event: None)
+        self.pending_notices: list[str] = []  # found while setting up, said once the run starts
         self.control = control or TrainingControl()
         self.command = command if command is not None else sys.argv
         self.rank, self.world = distributed.rank(), distributed.world_size()
@@ -98,6 +99,13 @@ class Trainer:
                 vocab = Vocabulary(base.meta["vocab"])
                 config = ModelConfig.from_dict(base.meta["config"])
                 recipe = recipe.with_overrides(lowercase=bool(base.meta.get("lowercase")))
+                base_voices = [v["name"] for v in base.meta.get("voices") or []]
+                if config.voices and voice_names([s.name for s in specs]) != base_voices:
+                    # Other corpora than its voices: start from how it speaks in the any voice, unvoiced.
+                    init_tensors, config = without_voices(init_tensors, config)
+                    self.pending_notices.append(
+                        f"{init_from} speaks in voices ({', '.join(base_voices)}); these corpora are not the same ones in the "
+                        "same order, so the new model starts from its any voice and has no voices.")
         self.recipe, self.recipe_name, self.force, self.init_from = recipe, recipe_name, force, init_from
         self.device = resolve_device(recipe.device)
         self.corpus = build_corpus(specs, lowercase=recipe.lowercase, val_fraction=recipe.val_fraction,
@@ -257,6 +265,8 @@ class Trainer:
                               str(self.device), self.batches.batch, self.step, precision=self.precision))
         if why_not_bf16:
             self.on_event(Notice(why_not_bf16))
+        for notice in self.pending_notices:
+            self.on_event(Notice(notice))
         if self.batches.batch < r.batch_size and self.batches.carries_state:
             self.on_event(Notice(f"The corpus is short, so each step uses {self.batches.batch} sequences instead of {r.batch_size}."))
         self.model.train()
