@@ -79,6 +79,9 @@ class OracleApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def action_show_help_panel(self) -> None:
+        self.action_help()  # the palette's "Keys" opens the same help, which Esc closes (Textual's panel stays)
+
     async def action_quit(self) -> None:
         train = self.train_screen if self.is_screen_installed("train") else None
         if train is None or train.state == "idle":
