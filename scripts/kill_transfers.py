@@ -61,9 +61,25 @@ def run(args: list[str], env: dict, check: bool = True) -> subprocess.CompletedP
 def leftovers(root: Path) -> list[str]:
     found = [p.name for p in root.iterdir() if p.name.startswith((".staging-", ".import-", ".trash-"))]
     for folder in root.iterdir():
-        if folder.is_dir() and not folder.name.startswith("."):
-            found += [f"{folder.name}/{f.name}" for f in folder.iterdir() if f.name.endswith(".tmp")]
+        try:
+            if folder.is_dir() and not folder.name.startswith("."):
+                found += [f"{folder.name}/{f.name}" for f in folder.iterdir() if f.name.endswith(".tmp")]
+        except OSError:  # renamed or deleted while we looked
+            continue
     return found
+
+
+def wait_for_work(proc, root: Path, workdir: Path, limit: float) -> bool:
+    """Wait until the command has started writing: a staging, import or trash folder, or a temp file."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end and proc.poll() is None:
+        try:
+            if leftovers(root) or any(n.endswith(".tmp") for n in os.listdir(workdir)):
+                return True
+        except OSError:
+            pass
+        time.sleep(0.001)
+    return False
 
 
 def check(root: Path, export_file: Path, counts: Counter, failures: list[str], note: str) -> None:
@@ -136,7 +152,13 @@ def run_campaign(kills: int, workdir: Path, seed: int = 0, log=print) -> dict:
             check(root, export_file, counts, failures, f"{op} (unkilled)")
             continue
         proc = subprocess.Popen(oracle_command() + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0, 1.3 * durations[op]))
+        mode = rng.choice(("random", "mid-write"))
+        if mode == "mid-write":  # the moment a write begins (most of a run is start-up), then 0-30 ms more
+            busy = wait_for_work(proc, root, workdir, durations[op] * 3)
+            time.sleep(rng.uniform(0, 0.03))
+            counts["kills aimed at a write in progress"] += busy
+        else:
+            time.sleep(rng.uniform(0, 1.3 * durations[op]))
         proc.send_signal(signal.SIGKILL)
         rc = proc.wait()
         err = proc.stderr.read().decode("utf-8", "replace")
