@@ -22,7 +22,7 @@ from textual.widgets import Button, Footer, Select, Static
 from textual.worker import get_current_worker
 
 from oracle.engine import OracleError, SampleSettings, history, paths, preferences, store
-from oracle.engine.history import Exchange
+from oracle.engine.history import Conversation, Exchange
 
 from .nav import NavBar
 from .question_box import QuestionBox
@@ -47,6 +47,8 @@ class OracleScreen(Screen):
         Binding("ctrl+up,f6", "temperature(1)", "Hotter (temperature up)", show=False, priority=True),
         Binding("ctrl+o", "choose_model", "Switch model", show=False),
         Binding("ctrl+s", "export", "Export to Markdown", show=False),
+        Binding("ctrl+n", "new_conversation", "New conversation", show=False),
+        Binding("ctrl+l", "conversations", "Conversations: reopen, search, export, delete", show=False),
         # Priority: the question box would otherwise take them to move its cursor.
         Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False, priority=True,
                 tooltip="scroll the conversation up, even while typing"),
@@ -60,7 +62,11 @@ class OracleScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="oracle-screen")
         self.oracle = None
+        self.conversation: Conversation | None = None
+        # The newest exchanges of the conversation (read when it opened) and those asked since; older
+        # ones are read by the transcript only when the reader scrolls up to them.
         self.exchanges: list[Exchange] = []
+        self.conversation_of: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # reading -> where it is filed
         self.reading = None
         self.view: ExchangeView | None = None
         self.last_question: str | None = None
@@ -143,7 +149,7 @@ class OracleScreen(Screen):
             if active and select.value != active:
                 select.value = active
 
-    def use_model(self, name: str) -> None:
+    def use_model(self, name: str, conversation: Conversation | None = None) -> None:
         self.action_stop()
         try:
             store.set_active(name)
@@ -151,16 +157,27 @@ class OracleScreen(Screen):
         except OracleError as err:
             self.notify(str(err), severity="error", title="Cannot use this model")
             return
-        self.exchanges, notice = history.load(name)
-        if notice:
-            self.notify(notice, severity="warning", timeout=8)
-        self.last_question = self.exchanges[-1].question if self.exchanges else None
-        self.query_one(Transcript).show(self.exchanges, self._welcome(name))
+        notices: list[str] = []
+        if conversation is None:
+            try:
+                conversation, notices = history.current(name)
+            except OracleError as err:
+                conversation, notices = history.new(name), [str(err)]
+        self.show_conversation(conversation, notices)
         with self.prevent(Select.Changed):
             for select in self.query("#model-select").results(Select):
                 if select.is_mounted:  # one mounted a moment ago starts on this model; setting it before
                     select.value = name  # it is drawn would blank its label
         self._show_state()
+
+    def show_conversation(self, conversation: Conversation, notices: list[str] = ()) -> None:
+        """Show the newest exchanges of `conversation`; the transcript reads older ones when scrolled to."""
+        recent, more = conversation.page(conversation.count, Transcript.PAGE)
+        for notice in [*notices, *more]:
+            self.notify(notice, severity="warning", timeout=8)
+        self.conversation, self.exchanges = conversation, recent
+        self.last_question = recent[-1].question if recent else None
+        self.query_one(Transcript).show(conversation, recent, self._welcome(conversation.model))
 
     def _welcome(self, name: str) -> str:
         corpora = ", ".join(c.get("name", "?") for c in self.oracle.meta.get("corpora", [])) or "its texts"
@@ -200,7 +217,7 @@ class OracleScreen(Screen):
     def action_scroll_conversation(self, direction: int) -> None:
         transcript = self.query_one(Transcript)
         if direction < 0:
-            transcript.scroll_page_up()
+            transcript.page_up()  # at the top of what is shown, reads the exchanges before it
         else:
             transcript.scroll_page_down()
 
@@ -236,6 +253,7 @@ class OracleScreen(Screen):
         # The exchange takes its place now, so a stopped earlier answer that finishes late keeps its order.
         exchange = Exchange(question, "", reading.record(), notice=reading.notice)
         self.exchanges.append(exchange)
+        self.conversation_of[reading] = self.conversation
         self.view = self.query_one(Transcript).begin(exchange)
         self.speaking = True
         self._stream(reading, self.view)
@@ -272,16 +290,15 @@ class OracleScreen(Screen):
         view.finish(exchange)
         if self.reading is reading:
             self.reading, self.speaking = None, False
-        if self.oracle is None or reading.oracle.name != self.oracle.name:
-            # The reader switched models while this answer was still coming: file it with its own model.
-            self._save(reading.oracle.name, [*history.load(reading.oracle.name)[0], exchange])
+        # Filed with the conversation it was asked in, even if the reader has moved to another since.
+        conversation = self.conversation_of.pop(reading, None)
+        if conversation is None:
             return
-        self.exchanges = [exchange if e is placeholder else e for e in self.exchanges]
-        self._save(reading.oracle.name, self.exchanges)
-
-    def _save(self, model: str, exchanges: list[Exchange]) -> None:
+        here = self.conversation is not None and conversation.id == self.conversation.id
+        if here:
+            self.exchanges = [exchange if e is placeholder else e for e in self.exchanges]
         try:
-            history.save(model, exchanges)
+            conversation.append(exchange, make_current=here)  # one part of at most 100 exchanges is rewritten
         except OracleError as err:
             self.notify(str(err), severity="error")
 
@@ -347,10 +364,10 @@ class OracleScreen(Screen):
 
         from .modals import PromptModal
 
-        if self.oracle is None or not self.exchanges:
+        if self.conversation is None or not self.conversation.count:
             self.notify("There is no conversation to export yet.", severity="warning")
             return
-        name, exchanges = self.oracle.name, list(self.exchanges)
+        name, exchanges = self.conversation.model, self.conversation  # read part by part when written
 
         def done(dest: str | None) -> None:
             if dest:
@@ -363,3 +380,43 @@ class OracleScreen(Screen):
 
         default = str(Path.cwd() / f"{name}-conversation.md")
         self.app.push_screen(PromptModal("Export the conversation to Markdown file:", default, paths=True), done)
+
+    # ---- the list of conversations -----------------------------------------------------------
+
+    def action_new_conversation(self) -> None:
+        if self.oracle is None:
+            self.notify("There is no model to talk with yet: train one on the Train screen (F2).", severity="warning")
+            return
+        self.action_stop()
+        kept = self.conversation is not None and self.conversation.count > 0
+        self.show_conversation(history.new(self.oracle.name))
+        if kept:
+            self.notify("A new conversation begins. The earlier one is kept: Ctrl+L lists them all.")
+
+    def action_conversations(self) -> None:
+        from .conversations import ConversationsScreen
+
+        self.app.push_screen(ConversationsScreen(self.conversation), self._conversation_chosen)
+
+    def _conversation_chosen(self, chosen: Conversation | str | None) -> None:
+        if chosen == "new":
+            self.action_new_conversation()
+        elif isinstance(chosen, Conversation):
+            self.open_conversation(chosen)
+        elif self.conversation is not None and self.conversation.count and not self.conversation.exists():
+            self.show_conversation(history.new(self.conversation.model))  # the one shown was deleted
+
+    def open_conversation(self, conversation: Conversation) -> None:
+        """Reopen a listed conversation, with the model it was held with."""
+        if self.oracle is None or conversation.model != self.oracle.name:
+            try:
+                store.find(conversation.model)
+            except OracleError:
+                self.notify(f"That conversation was with the model {conversation.model}, which is not here any more: "
+                            "it can still be read in an export (Ctrl+L, then e).", severity="warning", timeout=8)
+                return
+            self.use_model(conversation.model, conversation)
+        else:
+            self.action_stop()
+            self.show_conversation(conversation)
+        history.make_current(conversation)

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from oracle.engine.history import Exchange
+from oracle.engine.history import Conversation, Exchange
 
 
 def describe_record(record: dict, stopped: bool = False) -> str:
@@ -66,18 +66,104 @@ class ExchangeView(Vertical):
         self.query_one(".footnote", Static).update(self._footnote())
 
 
+class EarlierMarker(Static):
+    """The top line of a long conversation: how many exchanges lie above, loaded as you scroll up."""
+
+    def on_click(self) -> None:
+        self.parent.call_later(self.parent.load_older)
+
+
 class Transcript(VerticalScroll):
-    """Scrolls above the question box and stays pinned to the newest text (until you scroll up)."""
+    """Scrolls above the question box and stays pinned to the newest text (until you scroll up).
+
+    Only the newest PAGE exchanges are built when a conversation opens; reaching the top (scrolling,
+    PageUp, or a click on the marker) reads and builds the PAGE before them. Start-up, and the
+    layout each streamed character causes, therefore cost the same for 10 exchanges or 10,000.
+    """
+
+    PAGE = 12  # a few screens of answers: enough to fill a tall terminal, cheap to build
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.conversation: Conversation | None = None
+        self.first = 0  # index in the conversation of the oldest exchange shown
+        self.reading_older = False
+        self.filling = False  # just shown: read older pages until the view is full (or there are none)
 
     def on_mount(self) -> None:
         self.anchor()
 
-    def show(self, exchanges: list[Exchange], welcome: str = "") -> None:
+    def show(self, conversation: Conversation | None, exchanges: list[Exchange], welcome: str = "") -> None:
+        """Show `exchanges`, the newest of `conversation`; older ones are read when scrolled to."""
+        self.conversation = conversation
+        self.first = (conversation.count - len(exchanges)) if conversation is not None else 0
+        self.reading_older, self.filling = False, True
         self.remove_children()
+        if self.first > 0:
+            self.mount(EarlierMarker(self._marker_text(), classes="earlier"))
         if not exchanges and welcome:
             self.mount(Static(welcome, classes="welcome"))
-        self.mount_all([ExchangeView(e) for e in exchanges])
+        views = [ExchangeView(e) for e in exchanges]
+        self.mount_all(views)
         self.anchor()
+        self.call_after_refresh(self._laid_out, views[:1], None)
+
+    def _marker_text(self) -> str:
+        if self.first <= 0:
+            return "The beginning of this conversation."
+        return f"↑ {self.first:,} earlier exchange{'s' if self.first != 1 else ''}: scroll up (or click here) to read them"
+
+    def _laid_out(self, new: list[ExchangeView], place: tuple[ExchangeView, int] | None, tries: int = 0) -> None:
+        """Once new views have their place on the page (heights, scroll limits), keep the reader's place."""
+        pending = new and (new[0].virtual_region.height == 0 or
+                           (place is not None and place[0].virtual_region.y <= new[0].virtual_region.y))
+        if pending and tries < 100 and self.is_mounted:  # layout runs on the next frame, not the next message
+            self.set_timer(0.01, lambda: self._laid_out(new, place, tries + 1))
+            return
+        self.reading_older = False
+        if place is not None and not self.filling:  # the exchange that was on top stays where it was on screen
+            view, offset = place
+            self.scroll_to(y=view.virtual_region.y - offset, animate=False, immediate=True)
+        if self.filling:
+            if self.first > 0 and self.max_scroll_y == 0:  # all of it fits: nothing to scroll up with
+                self.load_older()
+            else:
+                self.filling = False
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value <= 0 < old_value and not self.filling:
+            self.call_later(self.load_older)
+
+    def on_mouse_scroll_up(self, event) -> None:
+        if self.scroll_y <= 0:  # already at the top: scrolling up again asks for more
+            self.call_later(self.load_older)
+
+    def page_up(self) -> None:
+        """PageUp: scroll, or at the top read the page before."""
+        if self.scroll_y <= 0:
+            self.load_older()
+        else:
+            self.scroll_page_up()
+
+    def load_older(self) -> None:
+        """Put the PAGE exchanges before the oldest shown above it, keeping the text in view where it was."""
+        if self.reading_older or self.conversation is None or self.first <= 0:
+            return
+        older, notices = self.conversation.page(self.first, self.PAGE)
+        for notice in notices:
+            self.notify(notice, severity="warning", timeout=8)
+        self.first = max(0, self.first - self.PAGE)
+        marker = self.query_one(EarlierMarker)
+        marker.update(self._marker_text())
+        if not older:
+            return
+        top = next(iter(self.query(ExchangeView)), None)
+        place = (top, top.virtual_region.y - round(self.scroll_y)) if top is not None else None
+        views = [ExchangeView(e) for e in older]
+        self.reading_older = True
+        self.mount_all(views, after=marker)
+        self.call_after_refresh(self._laid_out, views, place)
 
     def begin(self, exchange: Exchange) -> ExchangeView:
         self.query(".welcome").remove()
