@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 
 from oracle.engine import OracleError, SampleSettings, history, paths, preferences, store
 from oracle.engine.history import Conversation, Exchange
+from oracle.visible import visible
 
 from .nav import NavBar
 from .question_box import QuestionBox
@@ -180,7 +181,7 @@ class OracleScreen(Screen):
         self.query_one(Transcript).show(conversation, recent, self._welcome(conversation.model))
 
     def _welcome(self, name: str) -> str:
-        corpora = ", ".join(c.get("name", "?") for c in self.oracle.meta.get("corpora", [])) or "its texts"
+        corpora = visible(", ".join(c.get("name", "?") for c in self.oracle.meta.get("corpora", []))) or "its texts"
         text = f"Ask {name} anything and press Enter: it answers in the voice of {corpora}, one character at a time."
         try:
             shipped = store.find(name).shipped

@@ -8,6 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from oracle.engine.history import Conversation, Exchange
+from oracle.visible import visible
 
 
 def describe_record(record: dict, stopped: bool = False) -> str:
@@ -39,12 +40,12 @@ class ExchangeView(Vertical):
         self.set_class(speaking, "speaking")
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("? ") + Text(self.exchange.question.strip() or "(silence)"), classes="question")
+        yield Static(Text("? ") + Text(visible(self.exchange.question.strip()) or "(silence)"), classes="question")
         yield Static(self._answer_text(), classes="answer")
         yield Static(self._footnote(), classes="footnote")
 
     def _answer_text(self) -> Text:
-        text = Text(self.answer.strip("\n"))
+        text = Text(visible(self.answer.strip("\n")))  # a model that learned ESC must not drive the terminal
         if self.has_class("speaking"):
             text.append("▌", style="blink")
         return text
