@@ -193,7 +193,11 @@ def test_ctrl_c_saves_and_resume_finishes_the_run(tiny_corpus, oracle_home):
     pointer = json.loads((folder / "checkpoint.json").read_text())
     assert 0 < pointer["epoch"] < 50
     store.load("interrupted")  # the best weights so far are usable at once
-    assert store.find("interrupted").meta["training_seconds"] == pytest.approx(pointer["elapsed"], abs=0.5)
+    # meta.json is committed after the checkpoint when the run stops, so its total covers at least the
+    # checkpoint's time (an order of events, not a clock figure that a busy machine can stretch); the
+    # last finished epoch's figure, which it showed before the stop was counted, is no more than that.
+    meta = store.find("interrupted").meta
+    assert meta["training_seconds"] >= round(pointer["elapsed"], 2) >= meta["metrics"][-1]["seconds"]
     resumed = subprocess.run([*oracle_script(), "train", "--resume", "interrupted", "--epochs", str(pointer["epoch"] + 1), "-q"],
                              capture_output=True, text=True, env=env, timeout=300)
     assert resumed.returncode == 0, resumed.stderr

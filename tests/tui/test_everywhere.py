@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual.command import CommandList, CommandPalette
 
 from oracle.tui.app import make_app
 from oracle.tui.path_suggester import PathSuggester
@@ -12,18 +13,33 @@ from .conftest import wait_until
 pytestmark = pytest.mark.asyncio  # Textual's Pilot is async
 
 
+async def palette_settles_on(pilot, app, words: str) -> None:
+    """Wait until the palette has finished searching what was typed and highlights the command
+    that reads `words` (its search runs in workers, one per keystroke): an event, not a pause."""
+
+    def settled() -> bool:
+        if not isinstance(app.screen, CommandPalette):
+            return False
+        if any(w.group == CommandPalette._GATHER_COMMANDS_GROUP and not w.is_finished for w in app.workers):
+            return False
+        options = app.screen.query_one(CommandList)
+        return options.highlighted is not None and words in str(options.get_option_at_index(options.highlighted).prompt).lower()
+
+    await wait_until(pilot, settled, what=f"the palette to offer {words!r}")
+
+
 async def test_palette_lists_the_main_actions_and_runs_them(tiny_model):
     app = make_app(pace=0)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: app.screen is app.oracle_screen)
         await pilot.press("ctrl+p")
         await pilot.press(*"manage your oracles")
-        await pilot.pause(0.3)
+        await palette_settles_on(pilot, app, "manage your oracles")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen is app.models_screen, what="the Models screen")
         await pilot.press("ctrl+p")
         await pilot.press(*f"use model {tiny_model}")
-        await pilot.pause(0.3)
+        await palette_settles_on(pilot, app, f"use model {tiny_model}")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen is app.oracle_screen, what="back to the Oracle")
         assert app.oracle_screen.oracle.name == tiny_model

@@ -4,12 +4,13 @@ resuming a stopped run from Models, failures as notifications, and responsivenes
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import pytest
 from textual import events
 
-from oracle.engine import store
+from oracle.engine import Trainer, TrainingControl, store
 from oracle.tui.app import make_app
 from oracle.tui.train_live import TrainLive
 
@@ -72,7 +73,31 @@ async def test_invalid_values_disable_start_with_an_inline_sentence(tiny_corpus,
         assert form.query_one("#field-lr").value == "0.01" and form.query_one("#field-seq_len").value == "40"
 
 
-async def test_start_pause_resume_stop_then_resume_from_models(tiny_corpus):
+async def drained(screen) -> None:
+    """Return once the screen has handled every message posted to it before this call, the
+    trainer's included: they are queued in order, so a callback queued now runs after them."""
+    await asyncio.sleep(0)  # messages posted from the trainer's thread join the queue on the loop's next turn
+    done = asyncio.Event()
+    screen.call_later(done.set)
+    await done.wait()
+
+
+def watch_parking(monkeypatch) -> threading.Event:
+    """An event set when the trainer blocks in its pause (the wait it makes between steps)."""
+    parked, real_wait = threading.Event(), TrainingControl.wait_while_paused
+
+    def wait_while_paused(control) -> None:
+        if not control._running.is_set():  # about to block: paused for real, between two steps
+            parked.set()
+        real_wait(control)
+        parked.clear()
+
+    monkeypatch.setattr(TrainingControl, "wait_while_paused", wait_while_paused)
+    return parked
+
+
+async def test_start_pause_resume_stop_then_resume_from_models(tiny_corpus, monkeypatch):
+    parked = watch_parking(monkeypatch)
     app = make_app(pace=0, start="train")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.train_screen
@@ -85,10 +110,13 @@ async def test_start_pause_resume_stop_then_resume_from_models(tiny_corpus):
 
         await pilot.press("f6")
         assert screen.state == "paused"
-        await pilot.pause(0.4)  # an event already on its way may still land
+        # The trainer parks between steps: from then on it can send nothing, so once the events it sent
+        # before parking are drawn the chart must stay as it is (no clock: a wait on what happened).
+        await wait_until(pilot, parked.is_set, what="the trainer to park")
+        await drained(screen)
         seen = len(live.train_points)
-        await pilot.pause(1.0)  # a running trainer reports ~4 times a second
-        assert len(live.train_points) == seen
+        await drained(screen)
+        assert parked.is_set() and screen.state == "paused" and len(live.train_points) == seen
 
         await pilot.press("f7")
         assert screen.state == "running"
@@ -125,7 +153,16 @@ async def test_a_failing_run_is_a_notification_not_a_crash(tmp_path):
         assert app.is_running and not store.user_dir("broken").exists()
 
 
-async def test_keys_stay_responsive_while_training_in_another_screen(tiny_corpus, capsys):
+async def test_keys_stay_responsive_while_training_in_another_screen(tiny_corpus, capsys, monkeypatch):
+    steps = [0]  # training steps done so far, counted in the trainer's thread
+    real_step = Trainer._train_step
+
+    def counted_step(self, use_amp, report):
+        result = real_step(self, use_amp, report)
+        steps[0] += 1
+        return result
+
+    monkeypatch.setattr(Trainer, "_train_step", counted_step)
     app = make_app(pace=0, start="train")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.train_screen
@@ -135,31 +172,33 @@ async def test_keys_stay_responsive_while_training_in_another_screen(tiny_corpus
         await wait_until(pilot, lambda: len(live.train_points) >= 1, what="training to run")
         await pilot.press("f1")  # switching screens does not stop the run
         oracle = app.oracle_screen
-        latencies = []
+        latencies, steps_per_key = [], []
+        first_step = steps[0]
         for i in range(12):
-            # Send the key the way a terminal does (through the driver) and time until its action has run.
+            # Send the key the way a terminal does (through the driver) and wait until its action has run.
             # (pilot.press would also wait for the process to go idle, which never happens while it trains.)
-            before = oracle.temperature
+            before, sent_at_step = oracle.temperature, steps[0]
             t0 = time.perf_counter()
             app._driver.send_message(events.Key("ctrl+up" if i % 2 == 0 else "ctrl+down", None))
             while oracle.temperature == before:
-                assert time.perf_counter() - t0 < 5, "the key was never handled"
+                assert screen.state == "running", "the key waited for the training to end"
                 await asyncio.sleep(0.001)
             latencies.append(time.perf_counter() - t0)
+            steps_per_key.append(steps[0] - sent_at_step)
             assert f"{oracle.temperature:.2f}" in str(oracle.query_one("#temperature").render())
             await asyncio.sleep(0.1)
-        points = len(live.train_points)
-        await wait_until(pilot, lambda: len(live.train_points) > points, what="training to keep going")
+        await wait_until(pilot, lambda: steps[0] > first_step, what="training to keep going")
         assert screen.state == "running"
         screen.action_stop()
         await wait_until(pilot, lambda: screen.state == "idle", what="the stop")
     worst, median = max(latencies), sorted(latencies)[len(latencies) // 2]
     with capsys.disabled():
         print(f"\nkey latency while training: median {median * 1000:.0f} ms, worst {worst * 1000:.0f} ms "
-              f"over {len(latencies)} presses")
-    # Measured on a shared, overloaded 2-core machine: median 8-15 ms, worst 129-397 ms. The bounds
-    # leave room for that machine's scheduling hiccups while still catching a UI blocked by training.
-    assert median < 0.1 and worst < 1.0
+              f"over {len(latencies)} presses; training steps meanwhile: {steps_per_key}")
+    # Measured against the trainer's own pace rather than the clock: a UI that shares the process
+    # fairly handles a key within a few of the trainer's steps however fast or busy the machine is;
+    # one blocked by training would see the run end first (asserted above) or many steps go by.
+    assert sorted(steps_per_key)[len(steps_per_key) // 2] <= 5 and max(steps_per_key) <= 50
 
 
 async def test_quitting_stops_the_run_and_keeps_a_checkpoint(tiny_corpus):
