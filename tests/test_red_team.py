@@ -512,3 +512,28 @@ def test_numbers_in_kept_files_are_finite():
     from oracle.engine.meta import finite_or_none
 
     assert finite_or_none({"a": [1.0, math.inf, {"b": math.nan}], "c": "x"}) == {"a": [1.0, None, {"b": None}], "c": "x"}
+
+
+def test_6_the_app_shows_control_characters_as_stand_ins():
+    """The Textual side of case 6: an answer and a question holding ESC sequences render as ␛."""
+    import asyncio
+
+    from textual.app import App
+    from textual.widgets import Static
+
+    from oracle.engine.history import Exchange
+    from oracle.tui.transcript import ExchangeView
+
+    class One(App):
+        def compose(self):
+            yield ExchangeView(Exchange(question="\x1b]0;PWNED\x07 who?", answer="wise \x1b[2J men \x9b31m"))
+
+    async def run() -> list[str]:
+        app = One()
+        async with app.run_test(size=(60, 10)) as pilot:
+            await pilot.pause()
+            return [str(static.render()) for static in app.query(Static)]
+
+    shown = "".join(asyncio.run(run()))
+    assert "PWNED" in shown and "␛" in shown
+    assert not any(ch in shown for ch in "\x1b\x07\x9b"), repr(shown)
