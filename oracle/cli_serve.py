@@ -112,13 +112,18 @@ def make_server(host: str, port: int):
             self.initialize_logging()
             loop = asyncio.new_event_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(signum, self.request_exit)
+                try:
+                    loop.add_signal_handler(signum, self.request_exit)
+                except NotImplementedError:  # Windows: Ctrl-C still ends the process
+                    pass
             web.run_app(self._make_app(), host=host, port=port, handle_signals=False, loop=loop,
                         print=lambda _banner: print(f"Oracle is served at {url_for(host, port)}  (each browser tab "
                                                     "gets its own app; Ctrl-C stops the server and every app it "
                                                     "started)", flush=True))
 
         async def handle_index(self, request):
+            if refusal := refuse(request, host):
+                raise web.HTTPForbidden(text=refusal)
             token = _asked_for.set(f"{request.scheme}://{request.host}")
             try:
                 return await super().handle_index(request)
@@ -167,18 +172,18 @@ def child_pids(pid: int) -> list[int]:
 
 
 def refuse(request, host: str) -> str | None:
-    """Why a websocket request may not start an app, or None.
+    """Why a request may not have the page or start an app, or None.
 
     Browsers let any web page open a websocket to any address, this machine's included: a page from
     elsewhere could otherwise drive the app (train, delete models). A browser always sends the page's
-    Origin, so it must be this server. Served on loopback, the Host must be a loopback name too, so a
-    hostile name that resolves to 127.0.0.1 (DNS rebinding) is refused as well.
+    Origin with a websocket, so it must be this server. Served on loopback, the Host must be a loopback
+    name too, so a hostile name that resolves to 127.0.0.1 (DNS rebinding) is refused as well.
     """
     origin = request.headers.get("Origin")
     if origin is not None and urlsplit(origin).netloc.lower() != request.host.lower():
-        return "This page may only be opened from the Oracle server's own address."
+        return "Oracle only starts for its own page, not for a page from another site."
     if is_loopback(host) and not is_loopback(urlsplit(f"//{request.host}").hostname or ""):
-        return "Oracle is served on this machine only: open it at 127.0.0.1 or localhost."
+        return f"Oracle is served on this machine only: open http://127.0.0.1:{request.url.port or 80}/ instead."
     return None
 
 

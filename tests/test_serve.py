@@ -193,11 +193,19 @@ async def open_tab(url: str, **headers) -> tuple[aiohttp.ClientSession, aiohttp.
 
 
 def test_a_page_from_elsewhere_cannot_start_an_app(served):
+    rebound = {"Host": f"rebound.example:{served.port}"}  # a hostile name resolving to 127.0.0.1
+
     async def scenario():
-        for headers in ({"Origin": "http://evil.example"}, {"Host": f"rebound.example:{served.port}"}):
+        for headers in ({"Origin": "http://evil.example"}, rebound):
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                 await open_tab(served.url, **headers)
             assert refused.value.status == 403
+        async with aiohttp.ClientSession() as session:
+            async with session.get(served.url, headers=rebound) as page:
+                assert page.status == 403
+                assert f"open http://127.0.0.1:{served.port}/ instead" in await page.text()
+            async with session.get(served.url) as page:  # the page itself, for a browser on this machine
+                assert page.status == 200 and f"ws://127.0.0.1:{served.port}/ws" in await page.text()
 
     asyncio.run(scenario())
     assert children(served.proc.pid) == []
