@@ -40,11 +40,12 @@ def active() -> bool:
 def init() -> None:
     if requested() and not active():
         # torch.distributed.nn binds `group.WORLD` as a default argument when it is imported, and
-        # torch imports it lazily (torch._dynamo, on the first optimizer step, pulls it in). Imported
-        # after the group exists, it would keep the group, and gloo's threads, alive past
-        # destroy_process_group until the interpreter's own teardown, where a gloo thread that
-        # needs the GIL is ended mid-destructor and the process aborts ("terminate called without an
-        # active exception"). Imported first, those defaults are None and nothing outlives shutdown().
+        # torch imports it lazily (building the first optimizer imports torch._dynamo, which pulls it
+        # in through FSDP). Imported after the group exists, it would keep the group, and gloo's
+        # threads, alive past destroy_process_group until the interpreter's own teardown, where a
+        # gloo thread that needs the GIL is ended mid-destructor and the process aborts ("terminate
+        # called without an active exception"). Imported first, its defaults are None and nothing
+        # outlives shutdown().
         import torch.distributed.nn
         if torch.cuda.is_available():
             torch.cuda.set_device(local_rank())
