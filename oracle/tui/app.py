@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import events
@@ -125,13 +126,14 @@ class OracleApp(App):
     def models_screen(self) -> ModelsScreen:
         return self.get_screen("models")
 
-    def oracle_action(self, method: str) -> None:
+    def oracle_action(self, method: Callable[[OracleScreen], object]) -> None:
+        """Show the Oracle screen, then run one of its methods (passed as `OracleScreen.method`)."""
         self.action_show("oracle")
-        self.call_after_refresh(getattr(self.oracle_screen, method))
+        self.call_after_refresh(method, self.oracle_screen)
 
-    def models_action(self, method: str) -> None:
+    def models_action(self, method: Callable[[ModelsScreen], object]) -> None:
         self.action_show("models")
-        self.call_after_refresh(getattr(self.models_screen, method))
+        self.call_after_refresh(method, self.models_screen)
 
     def use_model(self, name: str) -> None:
         self.action_show("oracle")

@@ -8,6 +8,9 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from oracle.engine import OracleError, store
 
+from .models_screen import ModelsScreen
+from .oracle_screen import OracleScreen
+
 
 class OracleCommands(Provider):
     def _commands(self) -> list[tuple[str, object, str]]:
@@ -17,15 +20,15 @@ class OracleCommands(Provider):
             ("Train: train a new oracle", partial(app.action_show, "train"), "choose corpora and a recipe (F2)"),
             ("Models: manage your oracles", partial(app.action_show, "models"), "rename, delete, export, import (F3)"),
             ("Eye: look inside the model", partial(app.action_show, "eye"), "what each unit does on each character (F9)"),
-            ("Ask again with a new seed", partial(app.oracle_action, "action_ask_again"), "the last question, a new answer"),
-            ("Replay the last answer exactly", partial(app.oracle_action, "replay_last"), "same seed and settings"),
-            ("Stop the answer", partial(app.oracle_action, "action_stop"), "Esc"),
-            ("Export the conversation to Markdown", partial(app.oracle_action, "action_export"), "with model, settings, seeds"),
-            ("New conversation", partial(app.oracle_action, "action_new_conversation"), "start afresh; the old one is kept (Ctrl+N)"),
-            ("Conversations: reopen, search, export, delete", partial(app.oracle_action, "action_conversations"),
+            ("Ask again with a new seed", partial(app.oracle_action, OracleScreen.action_ask_again), "the last question, a new answer"),
+            ("Replay the last answer exactly", partial(app.oracle_action, OracleScreen.replay_last), "same seed and settings"),
+            ("Stop the answer", partial(app.oracle_action, OracleScreen.action_stop), "Esc"),
+            ("Export the conversation to Markdown", partial(app.oracle_action, OracleScreen.action_export), "with model, settings, seeds"),
+            ("New conversation", partial(app.oracle_action, OracleScreen.action_new_conversation), "start afresh; the old one is kept (Ctrl+N)"),
+            ("Conversations: reopen, search, export, delete", partial(app.oracle_action, OracleScreen.action_conversations),
              "every conversation kept (Ctrl+L)"),
-            ("Show or hide the reading settings", partial(app.oracle_action, "action_toggle_settings"), "top-k, top-p, length, stop"),
-            ("Import a model from a .oracle file", partial(app.models_action, "action_import"), "made by export"),
+            ("Show or hide the reading settings", partial(app.oracle_action, OracleScreen.action_toggle_settings), "top-k, top-p, length, stop"),
+            ("Import a model from a .oracle file", partial(app.models_action, ModelsScreen.action_import), "made by export"),
         ]
         try:
             models = [e.name for e in store.list_models() if "error" not in e.meta]
