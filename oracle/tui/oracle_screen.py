@@ -28,6 +28,7 @@ from oracle.visible import visible
 from .nav import NavBar
 from .question_box import QuestionBox
 from .settings_panel import SettingsPanel
+from .voices_panel import VoicesPanel
 from .transcript import ExchangeView, Transcript
 
 FLUSH_SECONDS = 1 / 30  # how often streamed characters reach the screen
@@ -36,7 +37,9 @@ TEMPERATURE_STEP = 0.1
 
 class OracleScreen(Screen):
     HELP = """Ask a question in the box at the bottom and press Enter: the oracle answers in the voice of
-    the texts it was trained on, one character at a time. Each answer notes its seed and settings."""
+    the texts it was trained on, one character at a time. Each answer notes its seed and settings.
+    A model trained on several texts lists its voices at the right: Tab to a voice's weight and type a
+    number (all 0: any voice); the blend changes from the next character, even in mid-answer."""
     HELP_KEYS = [("enter", "ask the question in the box"), ("ctrl+j / shift+enter", "a new line in the question")]
     BINDINGS = [
         Binding("escape", "stop", "Stop"),
@@ -76,6 +79,7 @@ class OracleScreen(Screen):
         self.set_reactive(OracleScreen.temperature, self.saved_settings.temperature)
         self.choosing_model = False  # Ctrl+O opened the model list: focus returns to the question after
         self.model_options: list[tuple[str, str]] = []
+        self.eye_unit = None  # (model, layer, unit, kind) to colour streaming answers by: set on the Eye screen (s)
 
     def compose(self) -> ComposeResult:
         yield NavBar("oracle")
@@ -90,6 +94,7 @@ class OracleScreen(Screen):
                     yield Button("Train an oracle (F2)", variant="primary", id="go-train")
                 yield Transcript(id="transcript")
             yield SettingsPanel(replace(self.saved_settings), id="settings", classes="hidden")
+            yield VoicesPanel(id="voices")
         yield QuestionBox(id="ask")
         yield Footer()
 
@@ -158,6 +163,7 @@ class OracleScreen(Screen):
         except OracleError as err:
             self.notify(str(err), severity="error", title="Cannot use this model")
             return
+        self.query_one(VoicesPanel).show_oracle(self.oracle)
         notices: list[str] = []
         if conversation is None:
             try:
@@ -237,7 +243,7 @@ class OracleScreen(Screen):
         self.ask(question)
 
     def ask(self, question: str, seed: int | None = None, settings: SampleSettings | None = None,
-            changes: list[dict] | None = None) -> None:
+            changes: list[dict] | None = None, voice: dict | None = None) -> None:
         if self.oracle is None:
             self.notify("There is no model to ask yet: train one on the Train screen (F2).", severity="warning")
             return
@@ -245,7 +251,8 @@ class OracleScreen(Screen):
         panel = self.query_one(SettingsPanel)
         settings = settings or replace(panel.settings, temperature=round(self.temperature, 2))
         try:
-            reading = self.oracle.ask(question, settings, seed, changes=changes)
+            blend = self.query_one(VoicesPanel).blend if voice is None else voice  # {}: any voice
+            reading = self.oracle.ask(question, settings, seed, changes=changes, voice=blend)
         except OracleError as err:
             self.notify(str(err), severity="error")
             return
@@ -256,6 +263,10 @@ class OracleScreen(Screen):
         self.exchanges.append(exchange)
         self.conversation_of[reading] = self.conversation
         self.view = self.query_one(Transcript).begin(exchange)
+        if self.eye_unit is not None:  # the Eye screen asked for answers on the colours of one unit
+            from .eye_colours import AnswerPainter
+
+            self.view.painter = AnswerPainter.for_reading(reading, self.eye_unit)
         self.speaking = True
         self._stream(reading, self.view)
 
@@ -333,9 +344,16 @@ class OracleScreen(Screen):
         last = self.exchanges[-1]
         # The settings it started with, then every change made while it spoke, at the same characters.
         self.ask(last.question, seed=last.record.get("seed"), settings=SampleSettings.from_record(last.record["settings"]),
-                 changes=last.record.get("changes"))
+                 changes=last.record.get("changes"), voice=last.record.get("voice") or {})
 
     # ---- settings and export -----------------------------------------------------------------
+
+    def on_voices_panel_changed(self, event: VoicesPanel.Changed) -> None:
+        if self.reading is not None:
+            try:
+                self.reading.set_voice(event.blend)  # from the next character
+            except OracleError as err:
+                self.notify(str(err), severity="error")
 
     def action_temperature(self, direction: int) -> None:
         self.temperature = min(3.0, max(0.0, round(self.temperature + direction * TEMPERATURE_STEP, 2)))

@@ -8,6 +8,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from oracle.engine.history import Conversation, Exchange
+from oracle.engine.voices import format_blend
 from oracle.visible import visible
 
 
@@ -23,6 +24,8 @@ def describe_record(record: dict, stopped: bool = False) -> str:
         parts.append("real words")
     if s.get("heed"):
         parts.append(f"heed {s['heed']}")
+    if record.get("voice"):
+        parts.append(f"voice {format_blend(record['voice'])}")
     if record.get("changes"):
         parts.append(f"{len(record['changes'])} change(s) while speaking")
     if stopped:
@@ -37,6 +40,7 @@ class ExchangeView(Vertical):
         super().__init__(classes="exchange")
         self.exchange = exchange
         self.answer = exchange.answer
+        self.painter = None  # colours the answer by one unit while it streams (eye_colours.AnswerPainter)
         self.set_class(speaking, "speaking")
 
     def compose(self) -> ComposeResult:
@@ -45,7 +49,8 @@ class ExchangeView(Vertical):
         yield Static(self._footnote(), classes="footnote")
 
     def _answer_text(self) -> Text:
-        text = Text(visible(self.answer.strip("\n")))  # a model that learned ESC must not drive the terminal
+        shown = visible(self.answer.strip("\n"))  # one stand-in per control character: the painter's offsets still hold
+        text = self.painter(shown) if self.painter else Text(shown)
         if self.has_class("speaking"):
             text.append("▌", style="blink")
         return text
