@@ -274,6 +274,14 @@ async def test_the_oracle_screen_speaks_in_the_chosen_voice_and_replays_it(app_h
         panel.query_one("#voice-1", Input).value = "2"  # xyz
         await pilot.pause()
         assert panel.blend == {"xyz": 1.0}
+        bad = panel.query_one("#voice-0", Input)
+        bad.value = "lots"  # refused in place: the last good blend stays
+        await pilot.pause()
+        assert bad.has_class("invalid") and panel.blend == {"xyz": 1.0}
+        assert "a weight is a number" in str(panel.query_one("#voices-blend").render())
+        bad.value = "0"
+        await pilot.pause()
+        assert not bad.has_class("invalid") and panel.blend == {"xyz": 1.0}
         screen.ask(" ", settings=SampleSettings(temperature=1.0, stop="length", length=80))
         await _wait(pilot, lambda: not screen.speaking and screen.exchanges[-1].answer, "the answer")
         first = screen.exchanges[-1]
