@@ -58,15 +58,6 @@ class VoicesPanel(VerticalScroll):
             return None
         return {name: w / total for name, w in self.weights.items() if w > 0}
 
-    def set_blend(self, blend: dict[str, float] | None) -> None:
-        """Show a blend (e.g. a replayed reading's) in the inputs."""
-        for i, name in enumerate(self.names):
-            value = (blend or {}).get(name, 0.0)
-            self.weights[name] = value
-            with self.prevent(Input.Changed):
-                self.query_one(f"#voice-{i}", Input).value = f"{value:g}"
-        self._show_blend()
-
     def on_input_changed(self, event: Input.Changed) -> None:
         if not (event.input.id or "").startswith("voice-"):
             return
