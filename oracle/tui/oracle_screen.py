@@ -77,6 +77,7 @@ class OracleScreen(Screen):
         self.stopped_readings: weakref.WeakSet = weakref.WeakSet()  # readings the reader cut short
         self.saved_settings = preferences.reading_settings()  # as the reader left them last time
         self.set_reactive(OracleScreen.temperature, self.saved_settings.temperature)
+        self.reading_worker = None  # the thread streaming the current answer, kept so quitting can cancel it
         self.choosing_model = False  # Ctrl+O opened the model list: focus returns to the question after
         self.model_options: list[tuple[str, str]] = []
         self.eye_unit = None  # (model, layer, unit, kind) to colour streaming answers by: set on the Eye screen (s)
@@ -268,9 +269,9 @@ class OracleScreen(Screen):
 
             self.view.painter = AnswerPainter.for_reading(reading, self.eye_unit)
         self.speaking = True
-        self._stream(reading, self.view)
+        self.reading_worker = self._stream(reading, self.view)
 
-    @work(thread=True, group="reading")
+    @work(thread=True, group="reading", exit_on_error=False)  # not exclusive: a stopped answer still finishes and is filed
     def _stream(self, reading, view: ExchangeView) -> None:
         worker = get_current_worker()
         pace = getattr(self.app, "pace", 0.0)
@@ -285,14 +286,29 @@ class OracleScreen(Screen):
                     reading.stop()
                     break
                 if now - last >= FLUSH_SECONDS:
-                    self.app.call_from_thread(view.add, buffer)
+                    if not self._deliver(view.add, buffer):
+                        reading.stop()  # the app closed while the oracle spoke: nobody is listening any more
+                        return
                     buffer, last = "", now
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._finished, reading, view, buffer)
-        except RuntimeError:
-            reading.stop()  # the app closed while the oracle spoke: nobody is listening any more
-        except Exception as err:  # an engine failure must end the reading, not the app
-            self.app.call_from_thread(self.notify, f"The oracle fell silent: {err}", severity="error")
+        except Exception as err:  # an engine failure (torch raises RuntimeError for most) ends the reading, not the app
+            self._deliver(self._failed, reading, view, buffer, err)
+            return
+        if not worker.is_cancelled:
+            self._deliver(self._finished, reading, view, buffer)
+
+    def _deliver(self, callback, *args) -> bool:
+        """Run `callback` on the app's thread; False once the app has stopped running."""
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:  # call_from_thread's word for "the app is not running"
+            return False
+        return True
+
+    def _failed(self, reading, view: ExchangeView, rest: str, err: Exception) -> None:
+        """The reading broke off: keep what it said, say why in one sentence, and listen again."""
+        self.notify(f"The oracle fell silent: {err.__class__.__name__}: {err}", severity="error", title="Reading failed")
+        self.stopped_readings.add(reading)
+        self._finished(reading, view, rest)
 
     def _finished(self, reading, view: ExchangeView, rest: str) -> None:
         view.add(rest)
@@ -321,6 +337,8 @@ class OracleScreen(Screen):
 
     def shutdown(self) -> None:
         self.action_stop()
+        if self.reading_worker is not None:
+            self.reading_worker.cancel()
         self._remember_settings(replace(self.query_one(SettingsPanel).settings, temperature=round(self.temperature, 2)))
 
     def _remember_settings(self, settings: SampleSettings) -> None:
