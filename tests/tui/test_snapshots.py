@@ -6,8 +6,6 @@ conversation is a fixed file, and no clock is displayed.
 
 from __future__ import annotations
 
-from textual.widgets import Input
-
 from oracle.engine import history
 from oracle.engine.history import Exchange
 from oracle.tui.app import make_app
@@ -27,7 +25,7 @@ def settled(screen: str, more=None):
         await wait_until(pilot, lambda: app.screen.id == f"{screen}-screen" and app.screen.is_mounted, what=screen)
         if more is not None:
             await more(pilot)
-        for box in app.screen.query(Input):
+        for box in app.screen.query("Input, TextArea"):
             box.cursor_blink = False  # a blinking cursor would make the picture depend on the moment
         await pilot.pause()
         await pilot.wait_for_scheduled_animations()
