@@ -17,12 +17,12 @@ class QuestionBox(TextArea):
     class Submitted(Message):
         """Enter was pressed: `question` is the box's text, line breaks kept."""
 
-        def __init__(self, box: "QuestionBox", question: str) -> None:
+        def __init__(self, box: QuestionBox, question: str) -> None:
             super().__init__()
             self.box, self.question = box, question
 
         @property
-        def control(self) -> "QuestionBox":
+        def control(self) -> QuestionBox:
             return self.box
 
     def __init__(self, **kwargs) -> None:

@@ -9,7 +9,7 @@ form shows that run's settings, locked (`show_run`, `lock`).
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -43,14 +43,14 @@ class Plan:
     sources: list[str]
     recipe: Recipe
     recipe_name: str
-    overrides: dict = field(default_factory=dict)  # the fields set apart from the recipe's own values
+    overrides: dict | None = None  # the fields set apart from the recipe's own values
 
     @property
     def command(self) -> list[str]:
         """The `oracle train` command that trains the same model, recorded in its metadata."""
         declared = specs(Recipe)
         flags = []
-        for name, value in self.overrides.items():
+        for name, value in (self.overrides or {}).items():
             flags += [cli_flag(name, declared[name]), str(value)]
         return ["oracle", "train", *self.sources, "--name", self.name, "--recipe", self.recipe_name, *flags]
 

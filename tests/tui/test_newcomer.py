@@ -43,7 +43,7 @@ async def test_every_screen_shows_the_way_to_the_others_and_its_own_keys_at_80x2
     async with app.run_test(size=(80, 24)) as pilot:
         for name, key in (("oracle", "f1"), ("train", "f2"), ("models", "f3")):
             await pilot.press(key)
-            await wait_until(pilot, lambda: app.screen.id == f"{name}-screen", what=name)
+            await wait_until(pilot, lambda name=name: app.screen.id == f"{name}-screen", what=name)
             await pilot.pause()
             lines = screen_lines(app)
             top, footer = lines[0], lines[-1]
