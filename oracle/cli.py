@@ -13,7 +13,6 @@ import sys
 from oracle import __version__
 from oracle.engine.errors import OracleError
 from oracle.visible import visible
-from oracle.engine.schema import SettingError
 
 
 class Parser(argparse.ArgumentParser):
@@ -119,13 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         code = args.func(args) or 0
         sys.stdout.flush()  # a closed stdout shows here, where it can still be caught, not at exit
         return code
-    except SettingError as err:  # the engine words it with the app's label; the shell names the flag
-        from oracle.cli_settings import worded_for_cli
+    except OracleError as err:  # the engine's sentence, its remedy in the shell's words (flags, commands)
+        from oracle.cli_words import for_cli
 
-        _say_error(worded_for_cli(err))
-        return 2
-    except OracleError as err:
-        _say_error(str(err))
+        _say_error(for_cli(err))
         return 2
     except KeyboardInterrupt:  # a second Ctrl-C while training, or Ctrl-C anywhere else: end quietly
         _say_error("interrupted.")

@@ -41,7 +41,7 @@ def _parser(name: str, spec: Spec):
             return spec.parse(name, text)
         except SettingError as err:
             # argparse adds "argument --flag: " before this; cli.Parser drops it again.
-            raise argparse.ArgumentTypeError(err.worded(cli_flag(name, spec)).rstrip(".")) from None
+            raise argparse.ArgumentTypeError(err.naming(cli_flag(name, spec)).rstrip(".")) from None
 
     parse.__name__ = spec.label  # argparse names the type in some messages
     return parse
@@ -49,4 +49,4 @@ def _parser(name: str, spec: Spec):
 
 def worded_for_cli(err: SettingError) -> str:
     """The engine's sentence about a setting, naming its command-line flag instead of its label."""
-    return err.worded(cli_flag(err.name, err.spec))
+    return err.naming(cli_flag(err.name, err.spec))

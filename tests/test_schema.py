@@ -56,3 +56,36 @@ def test_parsing_names_the_setting_and_what_was_typed():
         specs(Recipe)["device"].parse("device", "tpu")
     with pytest.raises(SettingError, match="nan"):
         spec.parse("lr", "nan")
+
+
+def test_no_engine_message_names_a_command_line_flag_or_command():
+    """The engine says what is wrong and names a remedy by key; only the CLI words it with flags."""
+    import re
+    from pathlib import Path
+
+    import oracle.engine
+    from oracle.cli_words import CLI_REMEDIES
+    from oracle.engine.errors import PLAIN_REMEDIES
+
+    engine = Path(oracle.engine.__file__).parent
+    leaks = []
+    for source in sorted(engine.glob("*.py")):
+        for number, line in enumerate(source.read_text("utf-8").splitlines(), 1):
+            code = line.split("#")[0]
+            if "Error(" in code and re.search(r"(--[a-z]|`oracle )", code):
+                leaks.append(f"{source.name}:{number}: {line.strip()}")
+    assert not leaks, "\n".join(leaks)
+    assert set(CLI_REMEDIES) == set(PLAIN_REMEDIES)  # every remedy has words in both faces
+    assert not any("--" in words or "oracle " in words for words in PLAIN_REMEDIES.values())
+
+
+def test_the_same_error_reads_with_flags_in_the_shell_and_plainly_in_the_engine(tmp_path, capsys, oracle_home):
+    from oracle.engine import OracleError, Recipe, Trainer
+
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text("a small text " * 4, "utf-8")
+    with pytest.raises(OracleError) as caught:
+        Trainer("t", [str(corpus)], Recipe(seq_len=64, hidden_size=8, embed_dim=4, num_layers=1, epochs=1)).run()
+    assert "shorter sequence length" in str(caught.value)
+    assert main(["train", str(corpus), "--name", "t", "--seq-len", "64", "--hidden-size", "8", "--layers", "1"]) == 2
+    assert "a shorter --seq-len." in capsys.readouterr().err

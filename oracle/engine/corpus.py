@@ -118,23 +118,23 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
         raise OracleError(f"{path} is empty: give a file with some text in it.")
     if encoding.replace("-", "").lower() == "utf8":
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            raise OracleError(f"{path} is UTF-16 (it starts with a UTF-16 byte-order mark): pass --encoding utf-16.")
+            raise OracleError(f"{path} is UTF-16 (it starts with a UTF-16 byte-order mark)", remedy="encoding", encoding="utf-16")
         nul = data.find(b"\x00")
         if nul >= 0:
-            raise OracleError(f"{path} looks binary (a NUL byte at offset {nul}): give a plain text file, or pass --encoding if it is text in another encoding.")
+            raise OracleError(f"{path} looks binary (a NUL byte at offset {nul})", remedy="binary")
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as err:
-        raise OracleError(f"{path} is not valid {encoding} (bad byte at offset {err.start}): pass --encoding with the file's encoding, e.g. --encoding latin-1.") from None
+        raise OracleError(f"{path} is not valid {encoding} (bad byte at offset {err.start})", remedy="other_encoding") from None
     except LookupError:
         raise OracleError(f"Unknown encoding {encoding!r}: use a Python codec name such as utf-8, latin-1 or utf-16.") from None
     except (UnicodeError, ValueError, TypeError):  # punycode and friends fail without an offset
-        raise OracleError(f"{path} cannot be decoded as {encoding}: pass --encoding with the file's encoding, e.g. --encoding utf-8.") from None
+        raise OracleError(f"{path} cannot be decoded as {encoding}", remedy="other_encoding") from None
     del data
     lone = _SURROGATE.search(text)
     if lone:  # unicode_escape turns the text "\ud800" into a half character no file can store
         raise OracleError(f"{path} decodes as {encoding} to a lone surrogate (U+{ord(lone.group()):04X}) at character {lone.start()}, "
-                          "which no text can hold: use another --encoding.")
+                          "which no text can hold", remedy="other_encoding")
     text = text.removeprefix("\ufeff")
     if not text.strip():  # str.strip knows Unicode whitespace (e.g. U+001C) that bytes.strip does not
         raise OracleError(f"{path} is empty: give a file with some text in it.")
@@ -250,7 +250,7 @@ def build_corpus(specs: list[SourceSpec], *, lowercase: bool, val_fraction: floa
     for spec, digest, text in texts:
         n_val = int(len(text) * val_fraction)
         if len(text) - n_val < min_train:
-            raise OracleError(f"{spec.path} has {len(text) - n_val} training characters, fewer than one training sequence ({min_train}): give more text or a shorter --seq-len.")
+            raise OracleError(f"{spec.path} has {len(text) - n_val} training characters, fewer than one training sequence ({min_train})", remedy="shorter_sequences")
         try:
             ids = vocab.encode(text)
         except ValueError:

@@ -96,9 +96,9 @@ class SettingError(OracleError):
 
     def __init__(self, name: str, spec: Spec, value, typed: bool = True) -> None:
         self.name, self.spec, self.value, self.typed = name, spec, value, typed
-        super().__init__(self.worded(spec.label[:1].upper() + spec.label[1:]))
+        super().__init__(self.naming(spec.label[:1].upper() + spec.label[1:]))
 
-    def worded(self, called: str) -> str:
+    def naming(self, called: str) -> str:
         """The sentence, with the setting called `called` (a label, or a CLI flag)."""
         if not self.typed:
             noun = "a whole number" if self.spec.kind is int else "a number" if self.spec.kind is float else "allowed"

@@ -292,7 +292,7 @@ def read_checkpoint(folder: Path) -> tuple[dict, dict[str, torch.Tensor], dict]:
         pointer = read_checkpoint_pointer(folder)
     except FileNotFoundError:
         if not folder.is_dir():
-            raise ModelNotFound(f"No model named {folder.name!r} to resume: `oracle models list` shows the models there are.") from None
+            raise ModelNotFound(f"No model named {folder.name!r} to resume", remedy="list_models") from None
         raise OracleError(f"{folder.name} has no resumable checkpoint: it finished or was imported; train a new model instead.") from None
     try:
         from .recipes import Recipe
@@ -343,7 +343,7 @@ def locked(folder: Path):
 def _user_entry(name: str, action: str, readable: bool = True) -> ModelEntry:
     entry = find(name, readable)
     if entry.shipped:
-        raise OracleError(f"{name!r} is the shipped default and cannot be {action}: copy it first with `oracle models copy {name} NEW`.")
+        raise OracleError(f"{name!r} is the shipped default and cannot be {action}", remedy="copy_shipped", name=name)
     return entry
 
 
@@ -373,7 +373,7 @@ def swap_in(staging: Path, target: Path, force: bool) -> None:
     """
     if target.exists():
         if not force and is_model_folder(target):
-            raise NameTaken(f"A model named {target.name!r} already exists: pick another name or pass --force to replace it.")
+            raise NameTaken(f"A model named {target.name!r} already exists", remedy="replace_model")
         trash = _trash_name(target)
         os.replace(target, trash)
         os.replace(staging, target)
@@ -399,7 +399,7 @@ def rename(old: str, new: str, force: bool = False) -> None:
     target = user_dir(new)
     with locked(entry.path), locked(target):
         if not force and is_model_folder(target):
-            raise NameTaken(f"A model named {new!r} already exists: pick another name or pass --force to replace it.")
+            raise NameTaken(f"A model named {new!r} already exists", remedy="replace_model")
         # The new name goes into meta.json before the move: if that write fails (disk full), the
         # model is untouched; if the move fails, it only carries a stale name inside.
         meta = read_meta(entry.path)
@@ -428,7 +428,7 @@ def export(name: str, dest: Path, force: bool = False) -> Path:
     paths.check_storable(str(dest), "The export path")
     if os.path.lexists(dest):
         if not force:
-            raise NameTaken(f"{dest} already exists: choose another file or pass --force to overwrite it.")
+            raise NameTaken(f"{dest} already exists", remedy="replace_file")
         mode = dest.lstat().st_mode
         if not stat.S_ISREG(mode):
             # Replacing puts a new file under that name: a device node, a FIFO or a symlink would turn
@@ -501,7 +501,7 @@ def import_(src: Path, name: str | None = None, force: bool = False) -> str:
     words = wordlist.from_export(data, meta, str(src))
     name = check_name(name or meta.get("name") or Path(src).stem)
     if not force and is_model_folder(user_dir(name)):
-        raise NameTaken(f"A model named {name!r} already exists: pass --name NEW or --force to replace it.")
+        raise NameTaken(f"A model named {name!r} already exists", remedy="import_name")
     return _install(meta, tensors, name, force, words)
 
 
@@ -534,7 +534,7 @@ def copy(src: str, dest: str, force: bool = False) -> str:
     entry = find(src)
     check_name(dest)
     if not force and is_model_folder(user_dir(dest)):
-        raise NameTaken(f"A model named {dest!r} already exists: pick another name or pass --force.")
+        raise NameTaken(f"A model named {dest!r} already exists", remedy="replace_model")
     tensors = read_weights(entry.path / entry.meta["weights"]["file"], entry.meta["weights"].get("sha256"))
     meta = {**entry.meta, "copied_from": src}
     return _install(meta, tensors, dest, force, wordlist.read_bytes(entry.path, meta))

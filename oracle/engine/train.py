@@ -41,7 +41,7 @@ MAX_BAD_STEPS = 5  # consecutive non-finite steps before training gives up
 def resolve_device(name: str) -> torch.device:
     if name == "cuda" or (name == "auto" and torch.cuda.is_available()):
         if not torch.cuda.is_available():
-            raise OracleError("--device cuda was asked for, but no CUDA GPU is available: use --device cpu or auto.")
+            raise OracleError("The cuda device was asked for, but no CUDA GPU is available", remedy="device")
         index = distributed.local_rank() if distributed.active() else 0
         return torch.device("cuda", index)
     return torch.device("cpu")
@@ -89,7 +89,7 @@ class Trainer:
             if not sources:
                 raise OracleError("No corpus given: name at least one text file, folder or bundled corpus.")
             if store.is_model_folder(self.folder) and not force:
-                raise OracleError(f"A model named {name!r} already exists: pick another --name, pass --force to replace it, or --resume {name} to continue it.")
+                raise OracleError(f"A model named {name!r} already exists", remedy="train_name", name=name)
             specs = [SourceSpec.parse(s) for s in sources]
             recipe = (recipe or Recipe()).validate()
             config = None
@@ -301,7 +301,8 @@ class Trainer:
                         self.lr_scale *= 0.5
                         self.on_event(Notice(f"Skipped a step whose loss or gradients were NaN or infinite; learning rate lowered to {self.lr_at(self.step):.2e}."))
                     if bad_steps >= MAX_BAD_STEPS:
-                        raise OracleError(f"Training diverged: {bad_steps} steps in a row had NaN or infinite loss; the last good checkpoint is kept. Try a lower --lr (now {r.lr}).")
+                        raise OracleError(f"Training diverged: {bad_steps} steps in a row had NaN or infinite loss; the last good checkpoint is kept",
+                                          remedy="lower_lr", lr=r.lr)
                     continue
                 bad_steps = 0
                 self.step += 1
@@ -377,7 +378,7 @@ class Trainer:
             # A finite loss, then an update that overflowed: skipping later steps cannot repair these
             # weights, and they must never reach a checkpoint, so stop before anything is saved.
             raise OracleError(f"Training stopped at step {self.step + 1}: an update made the weights NaN or infinite; nothing from it "
-                              f"was saved and the last good checkpoint is kept. Train again with a lower --lr (now {self.recipe.lr}).")
+                              "was saved and the last good checkpoint is kept", remedy="lower_lr", lr=self.recipe.lr)
         if self.batches.carries_state:
             self.hidden = tuple(s.detach() for s in state)
         return value, norms
@@ -420,7 +421,12 @@ class Trainer:
         samples = {}
         for i, temperature in enumerate(SAMPLE_TEMPERATURES):
             settings = SampleSettings(temperature=temperature, length=self.recipe.sample_length, stop="length")
-            samples[temperature] = "".join(oracle.ask(passage, settings, seed=self.recipe.seed + i))
+            text = []
+            for ch in oracle.ask(passage, settings, seed=self.recipe.seed + i):
+                text.append(ch)
+                if self.control.stopped:  # Ctrl-C, SIGTERM or SIGHUP: save now, not after a long sample
+                    break
+            samples[temperature] = "".join(text)
         return passage, samples
 
     def _end_epoch(self, train_loss: float, partial: bool = False) -> None:
