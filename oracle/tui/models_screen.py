@@ -24,7 +24,7 @@ from .nav import NavBar
 
 COLUMNS = ("", "name", "corpora", "params", "val bpc", "trained", "created", "size")
 IN_USE = "●"  # marks the model the Oracle screen (and `oracle ask`) answers with
-CORPORA_MIN, CORPORA_MAX = 8, 40  # the corpora column takes what the figures leave of the width
+CORPORA_MIN, CORPORA_MAX = 8, 100  # the corpora column takes what the figures leave of the width
 
 
 def fit(text: str, width: int) -> str:
