@@ -59,7 +59,7 @@ def run(args: list[str], env: dict, check: bool = True) -> subprocess.CompletedP
 
 
 def leftovers(root: Path) -> list[str]:
-    found = [p.name for p in root.iterdir() if p.name.startswith((".staging-", ".import-", ".trash-"))]
+    found = [p.name for p in root.iterdir() if p.name.startswith((".staging-", ".import-", ".trash-", ".old-"))]
     for folder in root.iterdir():
         try:
             if folder.is_dir() and not folder.name.startswith("."):

@@ -77,7 +77,7 @@ def tree(home: Path) -> dict[str, str]:
 
 
 def work_folders(home: Path) -> list[str]:
-    return sorted(p.name for p in (home / "models").iterdir() if p.name.startswith((".staging-", ".import-", ".trash-")))
+    return sorted(p.name for p in (home / "models").iterdir() if p.name.startswith((".staging-", ".import-", ".trash-", ".old-")))
 
 
 def export_parts(name: str) -> tuple[dict, dict]:
@@ -429,9 +429,10 @@ def test_12_stale_work_folders_and_temp_files_are_cleared_on_the_next_start(tiny
     for stale in (".staging-ghost-1a2b", ".import-ghost-3c4d", ".trash-gone-5e6f"):
         (root / stale).mkdir()
         (root / stale / "weights-x.safetensors").write_bytes(b"x" * 1000)
+    (root / ".trash-gone-5e6f" / "meta.json").write_text("{}")  # a deletion cut short stays deleted
     (root / tiny_model / ".meta.json.abc123.tmp").write_bytes(b"half")
-    shutil.copytree(root / tiny_model, root / ".trash-caught-7a8b")  # killed between the two renames of a replacement
-    (root / ".trash-caught-7a8b" / ".meta.json.abc123.tmp").unlink()
+    shutil.copytree(root / tiny_model, root / ".old-caught-7a8b")  # killed between the two renames of a replacement
+    (root / ".old-caught-7a8b" / ".meta.json.abc123.tmp").unlink()
     (root / ".staging-busy-9c0d").mkdir()  # a live run's staging folder: its name's lock is held
     with store.locked(root / "busy"):
         store._swept.discard(root)

@@ -44,7 +44,8 @@ EXPORT_SUFFIX = ".oracle"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # Hidden work folders beside the models: a run before its first checkpoint, an import being
 # written, a model being deleted or replaced. Each carries the model name it belongs to.
-_WORK = re.compile(r"\.(staging|import|trash)-([A-Za-z0-9][A-Za-z0-9._-]{0,63})-[0-9a-f]+")
+# `.trash-` holds a deleted model on its way out; `.old-` a replaced one until its successor is in place.
+_WORK = re.compile(r"\.(staging|import|trash|old)-([A-Za-z0-9][A-Za-z0-9._-]{0,63})-[0-9a-f]+")
 
 
 def check_name(name: str) -> str:
@@ -99,7 +100,7 @@ def sweep(root: Path) -> None:
     """Clear work folders and temp files a killed process left behind (not those of a live one).
 
     A live writer holds the lock of the model name its folder belongs to, so a name whose lock we
-    can take has no writer. A trash folder whose name is free again was caught between the two
+    can take has no writer. An `.old-` folder whose name is free again was caught between the two
     renames of a replacement: it is the old model, and it goes back in place.
     """
     try:
@@ -117,7 +118,7 @@ def sweep(root: Path) -> None:
             with locked(root / name):
                 if work is None:
                     _clear_temp_files(root / name)
-                elif work.group(1) == "trash" and not (root / name).exists() and is_model_folder(root / entry):
+                elif work.group(1) == "old" and not (root / name).exists() and is_model_folder(root / entry):
                     os.replace(root / entry, root / name)
                 else:
                     shutil.rmtree(root / entry, ignore_errors=True)
@@ -352,8 +353,8 @@ def is_model_folder(folder: Path) -> bool:
     return (folder / "meta.json").exists() or (folder / "checkpoint.json").exists()
 
 
-def _trash_name(folder: Path) -> Path:
-    return folder.with_name(f".trash-{folder.name}-{time.time_ns():x}")
+def _trash_name(folder: Path, kind: str = "trash") -> Path:
+    return folder.with_name(f".{kind}-{folder.name}-{time.time_ns():x}")
 
 
 def remove_folder(folder: Path) -> None:
@@ -367,14 +368,14 @@ def remove_folder(folder: Path) -> None:
 def swap_in(staging: Path, target: Path, force: bool) -> None:
     """Put a fully written folder in place of `target` (whose lock the caller holds).
 
-    Two renames, the old model to trash and the new one in its place, and the old one is deleted
-    only after: a kill between the two leaves the old model in trash, and the next start puts it
+    Two renames, the old model aside (`.old-NAME-…`) and the new one in its place, and the old one
+    is deleted only after: a kill between the two leaves the old model aside, and the next start puts it
     back (see `sweep`). Nothing is deleted before its replacement is complete.
     """
     if target.exists():
         if not force and is_model_folder(target):
             raise NameTaken(f"A model named {target.name!r} already exists", remedy="replace_model")
-        trash = _trash_name(target)
+        trash = _trash_name(target, "old")
         os.replace(target, trash)
         os.replace(staging, target)
         fsync_dir(target.parent)
