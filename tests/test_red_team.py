@@ -331,6 +331,15 @@ def test_7_fifos_and_devices_are_refused_not_read(tiny_model, tmp_path, oracle_h
     assert set(tree(oracle_home)) == {p for p in tree(oracle_home) if p.startswith("tiny/")}
 
 
+def test_7_a_folder_is_one_corpus_under_one_cap(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"{i}.txt").write_text("Wisdom crieth without; she uttereth her voice.\n" * 40)
+    monkeypatch.setattr(limits, "MAX_CORPUS_BYTES", 5000)  # each file is under it, the three together are not
+    refused(*cli(["train", folder, "--name", "m", *NET, "-q"], capsys)[::2], "many", "one corpus")
+
+
 def test_7_ask_reads_its_stdin_to_a_cap(tiny_model, oracle_home):
     env = {**os.environ, "ORACLE_HOME": str(oracle_home), "OMP_NUM_THREADS": "1"}
     with open("/dev/zero", "rb") as zero:

@@ -154,6 +154,10 @@ def load_source_text(spec: SourceSpec, encoding: str = "utf-8") -> str:
         files = _text_files(path)
         if not files:
             raise OracleError(f"{path} holds no .txt files: put UTF-8 .txt files in it or name a file directly.")
+        total = sum(f.stat().st_size for f in files)
+        if total > limits.MAX_CORPUS_BYTES:  # the cap is per corpus, not per file: a folder is one corpus
+            raise OracleError(f"{path} holds {total:,} bytes of .txt files, more than the {limits.MAX_CORPUS_BYTES:,} one corpus "
+                              "may have: name fewer files or a smaller folder.")
         return "\n\n".join(read_text(f, encoding) for f in files)
     return read_text(path, encoding)
 
