@@ -12,6 +12,7 @@ from textual.binding import Binding
 from oracle.engine import OracleError, preferences
 
 from .commands import OracleCommands
+from .eye_screen import EyeScreen
 from .help import HelpScreen
 from .modals import ConfirmModal
 from .models_screen import ModelsScreen
@@ -20,7 +21,7 @@ from .theme import KAWAII
 from .train_screen import TrainScreen
 
 DEFAULT_PACE = 90.0  # characters per second an answer is spoken at; 0 means as fast as the model goes
-SCREENS = {"oracle": OracleScreen, "train": TrainScreen, "models": ModelsScreen}
+SCREENS = {"oracle": OracleScreen, "train": TrainScreen, "models": ModelsScreen, "eye": EyeScreen}
 
 
 class OracleApp(App):
@@ -32,6 +33,7 @@ class OracleApp(App):
         Binding("f1", "show('oracle')", "Oracle", show=False),
         Binding("f2", "show('train')", "Train", show=False),
         Binding("f3", "show('models')", "Models", show=False),
+        Binding("f9", "show('eye')", "Eye", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
