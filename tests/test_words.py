@@ -261,3 +261,18 @@ def test_replay_applies_every_mid_answer_change_at_its_character(handful):
     # The control: the settings it ended with alone (what the record used to hold) give another text.
     ended = SampleSettings.from_record({**record["settings"], "temperature": 2.4, "heed": 0.0})
     assert "".join(oracle.ask("amber", ended, seed=record["seed"])) != text
+
+
+# ---- the benchmark's own measures -------------------------------------------------------------
+
+def test_prophecy_bench_measures():
+    from bench import prophecy
+
+    assert prophecy.has_loop("ab" * 30) and not prophecy.has_loop("the quick brown fox jumps over the lazy dog")
+    assert prophecy.finished_words("the rain of the wor") == ["the", "rain", "of", "the"]
+    assert len(prophecy.questions()) >= 50
+    result = prophecy.measure(seeds=1, rounds=1, speed_chars=30, limit=1)  # the shipped default, one question
+    rows = {(r["words"], r["heed"]): r for r in result["rows"]}
+    assert rows[("corpus", 0.0)]["realness"] == rows[("corpus", result["default_heed"])]["realness"] == 1.0
+    assert all(r["chars_per_s"] > 0 and r["answers"] == 1 for r in result["rows"])
+    assert f"| corpus | {result['default_heed']:g} |" in prophecy.markdown(result)
