@@ -28,6 +28,7 @@ from oracle.cli import main
 from oracle.engine import Recipe, SampleSettings, SourceSpec, Trainer, store
 from oracle.engine.corpus import build_corpus, read_text
 from oracle.engine.errors import OracleError
+from oracle.engine.schema import SettingError, specs
 
 ORACLE = str(Path(sys.executable).with_name("oracle"))
 NET = ["--hidden-size", "8", "--layers", "1", "--embed-dim", "4", "--seq-len", "16", "--batch-size", "4",
@@ -295,6 +296,9 @@ def test_a_symlink_loop_does_not_trap_a_corpus_folder(tmp_path):
 def test_strange_prompts_get_an_answer_and_at_most_a_notice(prompt, tiny_model, capsys):
     rc = main(["ask", prompt, "-m", tiny_model, "--seed", "3", "-n", "40"])
     out, err = capsys.readouterr()
+    if not prompt.strip():  # an empty question is refused, as the app refuses it
+        assert rc == 2 and not out and err.count("\n") == 1 and "question is empty" in err
+        return
     assert rc == 0 and len(out.strip("\n")) > 0
     assert "Traceback" not in err and err.count("\n") <= 1
     if prompt and any(ch in prompt for ch in "\u2603\x00\u4e00"):
@@ -358,7 +362,8 @@ def test_any_hyperparameters_validate_or_are_refused_in_one_sentence(values):
         recipe = Recipe(**values).validate()
     except OracleError as err:
         message = _one_clear_sentence(err)
-        assert message.startswith("--")  # it names the flag
+        assert isinstance(err, SettingError) and err.name in values  # it names the setting, in the app's words
+        assert message.lower().startswith(specs(Recipe)[err.name].label.lower())
     except TypeError:
         # Only comparing a non-number (a bool is fine) can get past the checks above: that is a bug.
         pytest.fail(f"Recipe.validate raised TypeError for {values}")
