@@ -66,6 +66,10 @@ def markdown(results: dict) -> str:
         from bench.voices import markdown as voices_markdown
 
         out += [voices_markdown(results["voices"])]
+    if results.get("app"):
+        from bench.app import markdown as app_markdown
+
+        out += [app_markdown(results["app"])]
     if results.get("prophecy"):
         from bench.prophecy import markdown as prophecy_markdown
 

@@ -24,10 +24,10 @@ import re
 import secrets
 import shutil
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from . import paths
 from .atomic import write_bytes_atomic, write_json_atomic
@@ -56,7 +56,7 @@ class Exchange:
     extra: dict = field(default_factory=dict)  # fields of a newer format, kept so that saving never drops them
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Exchange":
+    def from_dict(cls, data: dict) -> Exchange:
         if not isinstance(data, dict) or not isinstance(data.get("question"), str) or not isinstance(data.get("answer"), str):
             raise ValueError("an exchange needs a question and an answer")
         record = data.get("record") if isinstance(data.get("record"), dict) else {}
@@ -334,7 +334,8 @@ def search(text: str, conversations: list[Conversation] | None = None, should_st
             where = next((s for s in (exchange.question, exchange.answer) if needle in s.casefold()), None)
             if where is not None:
                 at = where.casefold().index(needle)
-                hits.append((conversation, " ".join(where[max(0, at - 30):at + len(needle) + 50].split())))
+                start = max(0, at - 10)  # a little context before the words found, so they show in a narrow column
+                hits.append((conversation, ("…" if start else "") + " ".join(where[start:at + len(needle) + 60].split())))
                 break
     return hits
 
@@ -419,8 +420,8 @@ def markdown_lines(model: str, exchanges: Iterable[Exchange]) -> Iterator[str]:
                 + ([f"voice {format_blend(change['voice'])}"] if "voice" in change else []))
         lines = [f"## {i}. {ex.question.strip() or '(silence)'}", ""]
         lines += [f"> {line}" if line else ">" for line in ex.answer.rstrip("\n").split("\n")]
-        lines += ["", f"*model `{record.get('model', model)}`, seed {record.get('seed', '?')}; {shown}"
-                      f"{'; stopped by the reader' if ex.stopped else ''}*", "", ""]
+        lines += ["", (f"*model `{record.get('model', model)}`, seed {record.get('seed', '?')}; {shown}"
+                       f"{'; stopped by the reader' if ex.stopped else ''}*"), "", ""]
         yield "\n".join(lines)
 
 

@@ -34,7 +34,8 @@ class ConversationsScreen(ModalScreen[Conversation | str | None]):
     DEFAULT_CSS = """
     ConversationsScreen { align: center middle; }
     #conversations-box { width: 110; max-width: 96%; height: 85%; border: thick $primary; background: $surface; padding: 0 1; }
-    #conversations-title { text-style: bold; margin-bottom: 1; }
+    #conversations-title { text-style: bold; }
+    #conversations-keys { color: $text-muted; margin-bottom: 1; }
     #conversation-search { margin-bottom: 1; }
     #conversation-table { height: 1fr; }
     #conversation-status { height: auto; color: $text-muted; }
@@ -59,8 +60,9 @@ class ConversationsScreen(ModalScreen[Conversation | str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="conversations-box"):
-            yield Label("Conversations: Enter or o reopens, e exports, d deletes, / searches, Ctrl+N starts a new one, "
-                        "Esc closes", id="conversations-title")
+            yield Label("Conversations", id="conversations-title")
+            yield Static("Enter or o reopens · e exports · d deletes · / searches · Ctrl+N starts a new one · Esc closes",
+                         id="conversations-keys")
             yield Input(placeholder="Search the words of every question and answer…", id="conversation-search")
             yield DataTable(id="conversation-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="conversation-status")

@@ -88,6 +88,7 @@ class Transcript(VerticalScroll):
     """
 
     PAGE = 12  # a few screens of answers: enough to fill a tall terminal, cheap to build
+    KEEP = 3 * PAGE  # views kept when a new answer starts; older ones are read again if scrolled back to
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -173,7 +174,23 @@ class Transcript(VerticalScroll):
 
     def begin(self, exchange: Exchange) -> ExchangeView:
         self.query(".welcome").remove()
+        self._forget_far_above()
         view = ExchangeView(exchange, speaking=True)
         self.mount(view)
         self.anchor()
         return view
+
+    def _forget_far_above(self) -> None:
+        """After reading far back, a new question drops the oldest views (each streamed character
+        lays out every view), so the cost of speaking stays that of KEEP views, not of all read."""
+        views = list(self.query(ExchangeView))
+        extra = len(views) - self.KEEP
+        if extra <= 0 or self.conversation is None:
+            return
+        self.first += extra  # the views on top are saved exchanges first, first + 1, ... in order
+        self.remove_children(views[:extra])
+        markers = self.query(EarlierMarker)
+        if markers:
+            markers.first().update(self._marker_text())
+        else:
+            self.mount(EarlierMarker(self._marker_text(), classes="earlier"), before=0)

@@ -55,6 +55,14 @@ async def test_scrolling_up_reads_older_exchanges_and_a_new_conversation_starts_
         assert transcript.scroll_y <= kept.virtual_region.y  # the exchange that was at the top is still below the fold line
         assert f"{LONG - 2 * page:,} earlier" in str(transcript.query_one(EarlierMarker).render())
 
+        transcript.KEEP = 20  # a new question drops the views read far above (here: beyond 20)
+        await pilot.press(*"more", "enter")
+        await wait_until(pilot, lambda: not screen.speaking and screen.exchanges[-1].question == "more"
+                         and screen.exchanges[-1].answer, what="the answer")
+        assert questions(app) == [f"q{i}" for i in range(LONG - 20, LONG)] + ["more"]
+        assert f"{LONG - 20:,} earlier" in str(transcript.query_one(EarlierMarker).render())
+        assert history.open_conversation(old.id).count == LONG + 1  # filed at the end of the old conversation
+
         await pilot.press("ctrl+n")  # a new conversation: empty, the old one kept
         await pilot.pause()
         assert questions(app) == [] and screen.query(".welcome") and not screen.query(EarlierMarker)
@@ -63,7 +71,7 @@ async def test_scrolling_up_reads_older_exchanges_and_a_new_conversation_starts_
                          what="the answer")
         new = screen.conversation
         assert new.id != old.id and new.count == 1 and [e.question for e in new] == ["hello"]
-        assert history.open_conversation(old.id).count == LONG  # untouched
+        assert history.open_conversation(old.id).count == LONG + 1  # untouched by the new one
 
         await pilot.press("ctrl+l")  # the list: both, newest first; search finds the old one by its words
         await wait_until(pilot, lambda: isinstance(app.screen, ConversationsScreen), what="the list")
@@ -77,7 +85,7 @@ async def test_scrolling_up_reads_older_exchanges_and_a_new_conversation_starts_
         await pilot.press("enter", "enter")  # to the list, then open the highlighted one
         await wait_until(pilot, lambda: app.screen is screen and screen.conversation.id == old.id, what="the old one")
         await pilot.pause()
-        assert questions(app)[-1] == f"q{LONG - 1}" and len(questions(app)) == page
+        assert questions(app)[-2:] == [f"q{LONG - 1}", "more"] and len(questions(app)) == page
     assert history.current("tiny")[0].id == old.id  # and the next launch opens it again
 
 
