@@ -18,6 +18,7 @@ from safetensors.torch import save as st_save
 
 from oracle.engine import CorruptModel, Recipe, SampleSettings, Trainer, store, words
 from oracle.engine import speller as speller_module
+from oracle.engine.sample import DEFAULT_HEED
 from oracle.engine.speller import DECAY, Lexicon, Speller
 from oracle.engine.vocab import Vocabulary
 
@@ -258,6 +259,10 @@ def test_replay_applies_every_mid_answer_change_at_its_character(handful):
                         changes=record["changes"])
     assert "".join(replay) == text
     assert replay.record()["changes"] == record["changes"]  # a replay's record replays too
+    from oracle.engine import history
+
+    shown = history.to_markdown(handful, [history.Exchange("amber", text, record)])
+    assert "words corpus" in shown and f"heed {DEFAULT_HEED}" in shown and "from character" in shown and "temperature 0.6" in shown
     # The control: the settings it ended with alone (what the record used to hold) give another text.
     ended = SampleSettings.from_record({**record["settings"], "temperature": 2.4, "heed": 0.0})
     assert "".join(oracle.ask("amber", ended, seed=record["seed"])) != text
