@@ -93,7 +93,7 @@ def _say_error(text: str) -> None:
 
 def _tolerant_streams() -> None:
     if sys.stdout is None:  # started with stdout closed (`oracle ask hi >&-`): Python gives us None
-        sys.stdout = open(os.devnull, "w", encoding="utf-8")
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (stdout for the whole run)
         _say_error("standard output is closed: what this command prints is lost.")
     # A terminal set to latin-1 (PYTHONIOENCODING, an old locale) cannot encode "—" or a CJK
     # answer: print a stand-in for such a character rather than die with a traceback.

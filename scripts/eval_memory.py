@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import torch
 
-import oracle.engine.evaluate as evaluate
+from oracle.engine import evaluate
 from oracle.engine.limits import MAX_VOCAB
 from oracle.engine.model import CharLSTM, ModelConfig
 

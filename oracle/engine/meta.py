@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import CorruptModel
 from .limits import MAX_VOCAB

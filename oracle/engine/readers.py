@@ -60,7 +60,7 @@ def _kind(mode: int) -> str:
 
 
 # A JSON string literal, written as an unrolled loop so it matches in linear time.
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 
 
 def nesting_depth(data: bytes) -> int:

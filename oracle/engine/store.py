@@ -29,13 +29,22 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from . import limits, paths
+from . import words as wordlist
 from .atomic import fsync_dir, write_bytes_atomic, write_json_atomic
 from .errors import CorruptModel, ModelBusy, ModelNotFound, NameTaken, OracleError
-from .meta import FORMAT, FORMAT_VERSION, MAX_META_BYTES, check_meta, file_refs, finite_or_none, read_checkpoint_pointer, read_meta, \
-    read_settings
+from .meta import (
+    FORMAT,
+    FORMAT_VERSION,
+    MAX_META_BYTES,
+    check_meta,
+    file_refs,
+    finite_or_none,
+    read_checkpoint_pointer,
+    read_meta,
+    read_settings,
+)
 from .model import CharLSTM, ModelConfig
 from .readers import ReadRefused, parse_json, read_regular
-from . import words as wordlist
 from .sample import Oracle
 from .vocab import Vocabulary
 
