@@ -52,6 +52,11 @@ class CharLSTM(nn.Module):
             self.embed = nn.Embedding(config.vocab_size, config.embed_dim)
         if config.voices:
             self.voice = nn.Embedding(config.voices + 1, config.voice_dim)  # row 0: "any voice"
+            # Voices start at zero: the network begins as an unvoiced one and each voice grows only as
+            # far as its source differs. Embedding's N(0, 1) start cost 0.03 nats/char of held-out
+            # loss on the voices benchmark (2 epochs, own voice, mean: 1.920 against 1.887 at zero and
+            # 1.892-1.893 at std 0.03-0.1; the unvoiced model 1.895).
+            nn.init.zeros_(self.voice.weight)
         self.lstm = nn.LSTM(config.input_size, config.hidden_size, config.num_layers, batch_first=True,
                             dropout=config.dropout if config.num_layers > 1 else 0.0)
         self.drop = nn.Dropout(config.dropout)
