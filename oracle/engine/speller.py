@@ -34,7 +34,7 @@ OUT, IN, AFTER_JOINER, UNKNOWN = range(4)  # where the answer stands relative to
 DECAY = 0.2  # a keyword's bonus is multiplied by this after each use (measured: bench/prophecy.py)
 MISS = 0.7  # ... and by this when a word followed it for MISS_PREFIX letters or more, then became another word
 MISS_PREFIX = 3
-BIAS_CACHE_LIMIT = 200_000  # cached per-node bias rows (each 4 bytes per character)
+BIAS_CACHE_LIMIT = 50_000  # cached bias rows (4 bytes per character each: 14 MB at most for 69 characters)
 
 
 class Lexicon:
