@@ -79,6 +79,9 @@ class TrainReport:
         val = "n/a" if event.val_loss is None else f"{event.val_loss:.3f} nats ({event.val_bpc:.3f} bits)/char"
         self.console.print(f"[bold]epoch {event.epoch}/{event.epochs}[/] train {event.train_loss:.3f} nats "
                            f"({event.train_bpc:.3f} bits)/char, validation {val}{'  [green]best[/]' if event.best else ''}")
+        if event.per_voice_any:  # a voiced model: each corpus in its own voice / in the any voice, nats/char
+            self.console.print(Text.assemble(("  voices (own / any) ", "dim"), _one_line(" · ".join(
+                f"{name} {loss:.3f} / {event.per_voice_any.get(name, float('nan')):.3f}" for name, loss in event.per_source.items()))))
         self.console.print(Text.assemble(("  seed  ", "dim"), _one_line(event.seed_passage)))
         for temperature, text in event.samples.items():
             self.console.print(Text.assemble((f"  T={temperature} ", "dim"), _one_line(figures.sample(text))))
