@@ -23,10 +23,6 @@ class TrainingControl:
         self._running.set()
 
     @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    @property
     def stopped(self) -> bool:
         return self._stop.is_set()
 

@@ -1,7 +1,7 @@
 """CharLSTM: the whole model in one small file.
 
 `forward(x, state)` runs a batch of sequences and returns next-character logits for every
-position; `step` (in stream.py) reuses the same weights one character at a time for generation.
+position; `LSTMStepper` (stream.py) reuses the same weights one character at a time for generation.
 
 Voices: a model trained on several sources has a small learned vector per source (row k of
 `voice`, k = 1..voices) and one "any voice" vector (row 0). The chosen voice is fed with every
@@ -99,10 +99,6 @@ class CharLSTM(nn.Module):
         if last_only:
             out = out[:, -1]
         return self.head(self.drop(out)), state
-
-    def init_state(self, batch: int, device=None) -> State:
-        shape = (self.config.num_layers, batch, self.config.hidden_size)
-        return torch.zeros(shape, device=device), torch.zeros(shape, device=device)
 
     def layer_groups(self) -> dict[str, list[nn.Parameter]]:
         """Parameters by layer, bottom to top, for the per-layer gradient norms the UI draws."""
