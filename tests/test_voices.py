@@ -72,8 +72,7 @@ def letters(text: str) -> set[str]:
 def test_each_voice_speaks_only_its_own_letters(voiced):
     oracle = store.load(voiced)
     assert oracle.voices == ["abc", "xyz"]
-    # At the default temperature (models trained with seeds 1 to 4, 20 answers each: none strayed;
-    # at temperature 1.0 one answer of the 80 did).
+    # At the default temperature: models trained with seeds 1 to 4, 20 answers each, none strayed.
     settings = SampleSettings(temperature=0.7, stop="length", length=120)
     for seed in range(3):
         a = "".join(oracle.ask(" ", settings, seed=seed, voice={"abc": 1}))
