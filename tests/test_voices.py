@@ -374,3 +374,10 @@ def test_training_from_a_voiced_model_on_other_corpora_starts_from_its_any_voice
     assert any("starts from its any voice" in n for n in notices)
     same = Trainer("same", _sources, Recipe(**{**VOICED, "epochs": 1}), init_from=voiced)
     assert same.config.voices == 2 and same.voices == ["abc", "xyz"]  # the same corpora: it keeps its voices
+
+
+def test_a_damaged_recorded_voice_is_refused_in_one_sentence(voiced):
+    oracle = store.load(voiced)
+    for bad in (["abc"], {"abc": "1"}, {("abc",): 1.0}, {"abc": float("nan")}, {"abc": -1.0}):
+        with pytest.raises(OracleError):
+            oracle.ask(" ", voice=bad)

@@ -49,11 +49,13 @@ def normalise(blend: dict[str, float] | None, names: list[str]) -> dict[str, flo
     """Check a blend against a model's voices; return it with weights summing to 1 (None: any voice)."""
     if not blend:
         return None
+    if not isinstance(blend, dict):  # e.g. from a damaged conversation file being replayed
+        raise OracleError(f"The voice {blend!r} is not a blend of named voices with weights.")
     if not names:
         raise OracleError("This oracle has no voices (it was trained on a single source, or without voices): ask it without a voice.")
     listed = ", ".join(names)
     for name, weight in blend.items():
-        if name not in names:
+        if not isinstance(name, str) or name not in names:
             raise OracleError(f"Unknown voice {name!r}: this oracle's voices are {listed}.")
         if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not math.isfinite(weight) or weight < 0:
             raise OracleError(f"Voice weight {weight!r} for {name!r} must be a number of at least 0.")
