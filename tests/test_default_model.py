@@ -28,13 +28,26 @@ def shipped_meta() -> dict:
     return json.loads((SHIPPED / "meta.json").read_text("utf-8"))
 
 
-def test_shipped_folder_holds_only_meta_and_its_weights(shipped_meta):
+def test_shipped_folder_holds_only_meta_its_weights_and_word_list(shipped_meta):
     assert paths.shipped_models_dir() == REPO / "models"  # a source checkout finds the repo's models/
     names = {f.name for f in SHIPPED.iterdir()}
-    assert names == {"meta.json", shipped_meta["weights"]["file"]}  # no checkpoint, state or lock files
-    weights = SHIPPED / shipped_meta["weights"]["file"]
-    assert hashlib.sha256(weights.read_bytes()).hexdigest() == shipped_meta["weights"]["sha256"]
+    # No checkpoint, state or lock files.
+    assert names == {"meta.json", shipped_meta["weights"]["file"], shipped_meta["words"]["file"]}
+    for ref in (shipped_meta["weights"], shipped_meta["words"]):
+        assert hashlib.sha256((SHIPPED / ref["file"]).read_bytes()).hexdigest() == ref["sha256"]
     assert sum(f.stat().st_size for f in SHIPPED.iterdir()) <= 25_000_000
+
+
+def test_shipped_word_list_is_the_word_rule_over_its_recorded_corpora(shipped_meta):
+    from oracle.engine import words
+
+    corpus = build_corpus([SourceSpec(REPO / c["path"], c["weight"], c["name"]) for c in shipped_meta["corpora"]],
+                          lowercase=shipped_meta["lowercase"], val_fraction=0.05, min_train=1)
+    assert [s.sha256 for s in corpus.sources] == [c["sha256"] for c in shipped_meta["corpora"]]
+    counted = words.count_encoded(corpus.vocab.chars, [(s.train, s.val) for s in corpus.sources])  # as the trainer counts
+    shipped = store.load("default").words
+    assert shipped is not None and shipped.counts == dict(words.WordList.from_counts(counted).counts)
+    assert len(shipped) == shipped_meta["words"]["words"] > 30_000
 
 
 def test_metadata_records_how_it_was_made(shipped_meta):
