@@ -102,11 +102,11 @@ def _choose(args, found) -> tuple[int, int, str, str]:
     return top.layer, top.unit, top.kind, f"the unit most correlated with '{top.feature}' in this text (r = {top.r:+.2f})"
 
 
-def _print_coloured(acts, layer: int, unit: int, kind: str, title: str, why: str) -> None:
+def _print_coloured(acts, layer: int, unit: int, kind: str, title: str, why: str, console=None) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(highlight=False)
+    console = console or Console(highlight=False)
     console.print(Text(title, style="bold"))
     if why:
         console.print(Text(why, style="dim"))

@@ -2,8 +2,10 @@
 
 `Eye(oracle).read(text)` returns, per character read, each layer's cell state, hidden state and
 input/forget/output gate values (float32). The weights are the model's own; each layer is one
-pass: the input projection of every step as a single matrix product, then the recurrence, one
-matrix-vector product per step, writing straight into the result arrays (no per-step copies).
+pass of PyTorch's fused LSTM kernel for the hidden states, then every gate at once from them
+(two matrix products), then the cell states by their element-wise recurrence. Side by side on
+the shipped default, one thread, 2,000 characters, this took 0.98 s (median of 7) against 1.30 s
+for a numpy loop of one matrix-vector product per step (both on a host with load ~13 on 2 cores).
 An `Eye` keeps its state, so a second `read` continues where the first ended: the app uses that
 to colour an answer as it streams.
 
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch import nn
 
 from .errors import OracleError
 
@@ -54,16 +57,6 @@ def check_unit(layer: int, unit: int, kind: str, layers: int, hidden: int) -> No
         raise OracleError(f"Unit {unit} does not exist: this model's layers have units 0 to {hidden - 1}.")
 
 
-def _sigmoid_rows_halved(w: np.ndarray, hidden: int) -> np.ndarray:
-    """PyTorch's gate rows (i, f, g, o) -> (i, f, o, g), the three sigmoid gates scaled by 1/2.
-
-    sigmoid(x) = (1 + tanh(x / 2)) / 2, so one tanh over all four gates does the work of three
-    sigmoids and a tanh; halving is exact in floating point.
-    """
-    i, f, g, o = np.split(w, 4, axis=0)
-    return np.ascontiguousarray(np.concatenate([i * 0.5, f * 0.5, o * 0.5, g], axis=0))
-
-
 class Eye:
     """Reads texts through one loaded oracle, carrying the LSTM state from one read to the next."""
 
@@ -74,16 +67,18 @@ class Eye:
         self.voice = None if voice is None else torch.as_tensor(np.asarray(voice, dtype=np.float32))
         net, cfg = oracle.net, oracle.net.config
         self.layers, self.hidden = cfg.num_layers, cfg.hidden_size
-        lstm = net.lstm
-        self._weights = []
-        for k in range(self.layers):
-            def get(name):
-                return getattr(lstm, f"{name}_l{k}").detach().float().cpu().numpy()
-
-            bias = (get("bias_ih") + get("bias_hh"))[:, None]
-            self._weights.append((_sigmoid_rows_halved(get("weight_ih"), self.hidden).T.copy(),  # (in, 4H)
-                                  _sigmoid_rows_halved(get("weight_hh"), self.hidden),  # (4H, H)
-                                  _sigmoid_rows_halved(bias, self.hidden)[:, 0]))
+        # Each layer as its own one-layer nn.LSTM (the model's weights, copied once): its fused kernel
+        # gives the hidden state of every step, exactly as the model's forward pass computes it.
+        self._layers = []
+        with torch.no_grad():
+            for k in range(self.layers):
+                weights = {name: getattr(net.lstm, f"{name}_l{k}").detach().float().cpu()
+                           for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+                one = nn.LSTM(weights["weight_ih"].shape[1], self.hidden, 1)
+                for name, value in weights.items():
+                    getattr(one, f"{name}_l0").copy_(value)
+                self._layers.append((one.eval(), weights["weight_ih"], weights["weight_hh"],
+                                     weights["bias_ih"] + weights["bias_hh"]))
         self.h = np.zeros((self.layers, self.hidden), dtype=np.float32)
         self.c = np.zeros((self.layers, self.hidden), dtype=np.float32)
 
@@ -108,9 +103,8 @@ class Eye:
             return Activations("", {kind: np.zeros((self.layers, 0, self.hidden), np.float32) for kind in KINDS}, notice)
         values = {kind: np.empty((self.layers, len(usable), self.hidden), np.float32) for kind in KINDS}
         x = self._inputs(usable)
-        gates = np.empty((len(usable), 4 * self.hidden), np.float32)
         for k in range(self.layers):
-            self._layer(k, x, gates, values)
+            self._layer(k, x, values)
             x = values["hidden"][k]
         return Activations(usable, values, notice)
 
@@ -122,34 +116,35 @@ class Eye:
                 return self.oracle.net.inputs(ids)[0].float().numpy()
             return self.oracle.net.inputs(ids, self.voice)[0].float().numpy()
 
-    def _layer(self, k: int, x: np.ndarray, z: np.ndarray, values: dict[str, np.ndarray]) -> None:
-        """One layer over all steps: gates (T, 4H) in z, results written into values[...][k]."""
-        w_in, w_rec, bias = self._weights[k]
+    def _layer(self, k: int, x: np.ndarray, values: dict[str, np.ndarray]) -> None:
+        """Layer k over all steps, from the current state; results go into values[...][k].
+
+        1. nn.LSTM's fused kernel: the hidden state after every step.
+        2. With every step's previous hidden state known, all gates at once: two matrix products.
+        3. The cell state: c_t = f_t * c_(t-1) + i_t * g_t, the one recurrence left (element-wise).
+        """
+        one, w_ih, w_hh, bias = self._layers[k]
         H = self.hidden
-        np.matmul(x, w_in, out=z)  # every step's input projection in one product
-        z += bias
-        cells, hiddens = values["cell"][k], values["hidden"][k]
-        h_prev, c_prev = self.h[k], self.c[k]
-        tmp = np.empty(H, np.float32)
+        with torch.inference_mode():
+            inputs = torch.from_numpy(x)
+            h0, c0 = torch.from_numpy(self.h[k].copy()), torch.from_numpy(self.c[k].copy())
+            out, _ = one(inputs, (h0[None], c0[None]))  # (T, H)
+            before = torch.cat([h0[None], out[:-1]])  # the hidden state each step starts from
+            z = torch.addmm(bias, inputs, w_ih.T).addmm_(before, w_hh.T)  # (T, 4H), PyTorch's order i, f, g, o
+            i, f, g, o = z.split(H, dim=1)
+            values["hidden"][k] = out.numpy()
+            values["input"][k] = torch.sigmoid(i).numpy()
+            values["forget"][k] = torch.sigmoid(f).numpy()
+            values["output"][k] = torch.sigmoid(o).numpy()
+            fresh = (torch.from_numpy(values["input"][k]) * torch.tanh(g)).numpy()  # i_t * g_t
+        cells, forget = values["cell"][k], values["forget"][k]
+        c_prev = self.c[k]
         for t in range(len(x)):
-            zt = z[t]
-            zt += w_rec @ h_prev
-            np.tanh(zt, out=zt)
-            sig = zt[:3 * H]
-            sig *= 0.5
-            sig += 0.5  # i, f, o are sigmoids now; zt[3H:] is the tanh candidate
             c = cells[t]
-            np.multiply(zt[H:2 * H], c_prev, out=c)
-            np.multiply(zt[:H], zt[3 * H:], out=tmp)
-            c += tmp
-            h = hiddens[t]
-            np.tanh(c, out=h)
-            h *= zt[2 * H:3 * H]
-            h_prev, c_prev = h, c
-        values["input"][k] = z[:, :H]
-        values["forget"][k] = z[:, H:2 * H]
-        values["output"][k] = z[:, 2 * H:3 * H]
-        self.h[k], self.c[k] = h_prev, c_prev
+            np.multiply(forget[t], c_prev, out=c)
+            c += fresh[t]
+            c_prev = c
+        self.h[k], self.c[k] = values["hidden"][k, -1], c_prev
 
 
 def look(oracle, text: str, voice=None) -> Activations:

@@ -19,22 +19,32 @@ _VOWELS = set("aeiouAEIOU")
 _SENTENCE_END = set(".!?")
 
 
+def _paragraph_start(text: str, t: int) -> bool:
+    """A blank line ends every quote and bracket: one stray mark (5" for inches, a list's "1)")
+    then flips the feature for one paragraph, not for the rest of the text."""
+    return text[t] == "\n" and t > 0 and text[t - 1] == "\n"
+
+
 def _inside_quotes(text: str) -> list[float]:
     inside, out = False, []
-    for ch in text:
+    for t, ch in enumerate(text):
         if ch == '"':
             inside = not inside
+        elif _paragraph_start(text, t):
+            inside = False
         out.append(float(inside))
     return out
 
 
 def _inside_brackets(text: str) -> list[float]:
     depth, out = 0, []
-    for ch in text:
+    for t, ch in enumerate(text):
         if ch in _OPEN:
             depth += 1
         elif ch in _CLOSE:
             depth = max(0, depth - 1)
+        elif _paragraph_start(text, t):
+            depth = 0
         out.append(float(depth > 0))
     return out
 
@@ -115,31 +125,29 @@ class Found:
         return {"feature": self.feature, "layer": self.layer + 1, "unit": self.unit, "kind": self.kind, "r": round(self.r, 4)}
 
 
-def _standardised(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Columns centred and divided by their spread (float64: sums over long texts); constant columns -> 0."""
-    x = x.astype(np.float64)
-    x -= x.mean(axis=0)
-    spread = np.sqrt((x * x).mean(axis=0))
-    usable = spread > 1e-9
-    x[:, usable] /= spread[usable]
-    x[:, ~usable] = 0.0
-    return x, usable
-
-
 def search(acts: Activations, top: int = 3, kinds=KINDS) -> dict[str, list[Found]]:
     """For each feature, the `top` units (over all layers and the given kinds) most correlated with it.
 
-    A feature that never varies in the text (no digits at all, say) gets an empty list.
+    A feature that never varies in the text (no digits at all, say) gets an empty list. Only the
+    features are centred: sum((x - mean x) * (f - mean f)) = sum(x * (f - mean f)), so the units'
+    values go into one matrix product as they are, with no copy.
     """
     T, L, H = len(acts.text), acts.layers, acts.hidden
     found: dict[str, list[Found]] = {name: [] for name in FEATURES}
     if T < 3:
         return found
-    feats, present = _standardised(np.stack(list(features(acts.text).values()), axis=1))
+    feats = np.stack(list(features(acts.text).values()), axis=1).astype(np.float64)
+    feats -= feats.mean(axis=0)
+    feat_spread = np.sqrt((feats * feats).mean(axis=0))
+    present = feat_spread > 1e-9
+    feats[:, present] /= feat_spread[present]
+    feats = feats.astype(np.float32)
     scores = []  # per kind: (features, layers * hidden)
     for kind in kinds:
-        units, _ = _standardised(acts.values[kind].transpose(1, 0, 2).reshape(T, L * H))
-        scores.append(feats.T @ units / T)
+        units = acts.values[kind].transpose(1, 0, 2).reshape(T, L * H)
+        spread = units.std(axis=0, dtype=np.float64)
+        r = (feats.T @ units).astype(np.float64) / T
+        scores.append(np.where(spread > 1e-9, r / np.maximum(spread, 1e-9), 0.0))
     r = np.stack(scores, axis=1)  # (features, kinds, layers * hidden)
     for f, name in enumerate(FEATURES):
         if not present[f]:
