@@ -113,7 +113,7 @@ def launch(home: Path, answer_chars: int, timeout: float) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(sizes=(0, 1000, 10000), repeats: int = 2, answer_chars: int = 3000, timeout: float = 900.0) -> list[dict]:
+def measure(sizes=(0, 1000, 10000), repeats: int = 2, answer_chars: int = 1000, timeout: float = 900.0) -> list[dict]:
     """Median figures per history size, each launch in a fresh process, sizes taken in turns."""
     runs: dict[int, list[dict]] = {n: [] for n in sizes}
     with tempfile.TemporaryDirectory(prefix="oracle-bench-app-") as scratch:

@@ -115,3 +115,14 @@ async def test_list_exports_and_deletes(tiny_model, tmp_path):
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is screen, what="the Oracle screen")
         assert screen.conversation.count == 0 and questions(app) == []  # the one shown is gone: a new one begins
+
+
+async def test_a_page_that_fits_the_window_reads_the_one_before(tiny_model):
+    history.save("tiny", [Exchange(f"q{i}", f"a{i}", RECORD) for i in range(30)])  # one-line answers
+    app = make_app(pace=0)
+    async with app.run_test(size=(100, 60)) as pilot:  # 12 exchanges fill only 49 of the 50-odd rows
+        await wait_until(pilot, lambda: len(questions(app)) == 2 * Transcript.PAGE, what="the page before")
+        await pilot.pause(0.3)
+        transcript = app.oracle_screen.query_one(Transcript)
+        assert len(questions(app)) == 2 * Transcript.PAGE and transcript.max_scroll_y > 0  # then it stops
+        assert questions(app)[0] == f"q{30 - 2 * Transcript.PAGE}"
