@@ -67,7 +67,7 @@ def _list(args) -> int:
     active = store.active_name()
     rows = []
     for e in entries:
-        row = e.summary() if "error" not in e.meta else {"name": e.name, "error": e.meta["error"]}
+        row = e.summary() if e.error is None else {"name": e.name, "error": e.error}
         row["active"] = e.name == active
         rows.append(row)
     if args.json:
@@ -95,28 +95,27 @@ def _list(args) -> int:
 
 def _show(args) -> int:
     entry = store.find(args.name)
-    meta = entry.meta
     if args.json:
-        say(json_text(meta))
+        say(json_text(entry.meta))
         return 0
-    cfg = meta["config"]
+    meta, cfg = entry.info, entry.info.model_config
     say(f"{entry.name}{' (shipped default)' if entry.shipped else ''}  —  {entry.path}")
-    say(f"  model: {cfg['num_layers']}x{cfg['hidden_size']} LSTM, vocabulary {cfg['vocab_size']}, {figures.count_exact(meta.get('parameters'))} parameters, "
-          f"{'lowercased' if meta.get('lowercase') else 'case kept'}")
-    say(f"  recipe: {meta.get('recipe_name')}, trained {figures.duration(meta.get('training_seconds'))} on {meta.get('device')}, created {meta.get('created')}")
-    for c in meta.get("corpora", []):
-        say(f"  corpus {c['name']}: {c['chars']:,} chars, weight {c['weight']}, sha256 {c['sha256'][:12]}…")
-    voices = [v["name"] for v in meta.get("voices") or []]
+    say(f"  model: {cfg.num_layers}x{cfg.hidden_size} LSTM, vocabulary {cfg.vocab_size}, "
+        f"{figures.count_exact(meta.parameters)} parameters, {'lowercased' if meta.lowercase else 'case kept'}")
+    say(f"  recipe: {meta.recipe_name}, trained {figures.duration(meta.training_seconds)} on {meta.device}, created {meta.created}")
+    for c in meta.corpora:
+        say(f"  corpus {c.name}: {c.chars:,} chars, weight {c.weight}, sha256 {c.sha256[:12]}…")
+    voices = meta.voice_names
     if voices:
         say(f"  voices: {', '.join(voices)} (and any voice): blend them with `oracle ask --voice {voices[0]}:0.7,{voices[-1]}:0.3`")
     else:
         say("  voices: none (trained on a single source or without voices)")
-    for m in meta.get("metrics", []):
-        val = "-" if m.get("val_loss") is None else f"{m['val_loss']:.3f} nats ({m['val_bpc']:.3f} bits)"
-        say(f"  epoch {m['epoch']:>3}{' (partial)' if m.get('partial') else '':<10} train {m['train_loss']:.3f}  validation {val}")
-    if meta.get("command"):
-        say(f"  command: {shlex.join(str(part) for part in meta['command'])}")
-    sample = (meta.get("best") or {}).get("sample")
+    for m in meta.metrics:
+        val = "-" if m.val_loss is None else f"{m.val_loss:.3f} nats ({m.val_bpc:.3f} bits)"
+        say(f"  epoch {m.epoch:>3}{' (partial)' if m.partial else '':<10} train {m.train_loss:.3f}  validation {val}")
+    if meta.command:
+        say(f"  command: {shlex.join(str(part) for part in meta.command)}")
+    sample = meta.best.sample if meta.best else None
     if sample is not None:
         say(f"  sample (T=0.5): {fit(figures.sample(sample), 160)}")
     return 0

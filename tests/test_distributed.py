@@ -57,7 +57,7 @@ def test_a_stop_on_one_rank_stops_every_rank_at_the_same_step_and_the_run_resume
     out = torchrun([str(tiny_corpus), "--name", "halt", "--epochs", "2", *FLAGS], oracle_home, tmp_path, ORACLE_TEST_STOP="1:7")
     assert "halt: stopped after 7 steps" in " ".join((out.stdout + out.stderr).split())
     pointer = store.read_checkpoint(store.user_dir("halt"))[0]
-    assert pointer["world"] == 2 and (pointer["epoch"], pointer["step"]) == (0, 7)
+    assert pointer.world == 2 and (pointer.epoch, pointer.step) == (0, 7)
 
     finished = Trainer("halt", resume=True, command=["test"]).run()
     assert finished.reason == "completed" and finished.step == 2 * STEPS_PER_EPOCH
@@ -73,7 +73,7 @@ def test_time_budget_stops_every_rank_together_however_fast_the_machine(tiny_cor
                    ORACLE_TEST_STEP_SECONDS="0.1")
     assert "time budget" in out.stdout + out.stderr
     pointer = store.read_checkpoint(store.user_dir("budget"))[0]
-    assert pointer["world"] == 2 and pointer["epoch"] == 0 and 0 < pointer["step"] <= 18
+    assert pointer.world == 2 and pointer.epoch == 0 and 0 < pointer.step <= 18
 
 
 def test_a_failure_on_rank_0_stops_every_rank_with_one_sentence(tiny_corpus, oracle_home, tmp_path):

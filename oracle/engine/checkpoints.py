@@ -18,14 +18,13 @@ from . import limits
 from .atomic import write_bytes_atomic, write_json_atomic
 from .errors import CorruptModel, ModelNotFound, OracleError
 from .meta import FORMAT, FORMAT_VERSION, file_refs, finite_or_none, read_checkpoint_pointer
+from .model_meta import CheckpointPointer, ModelMeta, write_meta
 from .readers import ReadRefused, read_regular
 from .weights import read_weights, sha256_bytes, write_weights
 
 
-def commit_meta(folder: Path, meta: dict) -> None:
-    # Non-finite numbers become null: what is written must pass the reader's checks.
-    meta = finite_or_none({**meta, "format": FORMAT, "format_version": FORMAT_VERSION})
-    write_json_atomic(folder / "meta.json", meta)
+def commit_meta(folder: Path, meta: ModelMeta | dict) -> None:
+    write_meta(folder, meta)
     prune(folder)
 
 
@@ -52,9 +51,9 @@ def write_checkpoint(folder: Path, net, train_state: dict, pointer: dict) -> Non
     prune(folder)
 
 
-def read_checkpoint(folder: Path) -> tuple[dict, dict[str, torch.Tensor], dict]:
+def read_checkpoint(folder: Path) -> tuple[CheckpointPointer, dict[str, torch.Tensor], dict]:
     try:
-        pointer = read_checkpoint_pointer(folder)
+        pointer = CheckpointPointer.from_dict(read_checkpoint_pointer(folder))
     except FileNotFoundError:
         if not folder.is_dir():
             raise ModelNotFound(f"No model named {folder.name!r} to resume", remedy="list_models") from None
@@ -62,16 +61,16 @@ def read_checkpoint(folder: Path) -> tuple[dict, dict[str, torch.Tensor], dict]:
     try:
         from .recipes import Recipe
 
-        Recipe.from_dict(pointer["recipe"]).validate()
+        Recipe.from_dict(pointer.recipe).validate()
     except Exception:
         raise CorruptModel(f"{folder / 'checkpoint.json'} holds a recipe this Oracle cannot use: the run cannot be resumed.") from None
-    tensors = read_weights(folder / pointer["weights"]["file"], pointer["weights"]["sha256"])
-    state_path = folder / pointer["state"]["file"]
+    tensors = read_weights(folder / pointer.weights.file, pointer.weights.sha256)
+    state_path = folder / pointer.state.file
     try:
         data = read_regular(state_path, limits.MAX_WEIGHTS_BYTES)
     except (OSError, ReadRefused):
         raise CorruptModel(f"{state_path} is missing or unreadable: the run cannot be resumed.") from None
-    if sha256_bytes(data) != pointer["state"]["sha256"]:
+    if sha256_bytes(data) != pointer.state.sha256:
         raise CorruptModel(f"{state_path} does not match its recorded sha256: the run cannot be resumed.")
     try:
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)

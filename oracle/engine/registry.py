@@ -16,6 +16,7 @@ from .atomic import write_json_atomic
 from .errors import CorruptModel, ModelBusy, ModelNotFound, OracleError
 from .locks import is_model_folder, locked
 from .meta import read_meta, read_settings
+from .model_meta import ModelMeta
 
 # fullmatch, not match with "$": "$" also matches before a final newline, and "name\n" is no name.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -35,21 +36,28 @@ def check_name(name: str) -> str:
 
 @dataclass
 class ModelEntry:
+    """A model in the list. `info` is its typed metadata; `meta` the checked meta.json as read
+    ({"error": sentence} for a model whose files cannot be read, whose `info` is None)."""
     name: str
     path: Path
     meta: dict
     shipped: bool
+    info: ModelMeta | None = None
+
+    @property
+    def error(self) -> str | None:
+        """Why the model cannot be read, or None for a readable one."""
+        return self.meta.get("error") if self.info is None else None
 
     def summary(self) -> dict:
-        meta = self.meta
-        best = meta.get("best") or {}
-        val = best.get("val_loss")
+        info = self.info
+        val = info.best.val_loss if info.best else None
         size = sum(f.lstat().st_size for f in self.path.iterdir() if f.is_file())
-        return {"name": self.name, "shipped": self.shipped, "corpora": [c["name"] for c in meta.get("corpora", [])],
-                "parameters": meta.get("parameters"), "best_val_loss": val,
+        return {"name": self.name, "shipped": self.shipped, "corpora": info.corpus_names,
+                "parameters": info.parameters, "best_val_loss": val,
                 "best_val_bpc": None if val is None else val / 0.6931471805599453,
-                "training_seconds": meta.get("training_seconds"), "created": meta.get("created"),
-                "size_bytes": size, "epochs": len(meta.get("metrics", [])), "path": str(self.path)}
+                "training_seconds": info.training_seconds, "created": info.created,
+                "size_bytes": size, "epochs": len(info.metrics), "path": str(self.path)}
 
 
 # ---- finding models -------------------------------------------------------------------------
@@ -130,7 +138,7 @@ def list_models() -> list[ModelEntry]:
     for folder in sorted(models_root().iterdir()):
         if _NAME.fullmatch(folder.name) and folder.is_dir() and (folder / "meta.json").exists():
             entries.append(_entry(folder, False))
-    entries.sort(key=lambda e: e.meta.get("updated") or "", reverse=True)
+    entries.sort(key=lambda e: (e.info and e.info.updated) or "", reverse=True)
     names = {e.name for e in entries}
     shipped = paths.shipped_models_dir()
     for folder in sorted(shipped.iterdir()) if shipped.is_dir() else []:
@@ -141,7 +149,8 @@ def list_models() -> list[ModelEntry]:
 
 def _entry(folder: Path, shipped: bool) -> ModelEntry:
     try:
-        return ModelEntry(folder.name, folder, read_meta(folder), shipped)
+        meta = read_meta(folder)
+        return ModelEntry(folder.name, folder, meta, shipped, ModelMeta.from_dict(meta))
     except CorruptModel as err:
         return ModelEntry(folder.name, folder, {"error": str(err)}, shipped)
 
@@ -150,8 +159,8 @@ def find(name: str, readable: bool = True) -> ModelEntry:
     """The model called `name`; with readable=False also one whose files cannot be read (to delete it)."""
     for entry in list_models():
         if entry.name == name:
-            if readable and "error" in entry.meta:
-                raise CorruptModel(entry.meta["error"])
+            if readable and entry.error:
+                raise CorruptModel(entry.error)
             return entry
     there = ", ".join(e.name for e in list_models()) or "none yet"
     raise ModelNotFound(f"No model named {name!r}: the models are {there}.")
@@ -166,7 +175,7 @@ def settings_path() -> Path:
 def active_name() -> str | None:
     """The model `ask` and the Oracle screen use: the chosen one, else the newest, else the default."""
     chosen = read_settings(settings_path()).get("active")
-    models = [e for e in list_models() if "error" not in e.meta]
+    models = [e for e in list_models() if e.info is not None]
     if chosen and any(e.name == chosen for e in models):
         return chosen
     return models[0].name if models else None

@@ -26,6 +26,7 @@ from .errors import OracleError
 from .evaluate import stream_loss, window_loss
 from .events import CheckpointSaved, EpochEnd, Event, Failed, Finished, Notice, Progress, Started, bits
 from .model import CharLSTM, ModelConfig, without_voices
+from .model_meta import CheckpointPointer
 from .precision import BF16, FLOAT32
 from .precision import choose as choose_precision
 from .recipes import Recipe
@@ -75,16 +76,16 @@ class Trainer:
         self.folder = store.user_dir(name)
         self.target = self.folder  # where the model ends up; a new run writes elsewhere until its first checkpoint
         self.resume = resume
-        self.pointer: dict | None = None
+        self.pointer: CheckpointPointer | None = None
         vocab = None
         init_tensors = None
         if resume:
             self.pointer, self._resume_tensors, self._resume_state = store.read_checkpoint(self.folder)
-            recipe = Recipe.from_dict(self.pointer["recipe"]).with_overrides(**(overrides or {}))
-            recipe_name = self.pointer.get("recipe_name", recipe_name)
-            specs = [SourceSpec(Path(c["path"]), c["weight"], c["name"]) for c in self.pointer["corpora"]]
-            vocab = Vocabulary(self.pointer["vocab"])
-            config = ModelConfig.from_dict(self.pointer["config"])
+            recipe = Recipe.from_dict(self.pointer.recipe).with_overrides(**(overrides or {}))
+            recipe_name = self.pointer.recipe_name or recipe_name
+            specs = [SourceSpec(Path(c.path), c.weight, c.name) for c in self.pointer.corpora]
+            vocab = Vocabulary(self.pointer.vocab)
+            config = self.pointer.model_config
         else:
             if not sources:
                 raise OracleError("No corpus given: name at least one text file, folder or bundled corpus.")
@@ -94,12 +95,13 @@ class Trainer:
             recipe = (recipe or Recipe()).validate()
             config = None
             if init_from:
-                base = store.find(init_from)
-                init_tensors = store.read_weights(base.path / base.meta["weights"]["file"], base.meta["weights"].get("sha256"))
-                vocab = Vocabulary(base.meta["vocab"])
-                config = ModelConfig.from_dict(base.meta["config"])
-                recipe = recipe.with_overrides(lowercase=bool(base.meta.get("lowercase")))
-                base_voices = [v["name"] for v in base.meta.get("voices") or []]
+                entry = store.find(init_from)
+                base = entry.info
+                init_tensors = store.read_weights(entry.path / base.weights.file, base.weights.sha256)
+                vocab = Vocabulary(base.vocab)
+                config = base.model_config
+                recipe = recipe.with_overrides(lowercase=bool(base.lowercase))
+                base_voices = base.voice_names
                 if config.voices and voice_names([s.name for s in specs]) != base_voices:
                     # Other corpora than its voices: start from how it speaks in the any voice, unvoiced.
                     init_tensors, config = without_voices(init_tensors, config)
@@ -112,9 +114,10 @@ class Trainer:
                                    min_train=recipe.seq_len + 1, encoding=encoding, vocab=vocab)
         if resume:
             # Source by source, in the run's order: two sources may share a name (da/x.txt, db/x.txt).
-            for recorded, source in zip(self.pointer["corpora"], self.corpus.sources):
-                if recorded["sha256"] != source.sha256:
-                    raise OracleError(f"{source.origin} changed since this run started (its sha256 differs): restore it, or train a new model.")
+            for recorded, source in zip(self.pointer.corpora, self.corpus.sources, strict=False):
+                if recorded.sha256 != source.sha256:
+                    raise OracleError(f"{source.origin} changed since this run started (its sha256 differs): "
+                                      "restore it, or train a new model.")
         # Two or more sources give each its learned voice (not keras-classic: the seed had none).
         voices = len(specs) if recipe.voice_dim and recipe.objective == "all" and len(specs) >= 2 else 0
         self.config = config or ModelConfig(vocab_size=len(self.corpus.vocab), hidden_size=recipe.hidden_size,
@@ -134,7 +137,8 @@ class Trainer:
             self.net.load_state_dict(init_tensors)
         self.net.to(self.device)
         if recipe.objective == "last":
-            self.batches = WindowBatches(self.corpus, recipe.batch_size, recipe.seq_len, recipe.seed, recipe.window_step, self.rank, self.world)
+            self.batches = WindowBatches(self.corpus, recipe.batch_size, recipe.seq_len, recipe.seed, recipe.window_step,
+                                         self.rank, self.world)
         else:
             self.batches = ContiguousBatches(self.corpus, recipe.batch_size, recipe.seq_len, recipe.seed, self.rank, self.world,
                                              voiced=bool(self.config.voices), any_voice_share=recipe.any_voice_share)
@@ -218,7 +222,8 @@ class Trainer:
             self.on_event(Failed(message))
             raise OracleError(message) from None
         except OSError as err:
-            message = f"Could not write model {self.name!r} under {self.folder.parent} ({err.strerror}): free some space or make the folder writable; the last saved checkpoint is intact."
+            message = (f"Could not write model {self.name!r} under {self.folder.parent} ({err.strerror}): "
+                       "free some space or make the folder writable; the last saved checkpoint is intact.")
             self.on_event(Failed(message))
             raise OracleError(message) from None
         except (MemoryError, torch.OutOfMemoryError, RuntimeError) as err:
@@ -242,13 +247,14 @@ class Trainer:
             torch.cuda.set_rng_state(self._resume_state["cuda_rng"], self.device)
         hidden = self._resume_state.get("hidden") or []
         self.hidden = tuple(t.to(self.device) for t in hidden) if len(hidden) == 2 else None
-        if self.hidden is not None and (self.world > 1 or p.get("world", 1) > 1
+        if self.hidden is not None and (self.world > 1 or p.world > 1
                                         or self.hidden[0].shape[1] != len(range(*self.batches.rows.indices(self.batches.batch)))):
             self.hidden = None  # rank 0 saves only its own rows' state: with DDP the carried state restarts
-        self.epoch, self.batch_index, self.step = p["epoch"], p["batch_index"], p["step"]
-        self.metrics, self.best = p["metrics"], p.get("best")
-        self.elapsed_before, self.lr_scale = p["elapsed"], p.get("lr_scale", 1.0)
-        self.created = p.get("created")
+        self.epoch, self.batch_index, self.step = p.epoch, p.batch_index, p.step
+        # The run goes on appending to its records as the plain dicts it writes (as they were read).
+        self.metrics, self.best = [m.to_dict() for m in p.metrics], p.best.to_dict() if p.best else None
+        self.elapsed_before, self.lr_scale = p.elapsed, p.lr_scale
+        self.created = p.created
 
     def _run(self) -> Finished:
         r = self.recipe
@@ -299,9 +305,11 @@ class Trainer:
                         self.on_event(Notice("The loss became NaN or infinite under bf16 autocast: continuing in float32."))
                     else:
                         self.lr_scale *= 0.5
-                        self.on_event(Notice(f"Skipped a step whose loss or gradients were NaN or infinite; learning rate lowered to {self.lr_at(self.step):.2e}."))
+                        self.on_event(Notice("Skipped a step whose loss or gradients were NaN or infinite; "
+                                             f"learning rate lowered to {self.lr_at(self.step):.2e}."))
                     if bad_steps >= MAX_BAD_STEPS:
-                        raise OracleError(f"Training diverged: {bad_steps} steps in a row had NaN or infinite loss; the last good checkpoint is kept",
+                        raise OracleError(f"Training diverged: {bad_steps} steps in a row had NaN or infinite loss; "
+                                          "the last good checkpoint is kept",
                                           remedy="lower_lr", lr=r.lr)
                     continue
                 bad_steps = 0
@@ -461,11 +469,12 @@ class Trainer:
                 "corpora": [s.describe() for s in self.corpus.sources], "metrics": self.metrics,
                 "best": {k: v for k, v in self.best.items() if k != "weights"}, "weights": self.best["weights"],
                 "training_seconds": round(self.elapsed(), 2), "device": str(self.device),
-                "device_name": torch.cuda.get_device_name(self.device) if self.device.type == "cuda" else platform.processor() or platform.machine(),
+                "device_name": (torch.cuda.get_device_name(self.device) if self.device.type == "cuda"
+                                else platform.processor() or platform.machine()),
                 "world_size": self.world, "precision": self._precision_ran(), "command": list(self.command), "versions": versions(),
                 "init_from": self.init_from, "words": self._words_entry(),
                 # Row k of the voice table speaks like the k-th name: what a blend's names refer to.
-                "voices": [{"name": v, "weight": s.weight} for v, s in zip(self.voices, self.corpus.sources)]}
+                "voices": [{"name": v, "weight": s.weight} for v, s in zip(self.voices, self.corpus.sources, strict=False)]}
 
     def _words_entry(self) -> dict:
         """The word list of the corpora (words.py), written beside the weights on the first commit."""

@@ -12,6 +12,7 @@ import os
 import shutil
 import stat
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -20,10 +21,11 @@ from safetensors.torch import save as st_save
 
 from . import limits, paths
 from . import words as wordlist
-from .atomic import write_bytes_atomic, write_json_atomic
+from .atomic import write_bytes_atomic
 from .errors import CorruptModel, NameTaken, OracleError
 from .locks import is_model_folder, locked, remove_folder, swap_in
-from .meta import MAX_META_BYTES, check_meta, read_meta
+from .meta import MAX_META_BYTES, check_meta
+from .model_meta import FileRef, ModelMeta, write_meta
 from .readers import ReadRefused, parse_json, read_regular
 from .registry import ModelEntry, check_name, find, models_root, user_dir
 from .weights import build_net, read_weights, sha256_bytes
@@ -50,9 +52,7 @@ def rename(old: str, new: str, force: bool = False) -> None:
             raise NameTaken(f"A model named {new!r} already exists", remedy="replace_model")
         # The new name goes into meta.json before the move: if that write fails (disk full), the
         # model is untouched; if the move fails, it only carries a stale name inside.
-        meta = read_meta(entry.path)
-        meta["name"] = new
-        write_json_atomic(entry.path / "meta.json", meta)
+        write_meta(entry.path, replace(ModelMeta.read(entry.path), name=new))
         swap_in(entry.path, target, force=True)
 
 
@@ -61,12 +61,11 @@ def delete(name: str) -> None:
 
 
 def _pack(entry: ModelEntry) -> bytes:
-    meta = entry.meta
-    tensors = read_weights(entry.path / meta["weights"]["file"], meta["weights"].get("sha256"))
+    tensors = read_weights(entry.path / entry.info.weights.file, entry.info.weights.sha256)
     extra = {}
-    if meta.get("words") is not None:  # the word list travels in the export's metadata, checked on import
-        extra["oracle_words"] = wordlist.export_text(entry.path, meta)
-    return st_save(tensors, metadata={"oracle_meta": json.dumps(meta, ensure_ascii=False), **extra})
+    if entry.info.words is not None:  # the word list travels in the export's metadata, checked on import
+        extra["oracle_words"] = wordlist.export_text(entry.path, entry.meta)
+    return st_save(tensors, metadata={"oracle_meta": json.dumps(entry.meta, ensure_ascii=False), **extra})
 
 
 def export(name: str, dest: Path, force: bool = False) -> Path:
@@ -144,13 +143,14 @@ def import_(src: Path, name: str | None = None, force: bool = False) -> str:
     meta, tensors, data = _unpack(src)
     build_net(meta, tensors, str(src))
     words = wordlist.from_export(data, meta, str(src))
-    name = check_name(name or meta.get("name") or Path(src).stem)
+    info = ModelMeta.from_dict(meta)
+    name = check_name(name or info.name or Path(src).stem)
     if not force and is_model_folder(user_dir(name)):
         raise NameTaken(f"A model named {name!r} already exists", remedy="import_name")
-    return _install(meta, tensors, name, force, words)
+    return _install(info, tensors, name, force, words)
 
 
-def _install(meta: dict, tensors: dict, name: str, force: bool, words: bytes | None = None) -> str:
+def _install(meta: ModelMeta, tensors: dict, name: str, force: bool, words: bytes | None = None) -> str:
     """Write the model in a hidden folder, then swap it in, all under the name's lock."""
     target = user_dir(name)
     with locked(target):
@@ -160,13 +160,13 @@ def _install(meta: dict, tensors: dict, name: str, force: bool, words: bytes | N
             data = st_save(tensors)
             fname = f"weights-{time.time_ns():x}.safetensors"
             write_bytes_atomic(staging / fname, data)
-            meta = {**meta, "name": name, "weights": {"file": fname, "sha256": sha256_bytes(data)},
-                    "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-            if words is not None:  # already checked against meta["words"]["sha256"]
-                write_bytes_atomic(staging / meta["words"]["file"], words)
+            meta = replace(meta, name=name, weights=FileRef(fname, sha256_bytes(data)),
+                           updated=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+            if words is not None:  # already checked against meta.words.sha256
+                write_bytes_atomic(staging / meta.words.file, words)
             else:
-                meta.pop("words", None)
-            write_json_atomic(staging / "meta.json", meta)
+                meta = replace(meta, words=None)
+            write_meta(staging, meta)
             swap_in(staging, target, force)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -180,6 +180,5 @@ def copy(src: str, dest: str, force: bool = False) -> str:
     check_name(dest)
     if not force and is_model_folder(user_dir(dest)):
         raise NameTaken(f"A model named {dest!r} already exists", remedy="replace_model")
-    tensors = read_weights(entry.path / entry.meta["weights"]["file"], entry.meta["weights"].get("sha256"))
-    meta = {**entry.meta, "copied_from": src}
-    return _install(meta, tensors, dest, force, wordlist.read_bytes(entry.path, meta))
+    tensors = read_weights(entry.path / entry.info.weights.file, entry.info.weights.sha256)
+    return _install(replace(entry.info, copied_from=src), tensors, dest, force, wordlist.read_bytes(entry.path, entry.meta))

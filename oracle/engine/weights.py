@@ -68,11 +68,11 @@ def build_net(meta: dict, tensors: dict[str, torch.Tensor], where: str) -> CharL
 
 def load(name: str) -> Oracle:
     entry = find(name)
-    meta = entry.meta
-    tensors = read_weights(entry.path / meta["weights"]["file"], meta["weights"].get("sha256"))
-    net = build_net(meta, tensors, str(entry.path))
-    words, words_notice = wordlist.read(entry.path, meta)  # a damaged word list costs only the words
-    return Oracle(name, net, Vocabulary(meta["vocab"]), bool(meta.get("lowercase")), meta, words, words_notice)
+    info = entry.info
+    tensors = read_weights(entry.path / info.weights.file, info.weights.sha256)
+    net = build_net(entry.meta, tensors, str(entry.path))
+    words, words_notice = wordlist.read(entry.path, entry.meta)  # a damaged word list costs only the words
+    return Oracle(name, net, Vocabulary(info.vocab), bool(info.lowercase), entry.meta, words, words_notice)
 
 
 def state_tensors(net: torch.nn.Module) -> dict[str, torch.Tensor]:

@@ -31,7 +31,7 @@ class OracleCommands(Provider):
             ("Import a model from a .oracle file", partial(app.models_action, ModelsScreen.action_import), "made by export"),
         ]
         try:
-            models = [e.name for e in store.list_models() if "error" not in e.meta]
+            models = [e.name for e in store.list_models() if e.error is None]
         except OracleError:
             models = []
         for name in models:

@@ -40,7 +40,7 @@ def shown(value) -> str:
 def row_for(entry: store.ModelEntry, active: str | None, corpora_width: int = CORPORA_MAX) -> tuple:
     mark = Text(IN_USE if entry.name == active else "", style="bold")
     name = Text(entry.name)
-    if "error" in entry.meta:
+    if entry.error:
         return (mark, Text(entry.name, style="red"), "unreadable", "", "", "", "", "")
     s = entry.summary()
     if entry.shipped:
@@ -148,30 +148,29 @@ class ModelsScreen(Screen):
             sample.update("")
             chart.set_series([], [])
             return
-        meta = entry.meta
-        if "error" in meta:
-            meta_view.update(Text(visible(meta["error"]), style="red"))
+        if entry.error:
+            meta_view.update(Text(visible(entry.error), style="red"))
             sample.update("")
             chart.set_series([], [])
             return
-        config = meta.get("config", {})
+        meta, config = entry.info, entry.info.model_config
         in_use = entry.name == self.active
         status = ", ".join((["shipped default"] if entry.shipped else []) + ([f"{IN_USE} in use"] if in_use else []))
         lines = [f"[b]{entry.name}[/b]" + (f"\n{status}" if status else ""),  # names are [A-Za-z0-9._-]: no markup
-                 f"{figures.count_exact(meta.get('parameters'))} parameters, {figures.size(entry.summary()['size_bytes'])}",
-                 f"recipe: {shown(meta.get('recipe_name', '?'))}",
-                 f"{config.get('num_layers', '?')}×{config.get('hidden_size', '?')} LSTM, vocabulary {config.get('vocab_size', '?')}",
-                 f"epochs: {len(meta.get('metrics', []))}, device: {shown(meta.get('device', '?'))}"]
-        for c in meta.get("corpora", []):
-            lines.append(f"· {shown(c.get('name'))} ×{c.get('weight', 1)} ({c.get('chars', 0):,} chars)")
-        voices = [shown(v.get("name")) for v in meta.get("voices") or [] if isinstance(v, dict)]
+                 f"{figures.count_exact(meta.parameters)} parameters, {figures.size(entry.summary()['size_bytes'])}",
+                 f"recipe: {shown('?' if meta.recipe_name is None else meta.recipe_name)}",
+                 f"{config.num_layers}×{config.hidden_size} LSTM, vocabulary {config.vocab_size}",
+                 f"epochs: {len(meta.metrics)}, device: {shown('?' if meta.device is None else meta.device)}"]
+        for c in meta.corpora:
+            lines.append(f"· {shown(c.name)} ×{c.weight} ({c.chars:,} chars)")
+        voices = [shown(name) for name in meta.voice_names]
         if voices:  # a voiced model (several sources); an unvoiced one says nothing about voices
             lines.append(f"voices: {', '.join(voices)} and any voice (blend them on the Oracle screen)")
         meta_view.update("\n".join(lines))
-        metrics = meta.get("metrics", [])
-        chart.set_series([(m["step"], m["train_bpc"]) for m in metrics if m.get("train_bpc") is not None],
-                         [(m["step"], m["val_bpc"]) for m in metrics if m.get("val_bpc") is not None])
-        sample.update(Text("best sample (T=0.5):\n", style="italic").append(visible(figures.sample((meta.get("best") or {}).get("sample")))))
+        chart.set_series([(m.step, m.train_bpc) for m in meta.metrics if m.train_bpc is not None],
+                         [(m.step, m.val_bpc) for m in meta.metrics if m.val_bpc is not None])
+        best_sample = figures.sample(meta.best.sample if meta.best else None)
+        sample.update(Text("best sample (T=0.5):\n", style="italic").append(visible(best_sample)))
 
     def shutdown(self) -> None:
         pass  # nothing runs in the background here
@@ -261,8 +260,9 @@ class ModelsScreen(Screen):
                 self.notify(f"{entry.name} has no checkpoint to resume (it finished, or was imported): "
                             "train a new model on the Train screen instead.", severity="warning", timeout=8)
                 return
-            metrics, epochs = entry.meta.get("metrics") or [], (entry.meta.get("recipe") or {}).get("epochs")
-            if metrics and epochs and metrics[-1].get("epoch", 0) >= epochs and not metrics[-1].get("partial"):
+            info = entry.info  # None for a model whose meta.json cannot be read: its checkpoint may still resume
+            metrics, epochs = (info.metrics, (info.recipe or {}).get("epochs")) if info else ((), None)
+            if metrics and epochs and metrics[-1].epoch >= epochs and not metrics[-1].partial:
                 self.notify(f"{entry.name} finished all {epochs} epochs of its run: there is nothing to resume. "
                             f"`oracle train --resume {entry.name} --epochs {epochs * 2}` continues it for more.",
                             severity="warning", timeout=10)

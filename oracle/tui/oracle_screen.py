@@ -113,7 +113,7 @@ class OracleScreen(Screen):
     def refresh_models(self) -> None:
         """Fill the model switcher and load the active model if it changed (or vanished)."""
         try:
-            entries = [e for e in store.list_models() if "error" not in e.meta]
+            entries = [e for e in store.list_models() if e.error is None]
             active = store.active_name()
         except OracleError as err:
             self.notify(str(err), severity="error")

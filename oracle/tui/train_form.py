@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from oracle.engine import DESCRIPTIONS, RECIPES, OracleError, Recipe, SourceSpec, bundled_corpora, figures, store
+from oracle.engine.model_meta import ModelMeta
 from oracle.engine.schema import cli_flag, specs
 from oracle.tui.form_fields import read_settings, setting_widgets
 
@@ -202,23 +203,23 @@ class TrainForm(VerticalScroll, can_focus=False):  # the first Tab (and the scre
             self.auto_name = True  # that name is taken now: offer the next free one for another run
         self.validate_form()
 
-    def show_run(self, name: str, meta: dict) -> None:
+    def show_run(self, name: str, meta: ModelMeta) -> None:
         """Fill the form with a trained model's recipe, corpora and name (to resume it)."""
-        recipe = meta.get("recipe") or {}
-        recipe_name = meta.get("recipe_name")
+        recipe = meta.recipe or {}
+        recipe_name = meta.recipe_name
         bundled = {c["name"]: c for c in self.corpora}
         own = []
         with self.prevent(Input.Changed, Checkbox.Changed, Select.Changed):
             for c in self.corpora:
                 self.query_one(f"#use-{c['name']}", Checkbox).value = False
                 self.query_one(f"#weight-{c['name']}", Input).value = "1"
-            for c in meta.get("corpora", []):
-                weight = f"{c.get('weight', 1):g}"
-                if c.get("name") in bundled and Path(c.get("path", "")).resolve() == Path(bundled[c["name"]]["path"]).resolve():
-                    self.query_one(f"#use-{c['name']}", Checkbox).value = True
-                    self.query_one(f"#weight-{c['name']}", Input).value = weight
+            for c in meta.corpora:
+                weight = f"{c.weight:g}"
+                if c.name in bundled and Path(c.path or "").resolve() == Path(bundled[c.name]["path"]).resolve():
+                    self.query_one(f"#use-{c.name}", Checkbox).value = True
+                    self.query_one(f"#weight-{c.name}", Input).value = weight
                 else:
-                    own.append(shlex.quote(f"{c.get('path', c.get('name'))}:{weight}"))
+                    own.append(shlex.quote(f"{c.path or c.name}:{weight}"))
             self.query_one("#own-files", Input).value = " ".join(own)
             if recipe_name in RECIPES:
                 self.query_one("#recipe", Select).value = recipe_name

@@ -116,7 +116,7 @@ class TrainScreen(Screen):
             return
         form = self.query_one(TrainForm)
         try:
-            form.show_run(name, store.find(name).meta)
+            form.show_run(name, store.find(name).info)
         except OracleError as err:
             self.notify(str(err), severity="error", title="Cannot resume")
             return
