@@ -90,11 +90,20 @@ class Eye:
         """(h, c) shaped (layers, 1, hidden), like nn.LSTM's."""
         return (torch.from_numpy(self.h.copy())[:, None], torch.from_numpy(self.c.copy())[:, None])
 
-    def read(self, text: str) -> Activations:
-        """Run `text` from the current state; return every unit's values on every character read."""
+    def read(self, text: str, exact: bool = False) -> Activations:
+        """Run `text` from the current state; return every unit's values on every character read.
+
+        `exact`: the text is the model's own output (an answer), read character for character with
+        no mapping; a character outside the vocabulary is then an error.
+        """
         if len(text) > LONGEST:
             raise OracleError(f"The text has {len(text):,} characters; the eye reads at most {LONGEST:,} at a time: give it a shorter passage.")
-        usable, dropped = self.oracle.vocab.fit_prompt(text, self.oracle.lowercase)
+        if exact:
+            if not set(text) <= set(self.oracle.vocab.chars):
+                raise OracleError("The text holds characters this oracle never wrote: it cannot be read exactly.")
+            usable, dropped = text, ""
+        else:
+            usable, dropped = self.oracle.vocab.fit_prompt(text, self.oracle.lowercase)
         notice = None
         if dropped:
             shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in dropped[:20])

@@ -126,6 +126,7 @@ class Reading:
             usable = "\n" if "\n" in oracle.vocab.chars else oracle.vocab.chars[0]
         self.prompt = usable
         self.text = ""
+        self.unshown = ""  # what the model read before the answer's first shown character (the eye re-reads it)
         self._stopped = False
         self._last = ""  # the last character chosen
         self._speller = None  # made when iteration starts: building the lexicon is the worker's job
@@ -195,6 +196,7 @@ class Reading:
                     # answers began with a blank line (or a comma going on from the question): the
                     # model still reads it, the answer omits it.
                     skipped += 1
+                    self.unshown += ch
                 else:
                     self.text += ch
                     yield ch

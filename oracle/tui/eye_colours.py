@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from rich.text import Text
 
+from oracle.engine.errors import OracleError
 from oracle.engine.eye import Eye, check_unit
 from oracle.engine.eye_page import hex_colour, ink, legend_stops
 
@@ -46,9 +47,9 @@ class AnswerPainter:
     """Colours one streaming answer by one unit: the eye reads the question once, then each new
     part of the answer as it arrives, carrying the model's state like the reading does.
 
-    The few characters a reading reads but does not show before an answer starts (a line break
-    after a question, say) are not seen here, so the colours are those of the answer read straight
-    after the question.
+    It reads what the reading read: the question, then the characters the model wrote but the
+    answer does not show (a line break after a question, say), then the answer, each exactly. A
+    voice blend changed while it speaks is not followed: the colours keep the blend it began with.
     """
 
     def __init__(self, reading, layer: int, unit: int, kind: str):
@@ -58,9 +59,10 @@ class AnswerPainter:
         cfg = oracle.net.config
         check_unit(layer, unit, kind, cfg.num_layers, cfg.hidden_size)
         self.eye = Eye(oracle, weights)
-        self.eye.read(reading.prompt)
+        self.eye.read(reading.prompt, exact=True)
+        self.reading, self.lead_read = reading, False
         self.layer, self.unit, self.kind = layer, unit, kind
-        self.read_text, self.values = "", []
+        self.read_text, self.values, self.failed = "", [], False
         self._painted = Text()  # the answer so far, already coloured: each call colours only what is new
 
     @classmethod
@@ -71,13 +73,23 @@ class AnswerPainter:
             return None
         return cls(reading, layer, unit, kind)
 
-    def __call__(self, answer: str) -> Text:
-        if not answer.startswith(self.read_text):
-            return Text(answer)
-        if len(answer) > len(self.read_text):
-            acts = self.eye.read(answer[len(self.read_text):])
-            new = acts.unit(self.layer, self.unit, self.kind).tolist()
-            styled(acts.text, new, self._painted)
-            self.values.extend(new)
-            self.read_text += acts.text
-        return self._painted.copy() + Text(answer[len(self.read_text):])
+    def __call__(self, shown: str) -> Text:
+        """`shown`: the answer as displayed so far (control characters stand-ins, one for one); the
+        eye reads the reading's own characters behind it."""
+        done = len(self.read_text)
+        real = self.reading.text[:len(shown)]
+        if self.failed or len(real) < len(shown) or not real.startswith(self.read_text):
+            return Text(shown)
+        try:
+            if real and not self.lead_read:  # complete once the first character is shown
+                self.eye.read(getattr(self.reading, "unshown", ""), exact=True)
+                self.lead_read = True
+            if len(real) > done:
+                new = self.eye.read(real[done:], exact=True).unit(self.layer, self.unit, self.kind).tolist()
+                styled(shown[done:], new, self._painted)
+                self.values.extend(new)
+                self.read_text = real
+        except OracleError:  # never break an answer over its colours
+            self.failed = True
+            return Text(shown)
+        return self._painted.copy() + Text(shown[len(self.read_text):])
