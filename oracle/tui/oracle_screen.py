@@ -28,8 +28,8 @@ from oracle.visible import visible
 from .nav import NavBar
 from .question_box import QuestionBox
 from .settings_panel import SettingsPanel
-from .voices_panel import VoicesPanel
 from .transcript import ExchangeView, Transcript
+from .voices_panel import VoicesPanel
 
 FLUSH_SECONDS = 1 / 30  # how often streamed characters reach the screen
 TEMPERATURE_STEP = 0.1
