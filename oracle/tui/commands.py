@@ -23,11 +23,14 @@ class OracleCommands(Provider):
             ("Ask again with a new seed", partial(app.oracle_action, OracleScreen.action_ask_again), "the last question, a new answer"),
             ("Replay the last answer exactly", partial(app.oracle_action, OracleScreen.replay_last), "same seed and settings"),
             ("Stop the answer", partial(app.oracle_action, OracleScreen.action_stop), "Esc"),
-            ("Export the conversation to Markdown", partial(app.oracle_action, OracleScreen.action_export), "with model, settings, seeds"),
-            ("New conversation", partial(app.oracle_action, OracleScreen.action_new_conversation), "start afresh; the old one is kept (Ctrl+N)"),
+            ("Export the conversation to Markdown", partial(app.oracle_action, OracleScreen.action_export),
+             "with model, settings, seeds"),
+            ("New conversation", partial(app.oracle_action, OracleScreen.action_new_conversation),
+             "start afresh; the old one is kept (Ctrl+N)"),
             ("Conversations: reopen, search, export, delete", partial(app.oracle_action, OracleScreen.action_conversations),
              "every conversation kept (Ctrl+L)"),
-            ("Show or hide the reading settings", partial(app.oracle_action, OracleScreen.action_toggle_settings), "top-k, top-p, length, stop"),
+            ("Show or hide the reading settings", partial(app.oracle_action, OracleScreen.action_toggle_settings),
+             "top-k, top-p, length, stop"),
             ("Import a model from a .oracle file", partial(app.models_action, ModelsScreen.action_import), "made by export"),
         ]
         try:
