@@ -17,6 +17,7 @@ from oracle.engine.errors import OracleError
 from oracle.engine.eye import KINDS, LONGEST, look
 from oracle.engine.eye_page import hex_colour, html_page, ink, legend_stops, write_html
 from oracle.engine.eye_search import best, search
+from oracle.engine.voices import normalise, parse_blend
 
 
 def add_eye(sub, number) -> None:
@@ -36,6 +37,8 @@ def add_eye(sub, number) -> None:
     p.add_argument("--json", action="store_true", help="print numbers instead: one row per character")
     p.add_argument("--all-units", action="store_true", help="with --json: every unit of every layer in each row")
     p.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML page of the coloured text")
+    p.add_argument("--voice", metavar="NAME:WEIGHT,...", help="a voiced model reads in this blend of its voices "
+                                                            "(as `oracle ask --voice`; default: any voice)")
     p.set_defaults(func=run_eye)
 
 
@@ -69,8 +72,11 @@ def run_eye(args) -> int:
         sys.stderr.write(f"oracle: the eye reads the first {LONGEST:,} of the text's {len(text):,} characters.\n")
         text = text[:LONGEST]
     oracle = store.load(args.model)
+    voice = None
+    if args.voice is not None:
+        voice = oracle.voice_weights(normalise(parse_blend(args.voice), oracle.voices))
     started = time.perf_counter()
-    acts = look(oracle, text)
+    acts = look(oracle, text, voice)
     seconds = time.perf_counter() - started
     if acts.notice:
         sys.stderr.write(f"oracle: {acts.notice}.\n")

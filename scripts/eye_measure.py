@@ -10,6 +10,7 @@ One thread; the time is the median (and best) of 7 reads of its first 2,000 char
 from __future__ import annotations
 
 import argparse
+import io
 import statistics
 import time
 from pathlib import Path
@@ -79,7 +80,7 @@ def main() -> None:
 
             from oracle.cli_eye import _print_coloured
 
-            console = Console(record=True, width=80, force_terminal=True, color_system="truecolor", file=open("/dev/null", "w"))
+            console = Console(record=True, width=80, force_terminal=True, color_system="truecolor", file=io.StringIO())
             _print_coloured(part, hit.layer, hit.unit, hit.kind, title, subtitle.split(";")[0], console)
             console.save_svg(str(args.svg), title=f"oracle eye {args.model} --unit {hit.layer + 1}:{hit.unit} --kind {hit.kind}")
             print(f"wrote {args.svg}")

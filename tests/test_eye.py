@@ -120,6 +120,26 @@ def test_activations_equal_the_models_forward_pass():
             below = torch.from_numpy(acts.values["hidden"][k])
 
 
+def test_a_voiced_model_is_read_in_the_voice_asked_for():
+    torch.manual_seed(1)
+    vocab = Vocabulary(" abcdefghijklmnopqrstuvwxyz")
+    net = CharLSTM(ModelConfig(vocab_size=len(vocab), hidden_size=12, num_layers=2, embed_dim=4, dropout=0.0,
+                               voices=2, voice_dim=3))
+    with torch.no_grad():
+        net.voice.weight.normal_()  # voices start at zero; training makes them differ
+    oracle = Oracle("voiced", net, vocab, lowercase=True, meta={"voices": [{"name": "kjv"}, {"name": "jargon"}]})
+    text = "a voice of its own"
+    ids = torch.from_numpy(vocab.encode(text).astype(np.int64))[None]
+    for blend in (None, {"kjv": 0.25, "jargon": 0.75}):
+        weights = oracle.voice_weights(blend)
+        acts = look(oracle, text, weights)
+        with torch.inference_mode():
+            top, (_, c_n) = net.lstm(net.inputs(ids, torch.from_numpy(weights)))
+        assert np.allclose(acts.values["hidden"][-1], top[0].numpy(), atol=1e-5)
+        assert np.allclose(acts.values["cell"][:, -1], c_n[:, 0].numpy(), atol=1e-5)
+    assert not np.allclose(look(oracle, text).values["cell"], acts.values["cell"])  # the voice matters
+
+
 def test_an_eye_carries_its_state_from_one_read_to_the_next():
     oracle = _two_layer_oracle()
     whole = look(oracle, "first part. second part!")
@@ -171,8 +191,9 @@ def test_cli_colours_writes_html_and_finds(parens_model, tmp_path, capsys):
     (["--unit", "2:0"], "Layer 2 does not exist"),
     (["--unit", "1:99"], "Unit 99 does not exist"),
     (["--unit", "one"], "must be LAYER:UNIT"),
+    (["--voice", "kjv:1"], "has no voices"),
 ])
-def test_cli_bad_units_are_one_sentence(parens_model, capsys, args, words):
+def test_cli_bad_units_and_voices_are_one_sentence(parens_model, capsys, args, words):
     assert main(["eye", parens_model, "ab ba", *args]) == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err and err.count("\n") == 1

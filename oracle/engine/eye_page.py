@@ -8,6 +8,7 @@ they use the warm half only, which keeps one scale comparable across kinds.
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ _POSITIVE = (192, 40, 40)
 def colour(value: float) -> tuple[int, int, int]:
     """The scale's RGB for `value` in -1..1 (clipped; NaN shows as 0)."""
     v = float(value)
-    v = 0.0 if v != v else max(-1.0, min(1.0, v))  # plain floats: called once per character shown
+    v = 0.0 if math.isnan(v) else max(-1.0, min(1.0, v))  # plain floats: called once per character shown
     end = _POSITIVE if v >= 0 else _NEGATIVE
     w = abs(v)
     return tuple(round(m + (e - m) * w) for m, e in zip(_MIDDLE, end))

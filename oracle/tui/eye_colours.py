@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 from rich.text import Text
@@ -27,7 +28,7 @@ def styled(text: str, values, out: Text | None = None) -> Text:
     out = Text() if out is None else out
     for ch, value in zip(text, values):
         value = float(value)
-        style = _style(round(max(-1.0, min(1.0, value)) * STEPS) if value == value else 0)
+        style = _style(0 if math.isnan(value) else round(max(-1.0, min(1.0, value)) * STEPS))
         if ch == "\n":
             out.append(NEWLINE_MARK, style=style)
             out.append("\n")
@@ -66,7 +67,7 @@ class AnswerPainter:
         self._painted = Text()  # the answer so far, already coloured: each call colours only what is new
 
     @classmethod
-    def for_reading(cls, reading, choice: tuple[str, int, int, str]) -> "AnswerPainter | None":
+    def for_reading(cls, reading, choice: tuple[str, int, int, str]) -> AnswerPainter | None:
         """A painter for `reading` if `choice` (model, layer, unit, kind) is a unit of its model."""
         model, layer, unit, kind = choice
         if reading.oracle.name != model:
