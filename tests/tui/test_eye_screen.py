@@ -5,10 +5,10 @@ colours a streaming answer by the chosen unit."""
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, OptionList, Sparkline, Static
+from textual.widgets import Input, OptionList, Select, Sparkline, Static
 
 from oracle.engine import store
-from oracle.engine.eye import look
+from oracle.engine.eye import Eye, look
 from oracle.tui.app import make_app
 from oracle.tui.eye_colours import NEWLINE_MARK
 from oracle.tui.transcript import ExchangeView
@@ -114,6 +114,15 @@ async def test_an_answer_streams_coloured_by_the_chosen_unit(frozen_model):
         await pilot.press("f9")
         await pilot.press("s")
         assert app.oracle_screen.eye_unit is None
+        # The answer is one of the texts the Eye can look at: read after its question, as it was spoken.
+        source = eye.query_one("#eye-source", Select)
+        await wait_until(pilot, lambda: eye._answers(), what="the answer listed")
+        source.value = "answer:0"
+        await wait_until(pilot, lambda: eye.acts.text == answer, what="the answer read")
+        after_question = Eye(store.load(frozen_model))
+        after_question.read(app.oracle_screen.exchanges[-1].question)
+        expected = after_question.read(answer).unit(eye.lstm_layer, eye.unit, eye.kind)
+        assert eye.query_one(Sparkline).data == pytest.approx(expected.tolist(), abs=1e-5)
 
 
 def test_eye_screen_snapshot(snap_compare, frozen_model):
