@@ -7,6 +7,8 @@ non-blocking for the trainer) and its pause/stop go through a `TrainingControl`.
 
 from __future__ import annotations
 
+import threading
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -45,6 +47,9 @@ class TrainScreen(Screen):
         super().__init__(id="train-screen")
         self.control: TrainingControl | None = None
         self.training_worker: Worker | None = None  # kept, so quitting can cancel it
+        # Set when the trainer has really returned: Textual marks a cancelled thread worker finished
+        # at once, and its pool thread lives on, so neither says whether training still runs.
+        self.training_done = threading.Event()
         self.run_name: str | None = None
         self.resumable: str | None = None  # a stopped run that Resume continues
 
@@ -142,6 +147,9 @@ class TrainScreen(Screen):
             self.control.stop()  # the trainer saves a checkpoint and finishes after this step
             self.state = "stopping"
 
+    def on_unmount(self) -> None:
+        self.shutdown()  # an app that ends any other way (a crash included) must not leave a run training on
+
     def shutdown(self) -> None:
         """The app is closing: the trainer saves a checkpoint and ends after its current step."""
         if self.control is not None:
@@ -153,6 +161,7 @@ class TrainScreen(Screen):
 
     def _launch(self, name: str, doing: str, make_trainer) -> None:
         self.control, self.run_name = TrainingControl(), name
+        self.training_done = threading.Event()
         self.query_one(TrainLive).reset()
         self.query_one("#train-stats", Static).update(doing)  # until the trainer's first event says more
         self.state = "running"
@@ -160,6 +169,13 @@ class TrainScreen(Screen):
 
     @work(thread=True, group="training", exclusive=True, exit_on_error=False)
     def _train(self, make_trainer, control: TrainingControl) -> None:
+        done = self.training_done  # this run's own: a later run gets a new one
+        try:
+            self._run_trainer(make_trainer, control)
+        finally:
+            done.set()
+
+    def _run_trainer(self, make_trainer, control: TrainingControl) -> None:
         reported = []
 
         def on_event(event: Event) -> None:
