@@ -40,6 +40,26 @@ def add_eye(sub, number) -> None:
     p.add_argument("--voice", metavar="NAME:WEIGHT,...", help="a voiced model reads in this blend of its voices "
                                                             "(as `oracle ask --voice`; default: any voice)")
     p.set_defaults(func=run_eye)
+    p.__class__ = _intermixed(type(p))
+
+
+def _intermixed(base):
+    """The eye's parser reads options anywhere, also between MODEL and TEXT (`eye default --unit 2:1 "text"`):
+    plain argparse binds both positionals at the first one and would refuse the text as extra."""
+
+    class Intermixed(base):
+        _inside = False
+
+        def parse_known_args(self, args=None, namespace=None):
+            if self._inside:  # parse_known_intermixed_args calls back in here, twice
+                return super().parse_known_args(args, namespace)
+            self._inside = True
+            try:
+                return self.parse_known_intermixed_args(args, namespace)
+            finally:
+                self._inside = False
+
+    return Intermixed
 
 
 def _unit_arg(text: str) -> tuple[int, int]:
@@ -90,6 +110,8 @@ def run_eye(args) -> int:
         return 0
     title = f"{args.model} · layer {layer + 1} unit {unit} · {kind}"
     if args.html:
+        if not args.html.parent.is_dir():
+            raise OracleError(f"The folder {args.html.parent} does not exist: create it, or write the page somewhere else.")
         write_html(args.html, html_page(acts.text, acts.unit(layer, unit, kind), title, why))
         sys.stderr.write(f"Wrote {args.html}.\n")
     else:

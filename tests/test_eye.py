@@ -167,7 +167,7 @@ def test_features_line_up_with_characters():
 
 def test_cli_json_has_one_row_per_character(parens_model, capsys):
     text = "ab (xy yx) ba\n(xx) bab"
-    assert main(["eye", parens_model, text, "--json", "--unit", "1:3", "--kind", "forget"]) == 0
+    assert main(["eye", parens_model, "--json", "--unit", "1:3", text, "--kind", "forget"]) == 0  # options anywhere
     out = json.loads(capsys.readouterr().out)
     assert [row["char"] for row in out["rows"]] == list(text)
     assert (out["layer"], out["unit"], out["kind"]) == (1, 3, "forget")
@@ -185,6 +185,8 @@ def test_cli_colours_writes_html_and_finds(parens_model, tmp_path, capsys):
     assert html.count('<span style="background:') == len("ab (xy) ba") + 9  # characters + legend
     assert main(["eye", parens_model, "ab (xy) ba"]) == 0
     assert "ab (xy) ba" in capsys.readouterr().out
+    assert main(["eye", parens_model, "ab", "--html", str(tmp_path / "no" / "such" / "eye.html")]) == 2
+    assert "does not exist" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args, words", [
