@@ -12,7 +12,7 @@ import time
 import torch
 from torch.nn import functional as F
 
-from oracle.engine import CharLSTM, ModelConfig, Progress, TrainingControl, Trainer, get_recipe
+from oracle.engine import CharLSTM, ModelConfig, Progress, Trainer, TrainingControl, get_recipe
 
 WARMUP_STEPS = 5
 

@@ -51,7 +51,7 @@ def vm_hwm_kb() -> int:
 def child(corpus: str, recipe_name: str, steps: int) -> None:
     import torch
 
-    from oracle.engine import Progress, TrainingControl, Trainer, get_recipe
+    from oracle.engine import Progress, Trainer, TrainingControl, get_recipe
 
     torch.set_num_threads(1)
     control = TrainingControl()

@@ -12,7 +12,7 @@ import math
 import time
 from dataclasses import dataclass, field
 
-from oracle.engine import EpochEnd, Progress, Started, TrainingControl, Trainer, get_recipe
+from oracle.engine import EpochEnd, Progress, Started, Trainer, TrainingControl, get_recipe
 from oracle.engine.evaluate import stream_loss, window_loss
 
 

@@ -7,9 +7,9 @@ import sys
 from oracle.cli_settings import add_setting_flags
 from oracle.engine import SampleSettings, store
 from oracle.engine.errors import OracleError
-from oracle.visible import visible
 from oracle.engine.schema import specs
 from oracle.engine.voices import parse_blend
+from oracle.visible import visible
 
 
 def add_ask(sub, number) -> None:

@@ -8,8 +8,9 @@ import sys
 from oracle.cli_report import TrainReport
 from oracle.cli_settings import add_setting_flags
 from oracle.cli_tables import Column, print_table
-from oracle.engine import DESCRIPTIONS, RECIPES, Recipe, TrainingControl, Trainer, bundled_corpora, distributed, get_recipe
+from oracle.engine import DESCRIPTIONS, RECIPES, Recipe, Trainer, TrainingControl, bundled_corpora, distributed, get_recipe
 from oracle.engine.schema import specs
+
 
 def add_train(sub, number) -> None:
     recipes = "; ".join(f"{name}: {DESCRIPTIONS[name]}" for name in RECIPES)

@@ -8,12 +8,11 @@ import sys
 import numpy as np
 import pytest
 import torch
+from conftest import TINY_RECIPE
 
 from oracle.engine import Recipe, SampleSettings, Trainer, TrainingControl, precision, store
 from oracle.engine.corpus import MIX_BLOCK, SourceSpec, build_corpus
 from oracle.engine.events import EpochEnd, Notice, Progress, Started
-
-from conftest import TINY_RECIPE
 
 
 def tiny(**changes) -> Recipe:

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from oracle.engine.model import CharLSTM, ModelConfig
-from oracle.engine.sample import choose, SampleSettings
+from oracle.engine.sample import SampleSettings, choose
 from oracle.engine.stream import LSTMStepper
 
 

@@ -13,6 +13,7 @@ import shutil
 from collections import Counter
 
 import pytest
+from conftest import TINY_RECIPE
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
@@ -21,8 +22,6 @@ from oracle.engine import speller as speller_module
 from oracle.engine.sample import DEFAULT_HEED
 from oracle.engine.speller import DECAY, Lexicon, Speller
 from oracle.engine.vocab import Vocabulary
-
-from conftest import TINY_RECIPE
 
 WORDS = ["amber", "basalt", "cobalt", "dune", "ember", "flint", "garnet", "harbor", "iris", "jade", "kestrel",
          "lantern", "meadow", "nettle", "obsidian", "pewter", "quartz", "river", "saffron", "thistle"]

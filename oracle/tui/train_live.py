@@ -10,8 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, ProgressBar, RichLog, Sparkline, Static
 
-from oracle.engine import EpochEnd, Progress, Started
-from oracle.engine import figures
+from oracle.engine import EpochEnd, Progress, Started, figures
 from oracle.engine.events import bits
 from oracle.visible import visible
 

@@ -23,9 +23,15 @@ from oracle.engine import Event, Failed, OracleError, Trainer, TrainingControl, 
 from .nav import NavBar
 from .train_form import Plan, TrainForm
 from .train_live import TrainLive
-from .training_messages import (EpochEnded, TrainingFailed, TrainingFinished, TrainingNotice, TrainingProgressed,
-                                TrainingStarted, message_for)
-
+from .training_messages import (
+    EpochEnded,
+    TrainingFailed,
+    TrainingFinished,
+    TrainingNotice,
+    TrainingProgressed,
+    TrainingStarted,
+    message_for,
+)
 
 
 class TrainScreen(Screen):
