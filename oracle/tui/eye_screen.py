@@ -155,6 +155,8 @@ class EyeScreen(Screen):
 
     def action_passage(self) -> None:
         """Another passage of the model's corpora (a fixed sample text when none can be read)."""
+        if self.oracle is None:
+            return
         corpora = self._corpora()
         if not corpora:
             self.look_at(SAMPLE, "a sample text")

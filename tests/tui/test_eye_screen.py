@@ -14,6 +14,7 @@ from oracle.tui.eye_colours import NEWLINE_MARK
 from oracle.tui.transcript import ExchangeView
 
 from .conftest import wait_until
+from .test_everywhere import palette_settles_on
 from .test_snapshots import settled
 
 
@@ -123,6 +124,20 @@ async def test_an_answer_streams_coloured_by_the_chosen_unit(frozen_model):
         after_question.read(app.oracle_screen.exchanges[-1].question)
         expected = after_question.read(answer).unit(eye.lstm_layer, eye.unit, eye.kind)
         assert eye.query_one(Sparkline).data == pytest.approx(expected.tolist(), abs=1e-5)
+
+
+@pytest.mark.asyncio
+async def test_the_palette_opens_the_eye_which_says_when_there_is_no_model():
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.screen is app.oracle_screen)
+        await pilot.press("ctrl+p", *"look inside")
+        await palette_settles_on(pilot, app, "look inside the model")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.id == "eye-screen", what="the Eye screen")
+        await wait_until(pilot, lambda: "no model" in str(app.screen.query_one("#eye-text", Static).visual), what="the notice")
+        await pilot.press("right", "k", "s", "c")  # nothing to step through: no error either
+        assert app.screen.acts is None
 
 
 def test_eye_screen_snapshot(snap_compare, frozen_model):
