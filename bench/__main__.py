@@ -62,7 +62,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, Python {platform.python_version()}, torch {torch.__version__}"
+    return (f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, torch {torch.__version__}")
 
 
 def overrides(pairs: list[str]) -> dict:
@@ -91,7 +92,7 @@ def quality(cfg: dict, corpus: Path, default_overrides: dict, early_stop: bool =
               stop_when=reached if early_stop else None, eval_before=(t1,), device=device)
     default = run.run()
     result = {"compare": compare(classic, default), "default_overrides": default_overrides}
-    for name, curve, trainer in (("classic", classic, None), ("default", default, run.trainer)):
+    for name, curve, _trainer in (("classic", classic, None), ("default", default, run.trainer)):
         result[name] = {"seconds": curve.seconds, "steps": curve.steps, "points": curve.points,
                         "epoch_seconds": curve.epoch_seconds, "stop_reason": curve.stop_reason,
                         "chars_per_s": throughput(curve), "signal_chars": curve.signal_chars}

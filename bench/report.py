@@ -21,14 +21,16 @@ def table(header: list[str], rows: list[list]) -> str:
 
 def markdown(results: dict) -> str:
     out = [f"## Oracle benchmark ({results['mode']})", "",
-           f"Machine: {results['machine']}. Corpus: {results['corpus']}. Load average at start: {results['load_start']}, at end: {results['load_end']}.", ""]
+           f"Machine: {results['machine']}. Corpus: {results['corpus']}. "
+           f"Load average at start: {results['load_start']}, at end: {results['load_end']}.", ""]
     q = results.get("quality")
     if q:
         c = q["compare"]
         out += ["### Time to quality (validation loss, nats/char, the seed's way: each held-out char from its 40 previous chars)", "",
                 table(["figure", "keras-classic", "default", "ratio / gap"], [
                     ["training seconds measured", q["classic"]["seconds"], q["default"]["seconds"], ""],
-                    ["epochs / steps", f"{c['classic_epochs']} / {q['classic']['steps']}", f"{q['default']['epochs']:.2f} / {q['default']['steps']}", ""],
+                    ["epochs / steps", f"{c['classic_epochs']} / {q['classic']['steps']}",
+                     f"{q['default']['epochs']:.2f} / {q['default']['steps']}", ""],
                     ["loss after classic's 1st epoch (s)", f"{fmt(c['classic_1epoch_loss'])} ({fmt(c['classic_1epoch_seconds'], 1)} s)",
                      fmt(c["default_loss_at_classic_1epoch_time"]), f"{fmt(c['gap_at_classic_1epoch_time'])} nats lower"],
                     ["seconds to classic's 1-epoch loss", c["classic_1epoch_seconds"], c["default_seconds_to_classic_1epoch_loss"],
@@ -42,7 +44,8 @@ def markdown(results: dict) -> str:
                 ]), ""]
         out += ["Loss against training seconds (window loss; stream loss in brackets):", "",
                 table(["recipe", "curve"], [[name, ", ".join(
-                    f"{p['seconds']:.{0 if p['seconds'] >= 10 else 1}f}s {p['window_loss']:.3f}" + (f" [{p['stream_loss']:.3f}]" if "stream_loss" in p else "")
+                    f"{p['seconds']:.{0 if p['seconds'] >= 10 else 1}f}s {p['window_loss']:.3f}"
+                    + (f" [{p['stream_loss']:.3f}]" if "stream_loss" in p else "")
                     for p in q[name]["points"])] for name in ("classic", "default")]), ""]
     g = results.get("generation")
     if g:

@@ -57,7 +57,8 @@ class TrainReport:
     @report.register
     def _finished(self, event: Finished) -> None:
         self.bar.stop()  # draw the bar one last time now, above this line, not again below it
-        best = "" if event.best_val_loss is None else f", best validation loss {event.best_val_loss:.3f} nats/char ({event.best_val_loss / 0.693147:.3f} bits)"
+        best = "" if event.best_val_loss is None else (
+            f", best validation loss {event.best_val_loss:.3f} nats/char ({event.best_val_loss / 0.693147:.3f} bits)")
         self.console.print(f"[bold]{event.name}[/]: {event.reason} after {event.step} steps in {event.elapsed:.0f}s{best}.")
 
     @report.register

@@ -139,7 +139,8 @@ def run_campaign(kills: int, workdir: Path, seed: int = 0, corpus_chars: int = 4
     while counts["kills"] < kills:
         folder = home / "models" / name
         resuming = (folder / "checkpoint.json").exists()
-        cmd = oracle_command() + (["train", "--resume", name, "-q"] if resuming else ["train", str(corpus), "--name", name, "--epochs", str(epochs), *TRAIN_FLAGS])
+        cmd = oracle_command() + (["train", "--resume", name, "-q"] if resuming
+                                  else ["train", str(corpus), "--name", name, "--epochs", str(epochs), *TRAIN_FLAGS])
         mode = rng.choice(modes)
         launched = time.time()
         old = frozenset(tmp_files(folder))

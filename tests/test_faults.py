@@ -234,7 +234,8 @@ def test_disk_full_during_training_keeps_the_last_checkpoint(tiny_model, monkeyp
 
 
 @pytest.mark.parametrize("argv", [["models", "copy", "tiny", "twin"], ["models", "use", "tiny"],
-                                  ["models", "export", "tiny", "{tmp}/out.oracle"], ["models", "import", "{tmp}/t.oracle", "--name", "back"],
+                                  ["models", "export", "tiny", "{tmp}/out.oracle"],
+                                  ["models", "import", "{tmp}/t.oracle", "--name", "back"],
                                   ["models", "rename", "tiny", "renamed"]])
 def test_disk_full_in_the_command_line_is_one_sentence_and_loses_nothing(tiny_model, monkeypatch, oracle_home, tmp_path, argv, capsys):
     store.export(tiny_model, tmp_path / "t.oracle")

@@ -267,7 +267,8 @@ def test_5_validation_holds_a_bounded_slice_of_logits_and_gets_the_same_loss(mon
     assert max(seen) <= 16 * 3000 * 8 and chunked == pytest.approx(whole, rel=1e-5)
     seen.clear()
     one_hot = CharLSTM(ModelConfig(vocab_size=3000, hidden_size=8, num_layers=1, embed_dim=4, dropout=0.0, one_hot=True)).eval()
-    monkeypatch.setattr(one_hot, "forward", lambda x, state=None, last_only=False, **more: (seen.append(x.numel() * 3000), CharLSTM.forward(one_hot, x, state, last_only))[1])
+    monkeypatch.setattr(one_hot, "forward", lambda x, state=None, last_only=False, **more: (
+        seen.append(x.numel() * 3000), CharLSTM.forward(one_hot, x, state, last_only))[1])
     window_loss(one_hot, ids[:400], window=40)
     assert max(seen) <= 16 * 3000 * 8  # one-hot windows: batch x 40 x vocab, capped the same way
 

@@ -140,7 +140,8 @@ def test_unknown_voice_is_one_sentence_and_exit_2(voiced, capsys):
 
 
 def test_cli_asks_in_a_voice_and_models_show_lists_the_voices(voiced, capsys):
-    assert main(["ask", "Who?", "--model", voiced, "--voice", "xyz", "--stop", "length", "-n", "80", "--seed", "2"]) == 0  # not one letter it knows
+    # not one letter it knows
+    assert main(["ask", "Who?", "--model", voiced, "--voice", "xyz", "--stop", "length", "-n", "80", "--seed", "2"]) == 0
     out = capsys.readouterr().out
     assert letters(out) and letters(out) <= B, out
     assert main(["models", "show", voiced]) == 0
@@ -172,7 +173,7 @@ def test_training_labels_follow_the_sources_with_a_share_read_in_any_voice(_sour
         v = batches.voices(0, step)
         assert v.shape == x.shape
         counts += np.bincount(v.flatten().numpy(), minlength=3)
-        for label, alphabet, other in ((1, abc, xyz), (2, xyz, abc)):
+        for label, _alphabet, other in ((1, abc, xyz), (2, xyz, abc)):
             chars = set(x[v == label].tolist())
             assert not chars & other  # a character labelled with a voice was read from that source
     share = counts[0] / counts.sum()

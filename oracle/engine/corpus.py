@@ -38,7 +38,8 @@ class SourceSpec:
         weight = 1.0
         target = spec
         if "\x00" in spec:
-            raise OracleError(f"Corpus {spec!r} holds a NUL character, which no file name can: name a text file, a folder or a bundled corpus.")
+            raise OracleError(f"Corpus {spec!r} holds a NUL character, which no file name can: "
+                              "name a text file, a folder or a bundled corpus.")
         paths.check_storable(spec, "The corpus path")  # it goes into the model's metadata: refuse it now, not after an epoch
         head, sep, tail = spec.rpartition(":")
         if sep and not Path(spec).exists():
@@ -254,7 +255,8 @@ def build_corpus(specs: list[SourceSpec], *, lowercase: bool, val_fraction: floa
     for spec, digest, text in texts:
         n_val = int(len(text) * val_fraction)
         if len(text) - n_val < min_train:
-            raise OracleError(f"{spec.path} has {len(text) - n_val} training characters, fewer than one training sequence ({min_train})", remedy="shorter_sequences")
+            raise OracleError(f"{spec.path} has {len(text) - n_val} training characters, fewer than one training sequence ({min_train})",
+                              remedy="shorter_sequences")
         try:
             ids = vocab.encode(text)
         except ValueError:

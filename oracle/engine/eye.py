@@ -97,7 +97,8 @@ class Eye:
         no mapping; a character outside the vocabulary is then an error.
         """
         if len(text) > LONGEST:
-            raise OracleError(f"The text has {len(text):,} characters; the eye reads at most {LONGEST:,} at a time: give it a shorter passage.")
+            raise OracleError(f"The text has {len(text):,} characters; the eye reads at most {LONGEST:,} at a time: "
+                              "give it a shorter passage.")
         if exact:
             if not set(text) <= set(self.oracle.vocab.chars):
                 raise OracleError("The text holds characters this oracle never wrote: it cannot be read exactly.")

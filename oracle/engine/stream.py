@@ -64,7 +64,8 @@ class LSTMStepper:
             lstm = net.lstm
             w_ih0 = lstm.weight_ih_l0.detach().float().cpu()
             bias0 = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach().float().cpu()
-            chars = cfg.vocab_size if cfg.one_hot else cfg.embed_dim  # W_ih's first columns read the character; a voiced model's last ones its voice
+            # W_ih's first columns read the character; a voiced model's last ones its voice
+            chars = cfg.vocab_size if cfg.one_hot else cfg.embed_dim
             # (vocab, 4H): the first layer's input contribution for every character, biases included. A
             # one-hot row times W_ih is just a column of W_ih: no (vocab x vocab) identity is built.
             per_char = w_ih0[:, :chars].T if cfg.one_hot else net.embed.weight.detach().float().cpu() @ w_ih0[:, :chars].T

@@ -173,7 +173,8 @@ def write(folder: Path, words: WordList) -> dict:
 
 def check_entry(entry) -> bool:
     """Whether a meta.json 'words' entry is well formed (a plain file name and a sha256)."""
-    return (isinstance(entry, dict) and isinstance(entry.get("file"), str) and re.fullmatch(r"words-[0-9a-f]{16}\.txt", entry["file"]) is not None
+    return (isinstance(entry, dict)
+            and isinstance(entry.get("file"), str) and re.fullmatch(r"words-[0-9a-f]{16}\.txt", entry["file"]) is not None
             and isinstance(entry.get("sha256"), str) and re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]) is not None)
 
 
@@ -181,7 +182,8 @@ def _read_file(folder: Path, meta: dict) -> tuple[bytes | None, str | None]:
     """The word list file's bytes, checked against meta.json; or (None, why not)."""
     entry = meta.get("words")
     if entry is None:
-        return None, "This oracle has no word list (it was trained before Oracle kept one), so it spells freely and does not heed the question's words"
+        return None, ("This oracle has no word list (it was trained before Oracle kept one), "
+                      "so it spells freely and does not heed the question's words")
     if not check_entry(entry):
         return None, "This oracle's word list entry in meta.json is damaged, so it spells freely and does not heed the question's words"
     path = Path(folder) / entry["file"]
@@ -190,7 +192,8 @@ def _read_file(folder: Path, meta: dict) -> tuple[bytes | None, str | None]:
     except (OSError, ReadRefused):
         return None, f"This oracle's word list {path} is missing or unreadable, so it spells freely and does not heed the question's words"
     if sha256_bytes(data) != entry["sha256"]:
-        return None, f"This oracle's word list {path} does not match the sha256 in its meta.json, so it spells freely and does not heed the question's words"
+        return None, (f"This oracle's word list {path} does not match the sha256 in its meta.json, "
+                      "so it spells freely and does not heed the question's words")
     return data, None
 
 
@@ -229,6 +232,7 @@ def from_export(data: bytes, meta: dict, src: str) -> bytes | None:
         raise CorruptModel(f"{src} names a word list but does not carry it (truncated or altered): export the model again.")
     words = carried.encode("utf-8")
     if sha256_bytes(words) != meta["words"]["sha256"]:
-        raise CorruptModel(f"{src} carries a word list that does not match the sha256 in its metadata (altered or damaged): export the model again.")
+        raise CorruptModel(f"{src} carries a word list that does not match the sha256 in its metadata (altered or damaged): "
+                           "export the model again.")
     WordList.from_bytes(words, f"The word list in {src}")
     return words

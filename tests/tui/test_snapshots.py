@@ -35,8 +35,10 @@ def settled(screen: str, more=None):
 
 def write_conversation() -> None:
     history.save("tiny", [
-        Exchange("What is wisdom?", "The fear of the lord is the beginning of wisdom; and the knowledge of the holy is understanding.", RECORD),
-        Exchange("Shall I be rich?", "He that trusteth in his riches shall fall: but the righteous shall flourish as a", {**RECORD, "seed": 8}, stopped=True),
+        Exchange("What is wisdom?",
+                 "The fear of the lord is the beginning of wisdom; and the knowledge of the holy is understanding.", RECORD),
+        Exchange("Shall I be rich?",
+                 "He that trusteth in his riches shall fall: but the righteous shall flourish as a", {**RECORD, "seed": 8}, stopped=True),
     ])
 
 

@@ -55,7 +55,7 @@ async def test_replay_after_seven_temperature_changes_while_speaking_is_exact(ti
         for _ in range(7):
             at = len(reading.text)
             await pilot.press("ctrl+up")
-            await wait_until(pilot, lambda: len(reading.text) > at, what="the next character")
+            await wait_until(pilot, lambda at=at: len(reading.text) > at, what="the next character")
         await wait_until(pilot, lambda: not screen.speaking, timeout=30, what="the answer")
         first = screen.exchanges[-1]
         assert len(first.answer) == 200 and len(first.record["changes"]) == 7
