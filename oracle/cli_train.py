@@ -71,7 +71,8 @@ def _train(args, overrides: dict) -> int:
         if args.corpora:
             raise OracleError("--resume continues with the run's own corpora: leave out the corpus paths.")
         trainer = Trainer(args.resume, resume=True, command=["oracle", *sys.argv[1:]], on_event=listen, control=control,
-                          overrides={k: v for k, v in overrides.items() if k in ("epochs", "max_minutes", "device", "checkpoint_minutes", "sample_length")})
+                          overrides={k: v for k, v in overrides.items()
+                                     if k in ("epochs", "max_minutes", "device", "checkpoint_minutes", "sample_length")})
     else:
         if not args.name:
             raise OracleError("Name the new model with --name NAME (or continue one with --resume NAME).")

@@ -241,7 +241,8 @@ def test_bf16_autocast_trains_on_a_cpu_with_native_bf16_and_validates_in_float32
     checks = [s for s in seen if not s[0]]  # validation (eval mode, no grad)
     assert steps and all(on and dtype == torch.bfloat16 for _, on, dtype in steps)
     assert checks and all(not on and dtype == torch.float32 for _, on, dtype in checks)
-    assert [e.precision for e in events if isinstance(e, (Started, Progress))] == ["bf16"] * sum(isinstance(e, (Started, Progress)) for e in events)
+    assert ([e.precision for e in events if isinstance(e, (Started, Progress))]
+            == ["bf16"] * sum(isinstance(e, (Started, Progress)) for e in events))
     assert not [e for e in events if isinstance(e, Notice)]
     assert store.find(f"amp-{amp}").meta["precision"] == "bf16"
     assert "".join(store.load(f"amp-{amp}").ask("wisdom", seed=1))  # the weights stay float32: a normal model
