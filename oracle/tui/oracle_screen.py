@@ -8,6 +8,7 @@ waits on the model. Esc calls `reading.stop()`; the temperature keys change
 
 from __future__ import annotations
 
+import gc
 import time
 import weakref
 from dataclasses import replace
@@ -161,6 +162,9 @@ class OracleScreen(Screen):
         try:
             store.set_active(name)
             self.oracle = store.load(name)
+            # The model's tables (words, vocabulary) are long-lived objects: keep the garbage collector
+            # from walking them again on every collection while answers stream and pages are drawn.
+            gc.freeze()
         except OracleError as err:
             self.notify(str(err), severity="error", title="Cannot use this model")
             return

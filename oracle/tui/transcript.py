@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.padding import Padding
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from oracle.engine.history import Conversation, Exchange
@@ -33,20 +36,46 @@ def describe_record(record: dict, stopped: bool = False) -> str:
     return f"{record.get('model', '?')} · " + " · ".join(parts)
 
 
-class ExchangeView(Vertical):
-    """One question and its answer; the answer grows while the oracle speaks."""
+class ExchangeView(Widget):
+    """One question and its answer; the answer grows while the oracle speaks.
 
-    def __init__(self, exchange: Exchange, speaking: bool = False) -> None:
+    An exchange asked in this session is three Statics (question, answer, footnote), so that the
+    answer alone repaints as it grows. One read back from the conversation (`past`) draws the same
+    three as one widget instead of four, so a page of them is cheaper to build and lay out.
+    """
+
+    DEFAULT_CSS = """
+    ExchangeView { height: auto; }
+    ExchangeView > .exchange--question { color: $secondary; text-style: bold; }
+    ExchangeView > .exchange--footnote { color: $text-muted; text-style: italic; }
+    """
+    COMPONENT_CLASSES = {"exchange--question", "exchange--footnote"}
+
+    def __init__(self, exchange: Exchange, speaking: bool = False, past: bool = False) -> None:
         super().__init__(classes="exchange")
+        self.past = past
         self.exchange = exchange
         self.answer = exchange.answer
         self.painter = None  # colours the answer by one unit while it streams (eye_colours.AnswerPainter)
+        self.answer_lines = -1  # lines the answer took at the last layout
         self.set_class(speaking, "speaking")
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("? ") + Text(visible(self.exchange.question.strip()) or "(silence)"), classes="question")
+        if self.past:
+            return
+        yield Static(self._question_text(), classes="question")
         yield Static(self._answer_text(), classes="answer")
         yield Static(self._footnote(), classes="footnote")
+
+    def render(self) -> Group | str:
+        if not self.past:
+            return ""  # the Statics above draw it
+        footnote = Text(self._footnote(), style=self.get_component_rich_style("exchange--footnote"))
+        return Group(self._question_text(self.get_component_rich_style("exchange--question")),
+                     Padding(self._answer_text(), (0, 0, 0, 2)), Padding(footnote, (0, 0, 0, 2)))
+
+    def _question_text(self, style="") -> Text:
+        return Text("? ", style=style) + Text(visible(self.exchange.question.strip()) or "(silence)", style=style)
 
     def _answer_text(self) -> Text:
         shown = visible(self.answer.strip("\n"))  # one stand-in per control character: the painter's offsets still hold
@@ -63,7 +92,20 @@ class ExchangeView(Vertical):
 
     def add(self, chars: str) -> None:
         self.answer += chars
-        self.query_one(".answer", Static).update(self._answer_text())
+        self._show_answer()
+
+    def _show_answer(self) -> None:
+        """Repaint the answer, and lay out the page only when the answer gains a line.
+
+        A layout arranges every exchange shown; a repaint touches this answer alone. Streamed
+        characters mostly extend the last line, so most of them cost a repaint only."""
+        answer = self.query_one(".answer", Static)
+        answer.update(self._answer_text(), layout=False)
+        width = answer.content_size.width
+        lines = answer.get_content_height(answer.content_size, answer.content_size, width) if width else -1
+        if lines != self.answer_lines or lines < 0:
+            self.answer_lines = lines
+            answer.refresh(layout=True)
 
     def finish(self, exchange: Exchange) -> None:
         self.exchange, self.answer = exchange, exchange.answer
@@ -110,7 +152,7 @@ class Transcript(VerticalScroll):
             self.mount(EarlierMarker(self._marker_text(), classes="earlier"))
         if not exchanges and welcome:
             self.mount(Static(welcome, classes="welcome"))
-        views = [ExchangeView(e) for e in exchanges]
+        views = [ExchangeView(e, past=True) for e in exchanges]
         self.mount_all(views)
         self.anchor()
         self.call_after_refresh(self._laid_out, views[:1], None)
@@ -167,7 +209,7 @@ class Transcript(VerticalScroll):
             return
         top = next(iter(self.query(ExchangeView)), None)
         place = (top, top.virtual_region.y - round(self.scroll_y)) if top is not None else None
-        views = [ExchangeView(e) for e in older]
+        views = [ExchangeView(e, past=True) for e in older]
         self.reading_older = True
         self.mount_all(views, after=marker)
         self.call_after_refresh(self._laid_out, views, place)
