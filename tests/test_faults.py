@@ -31,7 +31,8 @@ from oracle.engine.model import CharLSTM
 REPO = Path(__file__).resolve().parent.parent
 ORACLE = str(Path(sys.executable).with_name("oracle"))
 FAST = dict(hidden_size=16, num_layers=1, embed_dim=8, dropout=0.0, seq_len=16, batch_size=4, lr=0.01, epochs=1,
-            warmup_steps=2, sample_length=8, val_fraction=0.1, seed=5)
+            warmup_steps=2, sample_length=8, val_fraction=0.1, seed=5,
+            amp="off")  # float32: the guards under test here; bf16's own fallback is tested in test_engine
 
 
 def digest(folder: Path) -> dict[str, str]:
