@@ -20,6 +20,9 @@ def _one_line(text: str) -> Text:
     return Text(visible(text.replace("\n", " ⏎ ")))
 
 
+SHORT_PRECISION = {"float32": "fp32"}  # the bar must fit 80 columns; the first line says "float32" in full
+
+
 class TrainReport:
     """An event callback for Trainer; use it as a context manager around `trainer.run()`."""
 
@@ -28,7 +31,7 @@ class TrainReport:
         self.console = Console(stderr=True, highlight=False)
         self.bar = Progress(TextColumn("epoch {task.fields[epoch]}"), BarColumn(), TaskProgressColumn(),
                             TextColumn("step {task.completed:.0f}/{task.total:.0f}"), TextColumn("{task.fields[speed]}"),
-                            TextColumn("loss {task.fields[loss]}"), TextColumn("ETA"), TimeRemainingColumn(),
+                            TextColumn("loss {task.fields[loss]}"), TextColumn("ETA"), TimeRemainingColumn(compact=True),
                             console=self.console, disable=quiet, transient=False)
         self.task = None
 
@@ -73,7 +76,7 @@ class TrainReport:
     def _progress(self, event: ProgressEvent) -> None:
         if self.task is not None:
             self.bar.update(self.task, completed=event.step, epoch=f"{event.epoch}/{event.epochs}",
-                            speed=f"{event.chars_per_sec:,.0f} chars/s ({event.precision})", loss=f"{event.loss:.3f}")
+                            speed=f"{event.chars_per_sec:,.0f} chars/s {SHORT_PRECISION.get(event.precision, event.precision)}", loss=f"{event.loss:.3f}")
 
     @report.register
     def _epoch_end(self, event: EpochEnd) -> None:
