@@ -75,8 +75,9 @@ class TrainReport:
     @report.register
     def _progress(self, event: ProgressEvent) -> None:
         if self.task is not None:
+            precision = SHORT_PRECISION.get(event.precision, event.precision)
             self.bar.update(self.task, completed=event.step, epoch=f"{event.epoch}/{event.epochs}",
-                            speed=f"{event.chars_per_sec:,.0f} chars/s {SHORT_PRECISION.get(event.precision, event.precision)}", loss=f"{event.loss:.3f}")
+                            speed=f"{event.chars_per_sec:,.0f} chars/s {precision}", loss=f"{event.loss:.3f}")
 
     @report.register
     def _epoch_end(self, event: EpochEnd) -> None:
