@@ -7,8 +7,8 @@ its own. The figures per history size:
 - streaming: characters per second of one long answer with pacing off (what the UI lets through:
   the model alone runs several times faster);
 - peak RSS of the whole process (Python, torch, Textual, the model, the conversation).
-Sizes are measured in turns (0, 1k, 10k, 0, 1k, 10k, ...) and the medians are reported, so a busy
-moment on a shared host hurts every size alike.
+Sizes are measured in turns, rotated each round (0, 1k, 10k, then 1k, 10k, 0, ...), and the medians
+are reported, so a busy moment on a shared host, or coming first, hurts every size alike.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -71,7 +72,7 @@ async def drive(answer_chars: int) -> dict:
                 raise TimeoutError("the app did not get there in time")
             await asyncio.sleep(0.01)  # not pilot.pause: it walks every widget, a cost of the harness, not the app
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.thread_time()  # this thread runs the app's event loop: the UI's CPU
     app = make_app(pace=0)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.oracle_screen
@@ -80,19 +81,19 @@ async def drive(answer_chars: int) -> dict:
         await until(pilot, lambda: app.focused is box)
         await pilot.press("x")  # the key waits in the queue behind whatever the app is still doing
         await until(pilot, lambda: question_text(box) == "x")
-        ready = time.perf_counter() - start
+        ready, ready_cpu = time.perf_counter() - start, time.thread_time() - cpu
         shown = len(screen.query(ExchangeView))
         await pilot.press("backspace", *QUESTION)
         panel = screen.query_one("#settings")
         panel.settings.stop, panel.settings.length = "length", answer_chars
         asked = len(screen.query(ExchangeView))
-        t0 = time.perf_counter()
+        t0, cpu = time.perf_counter(), time.thread_time()
         await pilot.press("enter")
         await until(pilot, lambda: len(screen.query(ExchangeView)) > asked and not screen.speaking)
-        seconds = time.perf_counter() - t0
+        seconds, ui_cpu = time.perf_counter() - t0, time.thread_time() - cpu
         answer = screen.query(ExchangeView).last().answer
-    return {"ready_s": ready, "stream_chars": len(answer), "stream_s": seconds, "chars_per_s": len(answer) / seconds,
-            "views_shown": shown}
+    return {"ready_s": ready, "ready_cpu_s": ready_cpu, "stream_chars": len(answer), "stream_s": seconds,
+            "chars_per_s": len(answer) / seconds, "ui_cpu_ms_per_1000": 1e6 * ui_cpu / max(1, len(answer)), "views_shown": shown}
 
 
 def child(answer_chars: int) -> None:
@@ -105,24 +106,29 @@ def child(answer_chars: int) -> None:
 
 
 def launch(home: Path, answer_chars: int, timeout: float) -> dict:
-    env = dict(os.environ, ORACLE_HOME=str(home), OMP_NUM_THREADS="1")
-    done = subprocess.run([sys.executable, "-m", "bench.app", "child", str(answer_chars)], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout)
+    """One launch on a fresh copy of `home`: the answer it saves must not lengthen the next launch's history."""
+    with tempfile.TemporaryDirectory(prefix="oracle-bench-launch-") as scratch:
+        copy = Path(scratch) / "home"
+        shutil.copytree(home, copy)
+        env = dict(os.environ, ORACLE_HOME=str(copy), OMP_NUM_THREADS="1")
+        done = subprocess.run([sys.executable, "-m", "bench.app", "child", str(answer_chars)], env=env, cwd=REPO,
+                              capture_output=True, text=True, timeout=timeout)
     if done.returncode:
         raise RuntimeError(f"app child failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(sizes=(0, 1000, 10000), repeats: int = 2, answer_chars: int = 1000, timeout: float = 900.0) -> list[dict]:
+def measure(sizes=(0, 1000, 10000), repeats: int = 6, answer_chars: int = 1000, timeout: float = 900.0) -> list[dict]:
     """Median figures per history size, each launch in a fresh process, sizes taken in turns."""
     runs: dict[int, list[dict]] = {n: [] for n in sizes}
     with tempfile.TemporaryDirectory(prefix="oracle-bench-app-") as scratch:
         homes = {}
         for n in sizes:
             homes[n] = Path(scratch) / f"home-{n}"
+            homes[n].mkdir()
             subprocess.run([sys.executable, "-m", "bench.app", "write", str(homes[n]), str(n)], cwd=REPO, check=True)
         for r in range(repeats):
-            for n in sizes:
+            for n in sizes[r % len(sizes):] + sizes[:r % len(sizes)]:  # each size takes each place in the order
                 runs[n].append(launch(homes[n], answer_chars, timeout))
                 got = runs[n][-1]
                 sys.stderr.write(f"bench app: round {r + 1}/{repeats}, {n:,} exchanges: ready {got['ready_s']:.2f} s, "
@@ -133,12 +139,16 @@ def measure(sizes=(0, 1000, 10000), repeats: int = 2, answer_chars: int = 1000, 
         rows.append({"exchanges": n, "ready_s": statistics.median(r["ready_s"] for r in rs),
                      "chars_per_s": statistics.median(r["chars_per_s"] for r in rs),
                      "peak_rss_mb": statistics.median(r["vm_hwm_kb"] for r in rs) / 1024,
+                     "ready_cpu_s": statistics.median(r["ready_cpu_s"] for r in rs),
+                     "ui_cpu_ms_per_1000": statistics.median(r["ui_cpu_ms_per_1000"] for r in rs),
                      "views_shown": rs[0]["views_shown"], "runs": rs})
     base = rows[0]
     for row in rows:
         row["ready_ratio"] = row["ready_s"] / base["ready_s"]
         row["stream_ratio"] = row["chars_per_s"] / base["chars_per_s"]
         row["rss_extra_mb"] = row["peak_rss_mb"] - base["peak_rss_mb"]
+        row["ready_cpu_ratio"] = row["ready_cpu_s"] / base["ready_cpu_s"]
+        row["ui_cpu_ratio"] = row["ui_cpu_ms_per_1000"] / base["ui_cpu_ms_per_1000"]
     return rows
 
 
@@ -148,10 +158,14 @@ def markdown(rows: list[dict]) -> str:
     runs = len(rows[0]["runs"]) if rows else 0
     body = [[r["exchanges"], r["views_shown"], r["ready_s"], r["ready_ratio"], r["chars_per_s"], r["stream_ratio"],
              r["peak_rss_mb"], r["rss_extra_mb"]] for r in rows]
+    cpu = [[r["exchanges"], r["ready_cpu_s"], r["ready_cpu_ratio"], r["ui_cpu_ms_per_1000"], r["ui_cpu_ratio"]] for r in rows]
     return "\n".join([
-        f"### The app with a long history (real app, headless at {SIZE[0]}x{SIZE[1]}; median of {runs} launches each, sizes in turns)", "",
+        f"### The app with a long history (real app, headless at {SIZE[0]}x{SIZE[1]}; "
+        f"median of {runs} launches each, sizes in rotating turns)", "",
         table(["exchanges", "built at start", "ready s", "ready ratio", "streaming chars/s", "streaming ratio", "peak RSS MB",
                "RSS extra MB"], body), "",
+        "The same launches in CPU time of the thread that runs the app (what a busy host does not inflate):", "",
+        table(["exchanges", "ready CPU s", "ratio", "UI CPU ms per 1,000 streamed chars", "ratio"], cpu), "",
         f"Ready: from building the app until a typed key shows in the question box. Streaming: one answer of "
         f"{rows[0]['runs'][0]['stream_chars'] if rows else '?'} characters with pacing off, default model, 1 thread. "
         f"Targets at 10,000 exchanges: ready ratio <= {TARGETS['ready_ratio']}, streaming ratio >= {TARGETS['stream_ratio']}, "
