@@ -126,3 +126,33 @@ async def test_a_page_that_fits_the_window_reads_the_one_before(tiny_model):
         transcript = app.oracle_screen.query_one(Transcript)
         assert len(questions(app)) == 2 * Transcript.PAGE and transcript.max_scroll_y > 0  # then it stops
         assert questions(app)[0] == f"q{30 - 2 * Transcript.PAGE}"
+
+
+async def test_exchanges_read_back_look_like_live_ones_and_show_control_characters_as_stand_ins():
+    import io
+    from pathlib import Path
+
+    from rich.console import Console
+    from textual.app import App
+
+    from oracle.tui import transcript
+
+    exchange = Exchange("\x1b]0;PWNED\x07 who?", "wise \x1b[2J men", RECORD)
+
+    class Both(App):
+        CSS_PATH = Path(transcript.__file__).with_name("oracle.tcss")  # the app's own styles
+
+        def compose(self):
+            yield ExchangeView(exchange)
+            yield ExchangeView(exchange, past=True)
+
+    app = Both()
+    async with app.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        console = Console(width=60, height=12, file=io.StringIO(), force_terminal=True, record=True)
+        console.print(app.screen._compositor.render_update(full=True))  # what the terminal gets
+        lines = console.export_text().splitlines()
+    live, past = lines[:3], lines[4:7]  # one blank line between exchanges
+    assert [line.rstrip() for line in live] == [line.rstrip() for line in past]  # same words, same places
+    assert "PWNED" in live[0] and "␛" in live[0] and "  wise ␛[2J men" in past[1]
+    assert not any(ch in "".join(lines) for ch in "\x1b\x07")
