@@ -29,7 +29,10 @@ async def test_a_failing_reading_says_why_resets_the_screen_and_the_next_questio
         await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
         screen.ask("wisdom", seed=3)
         await wait_until(pilot, lambda: len(calls) >= 25 and not screen.speaking, what="the failed reading to end")
-        assert screen.reading is None and screen.reading_worker.is_finished
+        assert screen.reading is None
+        # The worker hands the failure to the screen, then returns: it ends as a success, not an error.
+        await wait_until(pilot, lambda: screen.reading_worker.is_finished, what="the worker to return")
+        assert screen.reading_worker.error is None
         messages = [n.message for n in app._notifications]
         assert any("fell silent" in m and "simulated kernel failure" in m for m in messages), messages
         failed = screen.exchanges[-1]
