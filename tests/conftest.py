@@ -48,25 +48,31 @@ def tiny_corpus(tmp_path, corpus_text) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def _trained_home(tmp_path_factory, corpus_text) -> Path:
+def train_in_home(home: Path, name: str, text: str, **recipe) -> Path:
+    """Train model `name` on `text` into `home`/home (a models folder of its own) and return that home.
+
+    For session- or module-scoped models: one real training run, copied into each test's home."""
     import os
 
     from oracle.engine import Recipe, Trainer
 
-    home = tmp_path_factory.mktemp("trained-home")
-    corpus = home / "proverbs.txt"
-    corpus.write_text(corpus_text, "utf-8")
+    corpus = home / f"{name}.txt"
+    corpus.write_text(text, "utf-8")
     old = os.environ.get("ORACLE_HOME")
     os.environ["ORACLE_HOME"] = str(home / "home")
     try:
-        Trainer("tiny", [str(corpus)], Recipe(**TINY_RECIPE), recipe_name="test", command=["test"]).run()
+        Trainer(name, [str(corpus)], Recipe(**recipe), recipe_name="test", command=["test"]).run()
     finally:
         if old is None:
             os.environ.pop("ORACLE_HOME")
         else:
             os.environ["ORACLE_HOME"] = old
     return home / "home"
+
+
+@pytest.fixture(scope="session")
+def _trained_home(tmp_path_factory, corpus_text) -> Path:
+    return train_in_home(tmp_path_factory.mktemp("trained-home"), "tiny", corpus_text, **TINY_RECIPE)
 
 
 @pytest.fixture

@@ -10,9 +10,10 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from conftest import train_in_home
 
 from oracle.cli import main
-from oracle.engine import CharLSTM, ModelConfig, Recipe, Trainer, store
+from oracle.engine import CharLSTM, ModelConfig, store
 from oracle.engine.eye import KINDS, Eye, look
 from oracle.engine.eye_search import features, search
 from oracle.engine.sample import Oracle
@@ -39,23 +40,10 @@ def parens_text(size: int, seed: int) -> str:
 
 @pytest.fixture(scope="session")
 def _parens_home(tmp_path_factory):
-    import os
-
-    home = tmp_path_factory.mktemp("parens-home")
-    corpus = home / "parens.txt"
-    corpus.write_text(parens_text(12_000, seed=3), "utf-8")
-    old = os.environ.get("ORACLE_HOME")
-    os.environ["ORACLE_HOME"] = str(home / "home")
-    try:  # a few seconds on one thread
-        Trainer("parens", [str(corpus)], Recipe(hidden_size=16, num_layers=1, embed_dim=8, dropout=0.0, seq_len=64,
-                                                 batch_size=16, lr=0.02, epochs=3, warmup_steps=5, sample_length=20,
-                                                 val_fraction=0.1, seed=7), recipe_name="test", command=["test"]).run()
-    finally:
-        if old is None:
-            os.environ.pop("ORACLE_HOME")
-        else:
-            os.environ["ORACLE_HOME"] = old
-    return home / "home"
+    # a few seconds on one thread
+    return train_in_home(tmp_path_factory.mktemp("parens-home"), "parens", parens_text(12_000, seed=3),
+                         hidden_size=16, num_layers=1, embed_dim=8, dropout=0.0, seq_len=64, batch_size=16, lr=0.02,
+                         epochs=3, warmup_steps=5, sample_length=20, val_fraction=0.1, seed=7)
 
 
 @pytest.fixture

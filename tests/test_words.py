@@ -7,17 +7,16 @@ words, so "only words of the corpus" has a sharp meaning: anything else is a non
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 from collections import Counter
 
 import pytest
-from conftest import TINY_RECIPE
+from conftest import TINY_RECIPE, train_in_home
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from oracle.engine import CorruptModel, Recipe, SampleSettings, Trainer, store, words
+from oracle.engine import CorruptModel, SampleSettings, store, words
 from oracle.engine import speller as speller_module
 from oracle.engine.sample import DEFAULT_HEED
 from oracle.engine.speller import DECAY, Lexicon, Speller
@@ -41,20 +40,8 @@ def handful_text(chars: int = 12000) -> str:
 
 @pytest.fixture(scope="module")
 def _handful_home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("handful-home")
-    corpus = home / "handful.txt"
-    corpus.write_text(handful_text(), "utf-8")
-    old = os.environ.get("ORACLE_HOME")
-    os.environ["ORACLE_HOME"] = str(home / "home")
-    try:
-        # Half an epoch's worth of a tiny model: it has learned letters, not yet all the words.
-        Trainer("handful", [str(corpus)], Recipe(**{**TINY_RECIPE, "epochs": 1}), command=["test"]).run()
-    finally:
-        if old is None:
-            os.environ.pop("ORACLE_HOME")
-        else:
-            os.environ["ORACLE_HOME"] = old
-    return home / "home"
+    # Half an epoch's worth of a tiny model: it has learned letters, not yet all the words.
+    return train_in_home(tmp_path_factory.mktemp("handful-home"), "handful", handful_text(), **{**TINY_RECIPE, "epochs": 1})
 
 
 @pytest.fixture
