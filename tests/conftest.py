@@ -48,15 +48,16 @@ def tiny_corpus(tmp_path, corpus_text) -> Path:
     return path
 
 
-def train_in_home(home: Path, name: str, text: str, **recipe) -> Path:
-    """Train model `name` on `text` into `home`/home (a models folder of its own) and return that home.
+def train_in_home(home: Path, name: str, text: str, corpus_name: str = "", **recipe) -> Path:
+    """Train model `name` on `text` (a corpus named `corpus_name`, else `name`) into `home`/home, a
+    models folder of its own, and return that home.
 
     For session- or module-scoped models: one real training run, copied into each test's home."""
     import os
 
     from oracle.engine import Recipe, Trainer
 
-    corpus = home / f"{name}.txt"
+    corpus = home / f"{corpus_name or name}.txt"
     corpus.write_text(text, "utf-8")
     old = os.environ.get("ORACLE_HOME")
     os.environ["ORACLE_HOME"] = str(home / "home")
@@ -72,7 +73,7 @@ def train_in_home(home: Path, name: str, text: str, **recipe) -> Path:
 
 @pytest.fixture(scope="session")
 def _trained_home(tmp_path_factory, corpus_text) -> Path:
-    return train_in_home(tmp_path_factory.mktemp("trained-home"), "tiny", corpus_text, **TINY_RECIPE)
+    return train_in_home(tmp_path_factory.mktemp("trained-home"), "tiny", corpus_text, "proverbs", **TINY_RECIPE)
 
 
 @pytest.fixture
