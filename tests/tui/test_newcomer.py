@@ -208,7 +208,7 @@ async def test_enter_starts_training_locks_the_form_and_records_the_command(tiny
         screen, form = app.train_screen, app.train_screen.query_one("#train-form")
         await pilot.pause()
         form.set_value("own-files", str(tiny_corpus))
-        for field, value in TINY.items():
+        for field, value in {**TINY, "epochs": "10000"}.items():  # a run that cannot end by itself during the test
             form.set_value(f"field-{field}", value)
         await pilot.pause()
         form.query_one("#model-name").focus()
@@ -224,7 +224,7 @@ async def test_enter_starts_training_locks_the_form_and_records_the_command(tiny
         assert form.query_one("#model-name").value == "my-oracle-2" and form.plan is not None  # the next free name
     command = store.find("my-oracle").meta["command"]
     assert command == ["oracle", "train", str(tiny_corpus), "--name", "my-oracle", "--recipe", "quick",
-                       "--hidden-size", "32", "--seq-len", "32", "--batch-size", "16", "--lr", "0.01", "--epochs", "40"]
+                       "--hidden-size", "32", "--seq-len", "32", "--batch-size", "16", "--lr", "0.01", "--epochs", "10000"]
     assert free_name() == "my-oracle-2"
 
 
