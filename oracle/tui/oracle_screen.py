@@ -1,14 +1,16 @@
 """The Oracle screen: ask at the bottom, the answer streams in above, one character at a time.
 
 The answer comes from `Oracle.ask()` (a `Reading`) iterated in a thread worker; characters are
-flushed to the transcript a few dozen times a second through `call_from_thread`, so the UI never
-waits on the model. Esc calls `reading.stop()`; the temperature keys change
+posted to the transcript a few dozen times a second as messages, so the UI never waits on the model
+and the model never waits on the UI (one chunk is in flight at a time; text that comes meanwhile
+joins the next one). Esc calls `reading.stop()`; the temperature keys change
 `reading.settings.temperature` while it speaks.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 import time
 import weakref
 from dataclasses import replace
@@ -17,6 +19,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Select, Static
@@ -248,7 +251,7 @@ class OracleScreen(Screen):
         self.ask(question)
 
     def ask(self, question: str, seed: int | None = None, settings: SampleSettings | None = None,
-            changes: list[dict] | None = None, voice: dict | None = None) -> None:
+            changes: list[dict] | None = None, voice: dict | None = None, prime: str | None = None) -> None:
         if self.oracle is None:
             self.notify("There is no model to ask yet: train one on the Train screen (F2).", severity="warning")
             return
@@ -257,7 +260,7 @@ class OracleScreen(Screen):
         settings = settings or replace(panel.settings, temperature=round(self.temperature, 2))
         try:
             blend = self.query_one(VoicesPanel).blend if voice is None else voice  # {}: any voice
-            reading = self.oracle.ask(question, settings, seed, changes=changes, voice=blend)
+            reading = self.oracle.ask(question, settings, seed, changes=changes, voice=blend, prime=prime)
         except OracleError as err:
             self.notify(str(err), severity="error")
             return
@@ -275,11 +278,26 @@ class OracleScreen(Screen):
         self.speaking = True
         self.reading_worker = self._stream(reading, self.view)
 
+    class Said(Message):
+        """Characters the oracle said, for the answer being written (posted from the reading's thread)."""
+
+        bubble = False
+
+        def __init__(self, view: ExchangeView, text: str, shown: threading.Event) -> None:
+            super().__init__()
+            self.view, self.text, self.shown = view, text, shown
+
+    def on_oracle_screen_said(self, message: Said) -> None:
+        message.view.add(message.text)
+        message.shown.set()
+
     @work(thread=True, group="reading", exit_on_error=False)  # not exclusive: a stopped answer still finishes and is filed
     def _stream(self, reading, view: ExchangeView) -> None:
         worker = get_current_worker()
         pace = getattr(self.app, "pace", 0.0)
         buffer, last = "", time.monotonic()
+        shown = threading.Event()  # set when the last posted chunk is on screen: one chunk in flight at a time
+        shown.set()
         try:
             for ch in reading:
                 buffer += ch
@@ -289,19 +307,28 @@ class OracleScreen(Screen):
                 if worker.is_cancelled:
                     reading.stop()
                     break
-                if now - last >= FLUSH_SECONDS:
-                    if not self._deliver(view.add, buffer):
+                if now - last >= FLUSH_SECONDS and shown.is_set():
+                    shown.clear()
+                    if not self.post_message(self.Said(view, buffer, shown)):
                         reading.stop()  # the app closed while the oracle spoke: nobody is listening any more
                         return
                     buffer, last = "", now
         except Exception as err:  # an engine failure (torch raises RuntimeError for most) ends the reading, not the app
-            self._deliver(self._failed, reading, view, buffer, err)
+            if self._caught_up(shown, worker):
+                self._deliver(self._failed, reading, view, buffer, err)
             return
-        if not worker.is_cancelled:
+        if not worker.is_cancelled and self._caught_up(shown, worker):
             self._deliver(self._finished, reading, view, buffer)
 
+    def _caught_up(self, shown: threading.Event, worker) -> bool:
+        """Wait until the chunk in flight is on screen, so the answer's end follows it; False if nobody will show it."""
+        while not shown.wait(0.1):
+            if worker.is_cancelled or not self.app.is_running:
+                return False
+        return True
+
     def _deliver(self, callback, *args) -> bool:
-        """Run `callback` on the app's thread; False once the app has stopped running."""
+        """Run `callback` on the app's thread and wait for it; False once the app has stopped running."""
         try:
             self.app.call_from_thread(callback, *args)
         except RuntimeError:  # call_from_thread's word for "the app is not running"
@@ -366,7 +393,8 @@ class OracleScreen(Screen):
         last = self.exchanges[-1]
         # The settings it started with, then every change made while it spoke, at the same characters.
         self.ask(last.question, seed=last.record.get("seed"), settings=SampleSettings.from_record(last.record["settings"]),
-                 changes=last.record.get("changes"), voice=last.record.get("voice") or {})
+                 changes=last.record.get("changes"), voice=last.record.get("voice") or {},
+                 prime=last.record.get("prime", "float32"))
 
     # ---- settings and export -----------------------------------------------------------------
 

@@ -81,6 +81,27 @@ async def test_escape_stops_a_long_answer_and_temperature_changes_while_it_speak
         assert "stopped" in str(answer_views(app)[-1].query_one(".footnote").render())
 
 
+async def test_an_answer_keeps_streaming_while_another_screen_is_shown(tiny_model):
+    # Chunks reach the transcript as messages to the Oracle screen: they must still arrive, in order,
+    # while the Train screen is in front, and the answer's end must follow its last chunk.
+    app = make_app(pace=300)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        panel = screen.query_one(SettingsPanel)
+        panel.settings.stop, panel.settings.length = "length", 300
+        await pilot.press(*"tell me", "enter")
+        await wait_until(pilot, lambda: screen.speaking and len(screen.reading.text) >= 3, what="speaking")
+        await pilot.press("f2")
+        assert app.screen is app.get_screen("train")
+        await wait_until(pilot, lambda: not screen.speaking, what="the answer to end behind the Train screen")
+        await pilot.press("f1")
+        exchange = screen.exchanges[-1]
+        assert not exchange.stopped and len(exchange.answer) == 300
+        assert answer_views(app)[-1].answer == exchange.answer
+        replay = store.load(tiny_model).ask("tell me", SampleSettings(**exchange.record["settings"]), seed=exchange.record["seed"])
+        assert "".join(replay) == exchange.answer
+
+
 async def test_ask_again_uses_a_new_seed(tiny_model):
     app = make_app(pace=0)
     async with app.run_test(size=(80, 24)) as pilot:
