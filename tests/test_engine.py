@@ -10,7 +10,7 @@ import pytest
 import torch
 from conftest import TINY_RECIPE
 
-from oracle.engine import Recipe, SampleSettings, Trainer, TrainingControl, precision, store
+from oracle.engine import OracleError, Recipe, SampleSettings, Trainer, TrainingControl, precision, store
 from oracle.engine.corpus import MIX_BLOCK, SourceSpec, build_corpus
 from oracle.engine.events import EpochEnd, Notice, Progress, Started
 
@@ -223,10 +223,15 @@ def test_warmup_steps_must_be_a_whole_number(warmup):
 
 
 def _precision_spy(trainer: Trainer) -> list[tuple[bool, bool, torch.dtype]]:
-    """Every forward of the trainer's net: (training mode, CPU autocast on, dtype of the logits)."""
+    """Every forward of the trainer's net: (training mode, CPU autocast on, dtype of the logits). Not
+    the samples' copy of it (a deepcopy keeps the hook), whose prompt an Oracle may read in bf16."""
     seen = []
-    trainer.net.register_forward_hook(lambda module, args, output: seen.append(
-        (module.training, torch.is_autocast_enabled("cpu"), output[0].dtype)))
+
+    def spy(module, args, output) -> None:  # a hook that returns something replaces the output
+        if module is trainer.net:
+            seen.append((module.training, torch.is_autocast_enabled("cpu"), output[0].dtype))
+
+    trainer.net.register_forward_hook(spy)
     return seen
 
 
@@ -290,3 +295,47 @@ def test_a_nan_under_bf16_autocast_continues_in_float32(tiny_corpus, monkeypatch
     assert {e.precision for e in events if isinstance(e, Progress)} == {"float32"}
     assert finished.reason == "completed" and finished.best_val_loss is not None
     assert store.find("amp-nan").meta["precision"].startswith("bf16 autocast to step 0, then float32")
+
+
+def _autocast_spy(oracle) -> list[bool]:
+    """For every forward of the oracle's net: was CPU autocast on?"""
+    seen = []
+    oracle.net.register_forward_hook(lambda module, args, output: seen.append(torch.is_autocast_enabled("cpu")))
+    return seen
+
+
+def test_the_prompt_is_read_in_bf16_where_the_cpu_has_it_and_a_record_replays_as_it_was_read(tiny_model, monkeypatch):
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)  # CPU autocast runs bf16 on any CPU
+    fast = store.load(tiny_model)
+    seen = _autocast_spy(fast)
+    settings = SampleSettings(stop="length", length=80)
+    reading = fast.ask("what is wisdom?", settings, seed=3)
+    answer = "".join(reading)
+    assert fast.prime_precision == "bf16" and seen == [True] and reading.record()["prime"] == "bf16"
+    assert "".join(fast.ask("what is wisdom?", settings, seed=3, prime=reading.record()["prime"])) == answer
+    # A record without "prime" (every record before bf16 priming) was read in float32, and replays so.
+    seen.clear()
+    old = fast.ask("what is wisdom?", settings, seed=3, prime="float32")
+    old_answer = "".join(old)
+    assert seen == [False] and "prime" not in old.record()
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
+    plain = store.load(tiny_model)
+    assert plain.prime_precision == "float32" and "".join(plain.ask("what is wisdom?", settings, seed=3)) == old_answer
+    with pytest.raises(OracleError, match="'fp8'"):
+        fast.ask("what is wisdom?", settings, seed=3, prime="fp8")
+
+
+def test_a_prompt_bf16_cannot_hold_is_read_again_in_float32(tiny_model, monkeypatch):
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
+    oracle = store.load(tiny_model)
+    real_prime = oracle.prime
+
+    def overflowing(text, voice=None, read_in=None):
+        logits, state = real_prime(text, voice, read_in)
+        return (np.full_like(logits, np.nan) if read_in == "bf16" else logits), state
+
+    monkeypatch.setattr(oracle, "prime", overflowing)
+    reading = oracle.ask("wisdom", SampleSettings(stop="length", length=40), seed=1)
+    answer = "".join(reading)
+    assert len(answer) == 40 and "prime" not in reading.record()  # read in float32, and recorded so
+    assert "".join(oracle.ask("wisdom", SampleSettings(stop="length", length=40), seed=1, prime="float32")) == answer

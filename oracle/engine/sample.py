@@ -7,6 +7,11 @@ change a reading sees is recorded with the step it took effect at (`record()["ch
 
 With `words="corpus"` and `heed` > 0 a `Speller` (speller.py) shapes each step's logits: only
 words of the model's word list, and a pull towards the question's content words.
+
+The prompt is read in bf16 autocast on a CPU that does bf16 natively: 3.3x faster than float32 for a
+100-char prompt (2x256: 2.4 ms against 8.0; 2x384: 5.9 against 19.7; one thread), and no measurable
+cost in quality (150 held-out KJV prompts, the loss of the 30 chars after each: 1.1932 either way).
+The steps after it stay float32. The record names a bf16 prime, so a replay primes the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 import torch
 
+from . import precision
 from .errors import OracleError
+from .precision import BF16, FLOAT32
 from .schema import check_all, setting
 from .speller import Lexicon, Speller
 from .stream import LSTMStepper, blas_threads
@@ -99,8 +106,12 @@ class Reading:
     """One answer, generated lazily. Iterate for characters; `notice` says what the prompt lost."""
 
     def __init__(self, oracle, prompt: str, settings: SampleSettings | None = None, seed: int | None = None,
-                 voice: dict[str, float] | None = None, changes: list[dict] | None = None):
+                 voice: dict[str, float] | None = None, changes: list[dict] | None = None, prime: str | None = None):
         self.oracle = oracle
+        # How the prompt is read: the oracle's choice for this machine, or what a replayed record says.
+        self.prime_precision = prime or oracle.prime_precision
+        if self.prime_precision not in (FLOAT32, BF16):
+            raise OracleError(f"The recorded prime precision {prime!r} is not {FLOAT32!r} or {BF16!r}.")
         # A voiced model's blend (normalised; None: any voice); set_voice changes it mid-reading.
         self.voice = self._initial_voice = normalise(voice, oracle.voices)
         self._voice_weights = oracle.voice_weights(self.voice)
@@ -175,7 +186,10 @@ class Reading:
     def __iter__(self):
         oracle, vocab = self.oracle, self.oracle.vocab
         self._voice_changed, self._initial_voice = False, self.voice  # a change before the first step is the start
-        logits, state = oracle.prime(self.prompt, self._voice_weights)
+        logits, state = oracle.prime(self.prompt, self._voice_weights, self.prime_precision)
+        if self.prime_precision == BF16 and not np.isfinite(logits).all():  # bf16's range ran out: read it again
+            self.prime_precision = FLOAT32
+            logits, state = oracle.prime(self.prompt, self._voice_weights, FLOAT32)
         cursor = oracle.stepper.cursor(state, self._voice_weights)  # the fast path: numpy buffers, one LSTM step per char
         active = self._initial
         self._speller = self._make_speller(active)
@@ -224,6 +238,8 @@ class Reading:
             record["changes"] = [dict(change) for change in self.changes]
         if self._initial_voice:
             record["voice"] = dict(self._initial_voice)  # the blend it began in; later ones are in "changes"
+        if self.prime_precision == BF16:
+            record["prime"] = BF16  # no "prime" (older records too): the prompt was read in float32
         return record
 
 
@@ -238,6 +254,8 @@ class Oracle:
         self.lowercase = lowercase
         self.meta = meta or {}
         self.stepper = LSTMStepper(net)
+        on_cpu = next(net.parameters()).device.type == "cpu"
+        self.prime_precision = BF16 if on_cpu and precision.cpu_has_native_bf16() else FLOAT32
         self.words = words  # its WordList (words.py), or None: it spells freely and heeds nothing
         self.words_notice = words_notice or "This oracle has no word list, so it spells freely and does not heed the question's words"
         self._lexicon: Lexicon | None = None
@@ -258,15 +276,19 @@ class Oracle:
         return row_weights(blend, self.voices, self.net.config.voices + 1)
 
     @torch.inference_mode()
-    def prime(self, text: str, voice: np.ndarray | None = None) -> tuple[np.ndarray, tuple[torch.Tensor, torch.Tensor]]:
+    def prime(self, text: str, voice: np.ndarray | None = None,
+              read_in: str | None = None) -> tuple[np.ndarray, tuple[torch.Tensor, torch.Tensor]]:
         """Feed the prompt once through the full-sequence LSTM (in `voice`, blend weights over the voice
-        table; None: any voice); return the last logits and (h, c)."""
+        table; None: any voice; `read_in` float32 or bf16, this machine's choice by default); return the last
+        logits and (h, c) in float32."""
         ids = torch.from_numpy(self.vocab.encode(text).astype(np.int64))[None]
         weights = None if voice is None else torch.from_numpy(np.asarray(voice, dtype=np.float32))
-        logits, state = self.net(ids, last_only=True, voice=weights)
-        return logits[0].float().numpy(), state
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=(read_in or self.prime_precision) == BF16):
+            logits, (h, c) = self.net(ids, last_only=True, voice=weights)
+        return logits[0].float().numpy(), (h.float(), c.float())
 
     def ask(self, prompt: str, settings: SampleSettings | None = None, seed: int | None = None,
-            voice: dict[str, float] | None = None, changes: list[dict] | None = None) -> Reading:
-        """`changes`: a record's mid-reading changes, to replay them at the steps they happened."""
-        return Reading(self, prompt, settings, seed, voice, changes)
+            voice: dict[str, float] | None = None, changes: list[dict] | None = None, prime: str | None = None) -> Reading:
+        """`changes`: a record's mid-reading changes, to replay them at the steps they happened;
+        `prime`: a record's prime precision (float32 or bf16; None: this machine's choice)."""
+        return Reading(self, prompt, settings, seed, voice, changes, prime)
