@@ -6,8 +6,11 @@ sources mixed in the voiced training's 256-char blocks too (not the 64k ones it 
 so the comparison isolates the voices; a third model, unvoiced with the 64k blocks (what
 `oracle train` does without voices), shows what the finer mix alone changes. On a shared host equal steps are a steadier measure than
 equal seconds; both models' training seconds are reported. Then:
-- held-out loss per source (nats/char, continuous text, the last 5% of each slice): the voiced
-  model in the source's own voice, in the "any voice", and the unvoiced model;
+- held-out loss per source (nats/char, the last 5% of each slice): the voiced model in the source's
+  own voice, in the "any voice", and the unvoiced model; read two ways: as continuous text (the
+  state carried along: after a few characters the text itself names its source), and the seed's
+  way, each char from its 40 previous chars alone (what an answer has to go on after a short
+  question: where knowing the source is worth most);
 - fidelity, for every ordered pair (A, B): the share of answers generated in voice A that score a
   lower loss under voice A than under voice B (an answer is scored after its question, on its own
   characters only);
@@ -34,7 +37,7 @@ from bench.data import CACHE
 from oracle.engine import Oracle, SampleSettings, Trainer, get_recipe
 from oracle.engine.batches import VOICE_BLOCK
 from oracle.engine.corpus import MIX_BLOCK
-from oracle.engine.evaluate import stream_loss, voice_tensor
+from oracle.engine.evaluate import stream_loss, voice_tensor, window_loss
 from oracle.engine.paths import bundled_corpora_dir
 
 SOURCES = ("kjv", "devils-dictionary", "dhammapada", "jargon")
@@ -95,10 +98,14 @@ def measure(cfg: dict) -> dict:
         ids = source.val
         rows.append({"source": name, "val_chars": len(ids), "own": stream_loss(net, ids, voice=k + 1),
                      "any": stream_loss(net, ids, voice=0), "unvoiced": stream_loss(plain.net.eval(), ids),
-                     "unvoiced_64k": stream_loss(coarse.net.eval(), ids)})
+                     "unvoiced_64k": stream_loss(coarse.net.eval(), ids),
+                     "window": {"own": window_loss(net, ids, voice=k + 1), "any": window_loss(net, ids, voice=0),
+                                "unvoiced": window_loss(plain.net, ids), "unvoiced_64k": window_loss(coarse.net, ids)}})
     result["held_out"] = rows
     result["own_minus_unvoiced"] = statistics.mean(r["own"] - r["unvoiced"] for r in rows)
     result["own_minus_unvoiced_64k"] = statistics.mean(r["own"] - r["unvoiced_64k"] for r in rows)
+    result["window_own_minus_unvoiced"] = statistics.mean(r["window"]["own"] - r["window"]["unvoiced"] for r in rows)
+    result["window_own_minus_unvoiced_64k"] = statistics.mean(r["window"]["own"] - r["window"]["unvoiced_64k"] for r in rows)
 
     oracle = Oracle("bench-voiced", copy.deepcopy(net), vocab, True, {"voices": [{"name": n} for n in names]})
     settings = SampleSettings(temperature=0.8, stop="length", length=cfg["answer_chars"], min_length=0)
@@ -143,6 +150,16 @@ def markdown(r: dict) -> str:
                    x["own"] - x["unvoiced_64k"]] for x in r["held_out"]]),
            "", f"Own voice against the unvoiced model, mean over sources: {r['own_minus_unvoiced']:+.3f} nats/char "
                f"(same 256-char mix), {r['own_minus_unvoiced_64k']:+.3f} (the 64k mix an unvoiced run uses).", ""]
+    if all("window" in x for x in r["held_out"]):
+        w = [x["window"] for x in r["held_out"]]
+        out += ["The same held-out text the seed's way, each char from its 40 previous chars alone (an answer's "
+                "situation after a short question), nats/char:", "",
+                table(["source", "own voice", "any voice", "unvoiced, same mix", "own - unvoiced", "unvoiced, 64k mix",
+                       "own - unvoiced 64k"],
+                      [[x["source"], y["own"], y["any"], y["unvoiced"], y["own"] - y["unvoiced"], y["unvoiced_64k"],
+                        y["own"] - y["unvoiced_64k"]] for x, y in zip(r["held_out"], w)]),
+                "", f"Own voice against the unvoiced model, 40-char context, mean over sources: "
+                    f"{r['window_own_minus_unvoiced']:+.3f} nats/char (same mix), {r['window_own_minus_unvoiced_64k']:+.3f} (64k mix).", ""]
     names = r["sources"]
     share = {(f["voice"], f["against"]): f["share"] for f in r["fidelity"]}
     out += ["Fidelity: share of answers in voice (row) scoring lower under it than under voice (column):", "",

@@ -120,6 +120,22 @@ def test_streaming_with_a_blend_matches_the_full_network(voiced):
         np.testing.assert_allclose(cursor.advance(int(char_id)), expected[0, t].numpy(), rtol=1e-4, atol=1e-5)
 
 
+def test_window_loss_reads_in_the_voice_it_is_given(voiced):
+    from torch.nn import functional as F
+
+    from oracle.engine.evaluate import window_loss
+
+    oracle = store.load(voiced)
+    ids = oracle.vocab.encode("ab ca bb ac " * 8)
+    windows = torch.from_numpy(np.stack([ids[t - 40:t] for t in range(40, len(ids))]).astype(np.int64))
+    for row in (0, 1, 2):  # any voice, abc, xyz
+        with torch.no_grad():
+            logits, _ = oracle.net(windows, last_only=True, voice=torch.tensor(row))
+        expected = F.cross_entropy(logits, torch.from_numpy(ids[40:].astype(np.int64))).item()
+        assert window_loss(oracle.net, ids, voice=row) == pytest.approx(expected, rel=1e-5)
+    assert window_loss(oracle.net, ids, voice=1) < window_loss(oracle.net, ids, voice=2)  # abc text reads best as abc
+
+
 def test_save_load_export_and_import_keep_the_voices(voiced, tmp_path):
     before = store.load(voiced)
     path = store.export(voiced, tmp_path / "voiced.oracle")
@@ -351,11 +367,12 @@ def test_the_voices_benchmark_runs_and_reports_every_figure():
     assert {r["source"] for r in result["held_out"]} == {"kjv", "devils-dictionary"}
     for row in result["held_out"]:
         assert all(0 < row[k] < 10 for k in ("own", "any", "unvoiced", "unvoiced_64k"))
+        assert all(0 < row["window"][k] < 10 for k in ("own", "any", "unvoiced", "unvoiced_64k"))
     assert len(result["fidelity"]) == 2 and all(0 <= f["share"] <= 1 for f in result["fidelity"])
     (blend,) = result["blends"]
     assert isinstance(blend["between"], bool)
     text = voices.markdown(result)
-    assert "Fidelity" in text and "50/50 blends" in text and "| kjv |" in text
+    assert "Fidelity" in text and "50/50 blends" in text and "| kjv |" in text and "40 previous chars" in text
 
 
 def test_training_from_a_voiced_model_on_other_corpora_starts_from_its_any_voice(voiced, _sources):

@@ -50,13 +50,14 @@ def voice_tensor(voice, device="cpu") -> torch.Tensor | None:
 
 
 @torch.no_grad()
-def window_loss(net, ids: np.ndarray, window: int = 40, batch: int = 1024, device="cpu") -> float | None:
+def window_loss(net, ids: np.ndarray, window: int = 40, batch: int = 1024, device="cpu", voice=None) -> float | None:
     if len(ids) <= window:
         return None
     was_training = net.training
     net.eval()
     targets = np.arange(window, len(ids))
     total = 0.0
+    voice = voice_tensor(voice, device)
     # One-hot windows are batch x window x vocab floats, logits batch x vocab: bounded, whatever the vocabulary.
     per_window = net.config.vocab_size * (window if net.config.one_hot else 1)
     batch = max(1, min(batch, EVAL_FLOATS // per_window))
@@ -64,7 +65,7 @@ def window_loss(net, ids: np.ndarray, window: int = 40, batch: int = 1024, devic
         t = targets[start:start + batch]
         x = torch.from_numpy(ids[t[:, None] - window + np.arange(window)].astype(np.int64)).to(device)
         y = torch.from_numpy(ids[t].astype(np.int64)).to(device)
-        logits, _ = net(x, last_only=True)
+        logits, _ = net(x, last_only=True, voice=voice)
         total += F.cross_entropy(logits.float(), y, reduction="sum").item()
     net.train(was_training)
     return total / len(targets)
