@@ -44,7 +44,7 @@ dest.mkdir(parents=True)
 for part in ("weights", "words"):
     shutil.copyfile(src / meta[part]["file"], dest / meta[part]["file"])
 meta["name"] = "default"
-meta["commands"] = [meta["command"]]  # every step that trained it, in order (one here)
+meta.setdefault("commands", [meta["command"]])  # every step that trained it, first to last (the trainer keeps them)
 for corpus in meta["corpora"]:
     corpus["path"] = f"corpora/{Path(corpus['path']).name}"
 (dest / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")

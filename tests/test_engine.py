@@ -74,6 +74,39 @@ def test_stop_and_resume_equals_an_uninterrupted_run(tiny_corpus):
         assert torch.equal(a[key], b[key]), key  # bit-identical on the CPU
 
 
+def test_every_command_that_trained_a_model_is_kept_across_resumes(tiny_corpus):
+    import json
+
+    import oracle.engine.train as train_module
+
+    control = TrainingControl()
+    steps_per_epoch = []
+
+    def stop_in_epoch_two(event):
+        if isinstance(event, Started):
+            steps_per_epoch.append(event.steps_per_epoch)
+        if isinstance(event, Progress) and event.step > steps_per_epoch[0]:
+            control.stop()
+
+    first = ["oracle", "train", "proverbs.txt", "--name", "kept", "--epochs", "3"]
+    old, train_module.PROGRESS_SECONDS = train_module.PROGRESS_SECONDS, 0.0
+    try:
+        Trainer("kept", [str(tiny_corpus)], tiny(epochs=3), command=first, on_event=stop_in_epoch_two, control=control).run()
+    finally:
+        train_module.PROGRESS_SECONDS = old
+    folder = store.user_dir("kept")
+    assert json.loads((folder / "meta.json").read_text())["commands"] == [first]
+    # A checkpoint written before `commands` was kept: the step before is read from meta.json.
+    pointer = json.loads((folder / "checkpoint.json").read_text())
+    del pointer["commands"]
+    (folder / "checkpoint.json").write_text(json.dumps(pointer))
+    second = ["oracle", "train", "--resume", "kept"]
+    Trainer("kept", resume=True, command=second).run()
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["commands"] == [first, second] and meta["command"] == second
+    assert store.find("kept").meta["commands"] == [first, second]
+
+
 def test_same_seed_same_answer_and_different_seed_differs(tiny_model):
     oracle = store.load(tiny_model)
     settings = SampleSettings(temperature=1.0, stop="length", length=120)

@@ -149,7 +149,8 @@ class ModelMeta(_Record):
     device: str | None = None
     device_name: str | None = None
     world_size: int | None = None
-    command: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()  # the last step that trained it
+    commands: list | None = None  # every step, first to last (absent in files from before it was kept)
     versions: dict | None = None
     init_from: str | None = None
     copied_from: str | None = None
@@ -198,6 +199,7 @@ class CheckpointPointer(_Record):
     lr_scale: float = 1.0
     created: str | None = None
     recipe_name: str | None = None
+    commands: list | None = None  # every command that trained it so far, first to last
     world: int = 1
     extra: dict = field(default_factory=dict, compare=False)
     present: frozenset = field(default=frozenset(), compare=False, repr=False)

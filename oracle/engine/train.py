@@ -26,7 +26,7 @@ from .errors import OracleError
 from .evaluate import stream_loss, window_loss
 from .events import CheckpointSaved, EpochEnd, Event, Failed, Finished, Notice, Progress, Started, bits
 from .model import CharLSTM, ModelConfig, without_voices
-from .model_meta import CheckpointPointer
+from .model_meta import CheckpointPointer, ModelMeta
 from .precision import BF16, FLOAT32
 from .precision import choose as choose_precision
 from .recipes import Recipe
@@ -255,6 +255,17 @@ class Trainer:
         self.metrics, self.best = [m.to_dict() for m in p.metrics], p.best.to_dict() if p.best else None
         self.elapsed_before, self.lr_scale = p.elapsed, p.lr_scale
         self.created = p.created
+        # Every command that trained it, first to last. A checkpoint from before `commands` was kept
+        # still has the previous step's command in meta.json (when an epoch had finished).
+        earlier = p.commands or self._command_in_meta()
+        self.commands = [list(c) for c in earlier] + [list(self.command)]
+
+    def _command_in_meta(self) -> list[list[str]]:
+        try:
+            command = ModelMeta.read(self.folder).command
+        except OracleError:
+            return []
+        return [list(command)] if command else []
 
     def _run(self) -> Finished:
         r = self.recipe
@@ -262,6 +273,7 @@ class Trainer:
         self.epoch, self.batch_index, self.step = 0, 0, 0
         self.elapsed_before, self.lr_scale = 0.0, 1.0
         self.created = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        self.commands = [list(self.command)]
         if self.resume:
             self._restore()
         self.t0 = time.monotonic()
@@ -471,7 +483,8 @@ class Trainer:
                 "training_seconds": round(self.elapsed(), 2), "device": str(self.device),
                 "device_name": (torch.cuda.get_device_name(self.device) if self.device.type == "cuda"
                                 else platform.processor() or platform.machine()),
-                "world_size": self.world, "precision": self._precision_ran(), "command": list(self.command), "versions": versions(),
+                "world_size": self.world, "precision": self._precision_ran(), "command": list(self.command),
+                "commands": self.commands, "versions": versions(),
                 "init_from": self.init_from, "words": self._words_entry(),
                 # Row k of the voice table speaks like the k-th name: what a blend's names refer to.
                 "voices": [{"name": v, "weight": s.weight} for v, s in zip(self.voices, self.corpus.sources, strict=False)]}
@@ -505,7 +518,7 @@ class Trainer:
                    "metrics": self.metrics, "best": self.best, "elapsed": self.elapsed(), "lr_scale": self.lr_scale,
                    "created": self.created, "recipe": self.recipe.to_dict(), "recipe_name": self.recipe_name, "world": self.world,
                    "config": self.config.to_dict(), "vocab": self.corpus.vocab.chars,
-                   "corpora": [s.describe() for s in self.corpus.sources]}
+                   "corpora": [s.describe() for s in self.corpus.sources], "commands": self.commands}
         store.write_checkpoint(self.folder, self.net, state, pointer)
         self._take_name()
         self.on_event(CheckpointSaved(str(self.folder / "checkpoint.json"), self.step, "last"))
