@@ -41,8 +41,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 # Small enough that a step takes milliseconds; a checkpoint every ~6 ms of training means nearly
 # every step ends with a save, so kills land inside writes often.
-TRAIN_FLAGS = ["--recipe", "quick", "--hidden-size", "16", "--embed-dim", "8", "--seq-len", "16", "--batch-size", "4",
-               "--sample-length", "8", "--checkpoint-minutes", "0.0001", "--seed", "3", "-q"]
+TINY_MODEL = ["--recipe", "quick", "--hidden-size", "16", "--embed-dim", "8", "--seq-len", "16", "--batch-size", "4",
+              "--sample-length", "8", "--seed", "3", "-q"]  # also kill_transfers.py's
+TRAIN_FLAGS = [*TINY_MODEL, "--checkpoint-minutes", "0.0001"]
 MODES = ("random", "random", "mid-write", "mid-write", "early")
 
 

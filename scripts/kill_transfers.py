@@ -41,14 +41,11 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-TINY = ["--recipe", "quick", "--hidden-size", "16", "--embed-dim", "8", "--seq-len", "16", "--batch-size", "4",
-        "--sample-length", "8", "--epochs", "1", "--seed", "3", "-q"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from kill_campaign import TINY_MODEL, oracle_command  # noqa: E402  (the sibling script, whichever way this one is run)
+
+TINY = [*TINY_MODEL, "--epochs", "1"]
 OPS = ("import", "export", "rename", "copy", "force")
-
-
-def oracle_command() -> list[str]:
-    script = Path(sys.executable).with_name("oracle")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "oracle"]
 
 
 def run(args: list[str], env: dict, check: bool = True) -> subprocess.CompletedProcess:

@@ -18,6 +18,14 @@ def answer_views(app):
     return list(app.oracle_screen.query(ExchangeView))
 
 
+async def ask_for_a_long_answer(pilot, screen, length: int) -> None:
+    """Ask "tell me" for exactly `length` characters and return once it has begun to speak."""
+    panel = screen.query_one(SettingsPanel)
+    panel.settings.stop, panel.settings.length = "length", length
+    await pilot.press(*"tell me", "enter")
+    await wait_until(pilot, lambda: screen.speaking and len(screen.reading.text) >= 3, what="speaking")
+
+
 async def test_ask_streams_an_answer_that_replays_exactly(tiny_model):
     app = make_app(pace=0)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -62,10 +70,7 @@ async def test_escape_stops_a_long_answer_and_temperature_changes_while_it_speak
     app = make_app(pace=40)  # slow enough that Esc arrives mid-answer
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.oracle_screen
-        panel = screen.query_one(SettingsPanel)
-        panel.settings.stop, panel.settings.length = "length", 400
-        await pilot.press(*"tell me", "enter")
-        await wait_until(pilot, lambda: screen.speaking and len(screen.reading.text) >= 3, what="speaking")
+        await ask_for_a_long_answer(pilot, screen, 400)
         assert "speaking" in str(screen.query_one("#speaking").render())
         reading = screen.reading
         await pilot.press("ctrl+up", "ctrl+up")  # two steps hotter, while it speaks
@@ -87,10 +92,7 @@ async def test_an_answer_keeps_streaming_while_another_screen_is_shown(tiny_mode
     app = make_app(pace=300)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.oracle_screen
-        panel = screen.query_one(SettingsPanel)
-        panel.settings.stop, panel.settings.length = "length", 300
-        await pilot.press(*"tell me", "enter")
-        await wait_until(pilot, lambda: screen.speaking and len(screen.reading.text) >= 3, what="speaking")
+        await ask_for_a_long_answer(pilot, screen, 300)
         await pilot.press("f2")
         assert app.screen is app.get_screen("train")
         await wait_until(pilot, lambda: not screen.speaking, what="the answer to end behind the Train screen")
