@@ -228,6 +228,7 @@ async def test_enter_starts_training_locks_the_form_and_records_the_command(tiny
     assert free_name() == "my-oracle-2"
 
 
+@pytest.mark.filterwarnings("ignore:The test <Function")  # the module's asyncio mark: this one needs no loop
 def test_own_file_names_with_spaces_stay_whole(tmp_path):
     spaced = tmp_path / "my notes.txt"
     spaced.write_text("a few words of text\n" * 50, "utf-8")
