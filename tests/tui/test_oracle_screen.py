@@ -89,12 +89,12 @@ async def test_escape_stops_a_long_answer_and_temperature_changes_while_it_speak
 async def test_an_answer_keeps_streaming_while_another_screen_is_shown(tiny_model):
     # Chunks reach the transcript as messages to the Oracle screen: they must still arrive, in order,
     # while the Train screen is in front, and the answer's end must follow its last chunk.
-    app = make_app(pace=300)
+    app = make_app(pace=60)  # 5 s of answer: still speaking when the Train screen comes up, even on a busy host
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.oracle_screen
         await ask_for_a_long_answer(pilot, screen, 300)
         await pilot.press("f2")
-        assert app.screen is app.get_screen("train")
+        assert app.screen is app.get_screen("train") and screen.speaking  # the rest streams behind it
         await wait_until(pilot, lambda: not screen.speaking, what="the answer to end behind the Train screen")
         await pilot.press("f1")
         exchange = screen.exchanges[-1]
