@@ -66,17 +66,6 @@ def machine() -> str:
             f"Python {platform.python_version()}, torch {torch.__version__}")
 
 
-def overrides(pairs: list[str]) -> dict:
-    from oracle.engine import Recipe
-
-    types = {name: type(value) for name, value in Recipe().to_dict().items()}
-    found = {}
-    for pair in pairs:
-        key, _, value = pair.partition("=")
-        found[key] = types.get(key, str)(value) if types.get(key) is not bool else value.lower() in ("1", "true", "yes")
-    return found
-
-
 def quality(cfg: dict, corpus: Path, default_overrides: dict, early_stop: bool = True, device: str = "cpu") -> dict:
     from bench.quality import Run, compare, throughput
 
@@ -169,7 +158,9 @@ def run(args, cfg: dict, sections: list[str], command: str) -> int:
                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "load_start": load(), "config": cfg}
     t0 = time.perf_counter()
     if "quality" in sections:
-        results["quality"] = quality(cfg, corpus, overrides(args.default_set), not args.no_early_stop, args.device)
+        from bench.quality import recipe_overrides
+
+        results["quality"] = quality(cfg, corpus, recipe_overrides(args.default_set), not args.no_early_stop, args.device)
     if "generation" in sections:
         results["generation"] = generation(cfg, corpus)
     if "memory" in sections:

@@ -16,6 +16,18 @@ from oracle.engine import EpochEnd, Progress, Started, Trainer, TrainingControl,
 from oracle.engine.evaluate import stream_loss, window_loss
 
 
+def recipe_overrides(pairs: list[str]) -> dict:
+    """["field=value", ...] -> {field: value}, each value typed like the recipe's field (--default-set, bench.tune)."""
+    from oracle.engine import Recipe
+
+    types = {name: type(value) for name, value in Recipe().to_dict().items()}
+    found = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        found[key] = types.get(key, str)(value) if types.get(key) is not bool else value.lower() in ("1", "true", "yes")
+    return found
+
+
 @dataclass
 class Curve:
     recipe: str

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from bench.data import kjv_slice
-from bench.quality import Run, throughput
+from bench.quality import Run, recipe_overrides, throughput
 
 # Each variant changes one thing from the default recipe (bf16 where the CPU has it), so its effect shows.
 VARIANTS: dict[str, dict] = {
@@ -39,14 +39,11 @@ def parse_variant(text: str) -> tuple[str, dict]:
     from oracle.engine import Recipe
 
     name, _, pairs = text.partition(":")
-    types = {k: type(v) for k, v in Recipe().to_dict().items()}
-    found = {}
-    for pair in filter(None, pairs.split(",")):
-        key, _, value = pair.partition("=")
-        if key not in types:
-            raise SystemExit(f"--variant {text!r}: {key!r} is not a recipe field.")
-        found[key] = types[key](value)
-    return name, found
+    pairs = [p for p in pairs.split(",") if p]
+    for pair in pairs:
+        if pair.partition("=")[0] not in Recipe().to_dict():
+            raise SystemExit(f"--variant {text!r}: {pair.partition('=')[0]!r} is not a recipe field.")
+    return name, recipe_overrides(pairs)
 
 
 def main(argv=None) -> int:
