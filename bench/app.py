@@ -34,9 +34,9 @@ QUESTION = "what is wisdom"
 def write_history(home: Path, exchanges: int, answer_chars: int = 280) -> None:
     """A conversation of `exchanges` short questions with ~280-character answers, for the default model."""
     os.environ["ORACLE_HOME"] = str(home)
-    from oracle.engine import history
-    from oracle.engine.history import Exchange
-    from oracle.engine.paths import bundled_corpora_dir
+    from oracle.engine.io.paths import bundled_corpora_dir
+    from oracle.tui import history
+    from oracle.tui.history import Exchange
 
     text = " ".join((bundled_corpora_dir() / "proverbs.txt").read_text("utf-8").split())
     settings = {"temperature": 0.7, "top_k": 0, "top_p": 1.0, "length": 400, "stop": "sentence", "min_length": 60}
@@ -63,7 +63,7 @@ def question_text(box) -> str:
 
 async def drive(answer_chars: int) -> dict:
     from oracle.tui.app import make_app
-    from oracle.tui.transcript import ExchangeView
+    from oracle.tui.widgets.transcript import ExchangeView
 
     async def until(pilot, predicate, timeout=600.0):
         start = time.perf_counter()

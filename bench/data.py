@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from oracle.engine import bundled_corpora
-from oracle.engine.paths import bundled_corpora_dir
+from oracle.engine.io.paths import bundled_corpora_dir
 
 CACHE = Path(tempfile.gettempdir()) / "oracle-bench"
 

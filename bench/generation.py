@@ -14,8 +14,8 @@ import numpy as np
 import torch
 
 from oracle.engine import CharLSTM, ModelConfig, Oracle, SampleSettings, store
-from oracle.engine.sample import choose
-from oracle.engine.vocab import Vocabulary
+from oracle.engine.data.vocab import Vocabulary
+from oracle.engine.read.reading import choose
 
 WINDOW = 40
 

@@ -25,8 +25,8 @@ from pathlib import Path
 import torch
 
 from oracle.engine import SampleSettings, store
-from oracle.engine.sample import DEFAULT_HEED
-from oracle.engine.words import JOINERS, is_letter, split_words, uses
+from oracle.engine.data.words import JOINERS, is_letter, split_words, uses
+from oracle.engine.read.reading import DEFAULT_HEED
 
 QUESTIONS = Path(__file__).resolve().parent / "questions.txt"
 ANSWER_CHARS, LOOP_CHARS, LOOP_SPAN, LOOP_TEMPERATURE = 300, 400, 40, 0.5

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from oracle.engine import EpochEnd, Progress, Started, Trainer, TrainingControl, get_recipe
-from oracle.engine.evaluate import stream_loss, window_loss
+from oracle.engine.train.evaluate import stream_loss, window_loss
 
 
 def recipe_overrides(pairs: list[str]) -> dict:

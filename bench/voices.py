@@ -35,10 +35,10 @@ from torch.nn import functional as F
 
 from bench.data import CACHE
 from oracle.engine import Oracle, SampleSettings, Trainer, get_recipe
-from oracle.engine.batches import VOICE_BLOCK
-from oracle.engine.corpus import MIX_BLOCK
-from oracle.engine.evaluate import stream_loss, voice_tensor, window_loss
-from oracle.engine.paths import bundled_corpora_dir
+from oracle.engine.data.batches import VOICE_BLOCK
+from oracle.engine.data.corpus import MIX_BLOCK
+from oracle.engine.io.paths import bundled_corpora_dir
+from oracle.engine.train.evaluate import stream_loss, voice_tensor, window_loss
 
 SOURCES = ("kjv", "devils-dictionary", "dhammapada", "jargon")
 QUESTIONS = ("what is the way?\n", "who am i?\n", "what shall i do tomorrow?\n", "why is there evil?\n",

@@ -4,7 +4,7 @@
 
 Reads the corpora its meta.json records (by path, relative to the repository or absolute), checks
 each against its recorded sha256, counts their words with the trainer's own rule and casing
-(oracle/engine/words.py), writes `words-<sha>.txt` beside the weights and records it in meta.json.
+(oracle/engine/data/words.py), writes `words-<sha>.txt` beside the weights and records it in meta.json.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import json
 import sys
 from pathlib import Path
 
-from oracle.engine import words
-from oracle.engine.atomic import write_json_atomic
-from oracle.engine.corpus import SourceSpec, load_source_text, sha256_text
+from oracle.engine.data import words
+from oracle.engine.data.corpus import SourceSpec, load_source_text, sha256_text
+from oracle.engine.io.atomic import write_json_atomic
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -14,9 +14,9 @@ import sys
 import numpy as np
 import torch
 
-from oracle.engine import evaluate
-from oracle.engine.limits import MAX_VOCAB
-from oracle.engine.model import CharLSTM, ModelConfig
+from oracle.engine.io.limits import MAX_VOCAB
+from oracle.engine.model.network import CharLSTM, ModelConfig
+from oracle.engine.train import evaluate
 
 torch.set_num_threads(1)
 torch.manual_seed(0)

@@ -18,9 +18,9 @@ from pathlib import Path
 import torch
 
 from oracle.engine import store
-from oracle.engine.eye import look
-from oracle.engine.eye_page import html_page, write_html
-from oracle.engine.eye_search import FEATURES, search
+from oracle.engine.eye.activations import look
+from oracle.engine.eye.page import html_page, write_html
+from oracle.engine.eye.search import FEATURES, search
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -78,7 +78,7 @@ def main() -> None:
         if args.svg:
             from rich.console import Console
 
-            from oracle.cli_eye import _print_coloured
+            from oracle.cli.eye import _print_coloured
 
             console = Console(record=True, width=80, force_terminal=True, color_system="truecolor", file=io.StringIO())
             _print_coloured(part, hit.layer, hit.unit, hit.kind, title, subtitle.split(";")[0], console)

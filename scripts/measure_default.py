@@ -4,7 +4,7 @@
 
 - Validation loss in nats and bits per character on each corpus's held-out text: the last
   `val_fraction` of each corpus, exactly as the trainer holds it out, read as one stream with the
-  LSTM state carried along (`oracle.engine.evaluate.stream_loss`). Overall is the mean over all
+  LSTM state carried along (`oracle.engine.train.evaluate.stream_loss`). Overall is the mean over all
   held-out characters; the mix-weighted mean is shown too.
 - Samples at temperature 0.5 and a loop check on each: a 400-character sample "loops" when some
   substring of 40 or more characters occurs in it twice (the longest such repeat is reported).
@@ -43,7 +43,7 @@ def longest_repeat(text: str) -> int:
 
 def held_out(oracle) -> list[tuple[str, float, "object"]]:
     """(name, mix weight, held-out ids) per corpus, rebuilt the way the trainer split them."""
-    from oracle.engine.corpus import SourceSpec, build_corpus, bundled_corpus
+    from oracle.engine.data.corpus import SourceSpec, build_corpus, bundled_corpus
 
     meta = oracle.meta
     specs = []
@@ -74,7 +74,7 @@ def main() -> None:
 
     torch.set_num_threads(1)  # every figure below is for one CPU thread
     from oracle.engine import SampleSettings, store
-    from oracle.engine.evaluate import stream_loss
+    from oracle.engine.train.evaluate import stream_loss
 
     entry = store.find(args.model)
     load_times = []

@@ -1,6 +1,6 @@
 """`oracle` under torchrun with hooks a test controls (this file is run by torchrun, not collected).
 
-It runs the real command line (`oracle.cli.main`) and adds, from environment variables:
+It runs the real command line (`oracle.cli.entry.main`) and adds, from environment variables:
 - ORACLE_TEST_STOP=RANK:STEPS  that rank alone asks to stop once STEPS steps are done (as if only
   its process got Ctrl-C), so a test knows the exact step every rank must stop at;
 - ORACLE_TEST_STEP_SECONDS=S   every step takes at least S seconds, so a time budget certainly runs
@@ -17,7 +17,7 @@ import os
 import sys
 import time
 
-from oracle.cli import main
+from oracle.cli.entry import main
 from oracle.engine import Trainer, store
 
 STOP = os.environ.get("ORACLE_TEST_STOP")

@@ -1,7 +1,7 @@
 """The bad-input campaign: every kind of bad input gets one clear sentence (exit status 2, one line on
 stderr naming the file or value, no traceback) and nothing is lost; odd but valid input just works.
 
-Three parts: a table of refusals through `oracle.cli.main`, odd inputs that must work (line endings,
+Three parts: a table of refusals through `oracle.cli.entry.main`, odd inputs that must work (line endings,
 CJK, one repeated character, huge or strange prompts), and hypothesis properties of the engine's
 own checks (any bytes, any corpus spec, any hyperparameters, any prompt).
 """
@@ -24,9 +24,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oracle.cli import main
+from oracle.cli.entry import main
 from oracle.engine import Recipe, SampleSettings, SourceSpec, Trainer, store
-from oracle.engine.corpus import build_corpus, read_text
+from oracle.engine.data.corpus import build_corpus, read_text
 from oracle.engine.errors import OracleError
 from oracle.engine.schema import SettingError, specs
 

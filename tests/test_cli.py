@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from oracle.cli import main
+from oracle.cli.entry import main
 from oracle.engine import store
 
 TINY_FLAGS = ["--hidden-size", "32", "--layers", "1", "--embed-dim", "16", "--seq-len", "32", "--batch-size", "16",

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oracle import cli
-from oracle.engine import SampleSettings, paths, store
-from oracle.engine.corpus import MIX_BLOCK, SourceSpec, build_corpus
+from oracle.cli import entry as cli
+from oracle.engine import SampleSettings, store
+from oracle.engine.data.corpus import MIX_BLOCK, SourceSpec, build_corpus
 from oracle.engine.errors import OracleError
+from oracle.engine.io import paths
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "models" / "default"
@@ -39,7 +40,7 @@ def test_shipped_folder_holds_only_meta_its_weights_and_word_list(shipped_meta):
 
 
 def test_shipped_word_list_is_the_word_rule_over_its_recorded_corpora(shipped_meta):
-    from oracle.engine import words
+    from oracle.engine.data import words
 
     corpus = build_corpus([SourceSpec(REPO / c["path"], c["weight"], c["name"]) for c in shipped_meta["corpora"]],
                           lowercase=shipped_meta["lowercase"], val_fraction=0.05, min_train=1)

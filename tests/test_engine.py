@@ -10,9 +10,10 @@ import pytest
 import torch
 from conftest import TINY_RECIPE
 
-from oracle.engine import OracleError, Recipe, SampleSettings, Trainer, TrainingControl, precision, store
-from oracle.engine.corpus import MIX_BLOCK, SourceSpec, build_corpus
-from oracle.engine.events import EpochEnd, Notice, Progress, Started
+from oracle.engine import OracleError, Recipe, SampleSettings, Trainer, TrainingControl, store
+from oracle.engine.data.corpus import MIX_BLOCK, SourceSpec, build_corpus
+from oracle.engine.model import precision
+from oracle.engine.train.events import EpochEnd, Notice, Progress, Started
 
 
 def tiny(**changes) -> Recipe:
@@ -59,7 +60,7 @@ def test_stop_and_resume_equals_an_uninterrupted_run(tiny_corpus):
             control.stop()
 
     first = Trainer("interrupted", [str(tiny_corpus)], recipe, on_event=stop_early, control=control)
-    import oracle.engine.train as train_module
+    import oracle.engine.train.trainer as train_module
     old = train_module.PROGRESS_SECONDS
     train_module.PROGRESS_SECONDS = 0.0  # report every step so the stop lands exactly at stop_at
     try:
@@ -77,7 +78,7 @@ def test_stop_and_resume_equals_an_uninterrupted_run(tiny_corpus):
 def test_every_command_that_trained_a_model_is_kept_across_resumes(tiny_corpus):
     import json
 
-    import oracle.engine.train as train_module
+    import oracle.engine.train.trainer as train_module
 
     control = TrainingControl()
     steps_per_epoch = []
@@ -118,7 +119,7 @@ def test_same_seed_same_answer_and_different_seed_differs(tiny_model):
 
 
 def test_near_zero_temperature_and_top_k_one_are_greedy(tiny_model):
-    from oracle.engine.sample import can_open
+    from oracle.engine.read.reading import can_open
 
     oracle = store.load(tiny_model)
     greedy = []
@@ -138,7 +139,7 @@ def test_near_zero_temperature_and_top_k_one_are_greedy(tiny_model):
 
 
 def test_answers_skip_leading_whitespace_but_the_model_still_reads_it(tiny_model):
-    from oracle.engine.sample import can_open, choose
+    from oracle.engine.read.reading import can_open, choose
 
     oracle = store.load(tiny_model)
     settings = SampleSettings(temperature=1.0, stop="length", length=30, words="free", heed=0.0)  # raw logits, as below
@@ -164,7 +165,7 @@ def test_answers_skip_leading_whitespace_but_the_model_still_reads_it(tiny_model
 
 
 def test_top_p_keeps_only_the_nucleus():
-    from oracle.engine.sample import choose
+    from oracle.engine.read.reading import choose
 
     logits = np.log(np.array([0.6, 0.3, 0.05, 0.05]))
     rng = np.random.default_rng(0)
@@ -217,14 +218,14 @@ def test_mix_is_sampled_by_weight(tmp_path):
 
 
 def test_engine_import_leaves_textual_out():
-    code = "import sys, oracle.engine, oracle.engine.train, oracle.engine.store; print('textual' in sys.modules)"
+    code = "import sys, oracle.engine, oracle.engine.train.trainer, oracle.engine.store; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
 
 
 def test_keras_classic_recipe_is_the_seed_algorithm(tiny_corpus):
     from oracle.engine import get_recipe
-    from oracle.engine.batches import WindowBatches
+    from oracle.engine.data.batches import WindowBatches
 
     recipe = get_recipe("keras-classic")
     assert (recipe.hidden_size, recipe.num_layers, recipe.seq_len, recipe.window_step, recipe.batch_size) == (128, 1, 40, 3, 128)

@@ -12,12 +12,12 @@ import pytest
 import torch
 from conftest import train_in_home
 
-from oracle.cli import main
+from oracle.cli.entry import main
 from oracle.engine import CharLSTM, ModelConfig, store
-from oracle.engine.eye import KINDS, Eye, look
-from oracle.engine.eye_search import features, search
-from oracle.engine.sample import Oracle
-from oracle.engine.vocab import Vocabulary
+from oracle.engine.data.vocab import Vocabulary
+from oracle.engine.eye.activations import KINDS, Eye, look
+from oracle.engine.eye.search import features, search
+from oracle.engine.read.reading import Oracle
 
 
 def parens_text(size: int, seed: int) -> str:

@@ -23,10 +23,11 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from oracle.cli import main
-from oracle.engine import Failed, Notice, Recipe, Trainer, TrainingControl, atomic, get_recipe, store
+from oracle.cli.entry import main
+from oracle.engine import Failed, Notice, Recipe, Trainer, TrainingControl, get_recipe, store
 from oracle.engine.errors import OracleError
-from oracle.engine.model import CharLSTM
+from oracle.engine.io import atomic
+from oracle.engine.model.network import CharLSTM
 
 REPO = Path(__file__).resolve().parent.parent
 ORACLE = str(Path(sys.executable).with_name("oracle"))

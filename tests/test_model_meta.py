@@ -7,7 +7,7 @@ import json
 from dataclasses import replace
 
 from oracle.engine import store
-from oracle.engine.model_meta import CheckpointPointer, FileRef, ModelMeta
+from oracle.engine.store.records import CheckpointPointer, FileRef, ModelMeta
 
 # Fields this version does not know, at every level a record reads.
 EXTRA = {"future_field": {"kept": [1, 2.5, None]}}

@@ -25,14 +25,15 @@ import pytest
 import torch
 from safetensors.torch import save as st_save
 
-from oracle.cli import main
-from oracle.engine import Recipe, Trainer, limits, store
-from oracle.engine.control import TrainingControl
+from oracle.cli.entry import main
+from oracle.engine import Recipe, Trainer, store
 from oracle.engine.errors import ModelBusy, OracleError
-from oracle.engine.evaluate import stream_loss, window_loss
-from oracle.engine.events import EpochEnd
-from oracle.engine.model import CharLSTM, ModelConfig
-from oracle.engine.stream import LSTMStepper
+from oracle.engine.io import limits
+from oracle.engine.model.network import CharLSTM, ModelConfig
+from oracle.engine.model.stepper import LSTMStepper
+from oracle.engine.train.control import TrainingControl
+from oracle.engine.train.evaluate import stream_loss, window_loss
+from oracle.engine.train.events import EpochEnd
 from oracle.visible import visible
 
 ORACLE = str(Path(sys.executable).with_name("oracle"))
@@ -262,7 +263,7 @@ def test_5_validation_holds_a_bounded_slice_of_logits_and_gets_the_same_loss(mon
         return logits, state
 
     monkeypatch.setattr(net, "forward", spy)
-    monkeypatch.setattr("oracle.engine.evaluate.EVAL_FLOATS", 16 * 3000 * 8)  # at most 8 steps of 16 rows at once
+    monkeypatch.setattr("oracle.engine.train.evaluate.EVAL_FLOATS", 16 * 3000 * 8)  # at most 8 steps of 16 rows at once
     chunked = stream_loss(net, ids)
     assert max(seen) <= 16 * 3000 * 8 and chunked == pytest.approx(whole, rel=1e-5)
     seen.clear()
@@ -309,7 +310,7 @@ def test_6_escape_sequences_from_a_corpus_or_metadata_never_reach_the_terminal(t
         rc, out, err = cli(argv, capsys)
         assert rc == 0 and not any(ch in out + err for ch in "\x1b\x07\x9b"), (argv, out)
 
-    from oracle.tui.models_screen import row_for, shown
+    from oracle.tui.screens.models import row_for, shown
     assert "\x1b" not in str(row_for(store.find("esc2"), None)) and "\x1b" not in shown(meta["command"][1])
     assert visible("a\x1b[2Jb\tc\nd\x9b\x7f") == "a␛[2Jb\tc\nd\ufffd␡"
 
@@ -520,7 +521,7 @@ def test_12_signals_terminals_and_encodings_through_the_real_command(tiny_model,
 
 
 def test_numbers_in_kept_files_are_finite():
-    from oracle.engine.meta import finite_or_none
+    from oracle.engine.store.meta import finite_or_none
 
     assert finite_or_none({"a": [1.0, math.inf, {"b": math.nan}], "c": "x"}) == {"a": [1.0, None, {"b": None}], "c": "x"}
 
@@ -532,8 +533,8 @@ def test_6_the_app_shows_control_characters_as_stand_ins():
     from textual.app import App
     from textual.widgets import Static
 
-    from oracle.engine.history import Exchange
-    from oracle.tui.transcript import ExchangeView
+    from oracle.tui.history import Exchange
+    from oracle.tui.widgets.transcript import ExchangeView
 
     class One(App):
         def compose(self):

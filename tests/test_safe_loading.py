@@ -16,7 +16,7 @@ import pytest
 import torch
 from safetensors.torch import save as st_save
 
-from oracle.cli import main
+from oracle.cli.entry import main
 from oracle.engine import store
 from oracle.engine.errors import CorruptModel
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oracle.cli import build_parser, main
+from oracle.cli.entry import build_parser, main
 from oracle.engine import Recipe, SampleSettings
 from oracle.engine.schema import SettingError, cli_flag, specs
 
@@ -64,7 +64,7 @@ def test_no_engine_message_names_a_command_line_flag_or_command():
     from pathlib import Path
 
     import oracle.engine
-    from oracle.cli_words import CLI_REMEDIES
+    from oracle.cli.remedies import CLI_REMEDIES
     from oracle.engine.errors import PLAIN_REMEDIES
 
     engine = Path(oracle.engine.__file__).parent

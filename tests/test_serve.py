@@ -22,7 +22,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from oracle.engine import store, train
+from oracle.engine import store
+from oracle.engine.train import trainer as train
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SERVED_DRIVER = "oracle.tui.served_driver:ServedDriver"
@@ -244,7 +245,7 @@ async def test_a_closed_tab_saves_the_training_and_stops_it(tiny_corpus):
     from textual import messages
 
     from oracle.tui.app import make_app
-    from oracle.tui.train_live import TrainLive
+    from oracle.tui.widgets.train_live import TrainLive
 
     app = make_app(pace=0, start="train")
     async with app.run_test(size=(100, 30)) as pilot:

@@ -3,9 +3,9 @@
 import numpy as np
 import torch
 
-from oracle.engine.model import CharLSTM, ModelConfig
-from oracle.engine.sample import SampleSettings, choose
-from oracle.engine.stream import LSTMStepper
+from oracle.engine.model.network import CharLSTM, ModelConfig
+from oracle.engine.model.stepper import LSTMStepper
+from oracle.engine.read.reading import SampleSettings, choose
 
 
 def test_cursor_matches_full_forward_from_a_primed_state():

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import torch
 
-from oracle.cli import main
+from oracle.cli.entry import main
 from oracle.engine import OracleError, Progress, Recipe, SampleSettings, Trainer, TrainingControl, store
-from oracle.engine.batches import ContiguousBatches
-from oracle.engine.corpus import SourceSpec, build_corpus
-from oracle.engine.voices import parse_blend
+from oracle.engine.data.batches import ContiguousBatches
+from oracle.engine.data.corpus import SourceSpec, build_corpus
+from oracle.engine.read.voices import parse_blend
 
 A, B = set("abc"), set("xyz")
 VOICED = dict(hidden_size=32, num_layers=1, embed_dim=8, voice_dim=4, dropout=0.0, seq_len=32, batch_size=16, lr=0.01,
@@ -123,7 +123,7 @@ def test_streaming_with_a_blend_matches_the_full_network(voiced):
 def test_window_loss_reads_in_the_voice_it_is_given(voiced):
     from torch.nn import functional as F
 
-    from oracle.engine.evaluate import window_loss
+    from oracle.engine.train.evaluate import window_loss
 
     oracle = store.load(voiced)
     ids = oracle.vocab.encode("ab ca bb ac " * 8)
@@ -206,7 +206,7 @@ def test_resume_keeps_the_voice_vectors_bit_identical(_sources):
         if isinstance(event, Progress) and event.step >= 17:
             control.stop()
 
-    import oracle.engine.train as train_module
+    import oracle.engine.train.trainer as train_module
 
     old, train_module.PROGRESS_SECONDS = train_module.PROGRESS_SECONDS, 0.0
     try:
@@ -266,7 +266,7 @@ async def _wait(pilot, predicate, what: str, timeout: float = 30.0) -> None:
 
 @pytest.fixture
 def app_home(voiced, monkeypatch, tmp_path):
-    from oracle.engine import paths
+    from oracle.engine.io import paths
 
     monkeypatch.setattr(paths, "shipped_models_dir", lambda: tmp_path / "no-shipped-models")
     return voiced
@@ -276,10 +276,10 @@ def app_home(voiced, monkeypatch, tmp_path):
 async def test_the_oracle_screen_speaks_in_the_chosen_voice_and_replays_it(app_home, tmp_path):
     from textual.widgets import Input
 
-    from oracle.engine import history
+    from oracle.tui import history
     from oracle.tui.app import make_app
-    from oracle.tui.transcript import ExchangeView
-    from oracle.tui.voices_panel import VoicesPanel
+    from oracle.tui.widgets.transcript import ExchangeView
+    from oracle.tui.widgets.voices_panel import VoicesPanel
 
     app = make_app(pace=0)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -318,7 +318,7 @@ async def test_the_voice_changes_while_the_oracle_speaks(app_home):
     from textual.widgets import Input
 
     from oracle.tui.app import make_app
-    from oracle.tui.voices_panel import VoicesPanel
+    from oracle.tui.widgets.voices_panel import VoicesPanel
 
     app = make_app(pace=400)  # slow enough to change the voice mid-answer
     async with app.run_test(size=(100, 30)) as pilot:
@@ -343,7 +343,7 @@ async def test_models_details_list_the_voices_and_training_shows_loss_per_voice(
 
     from oracle.engine import EpochEnd
     from oracle.tui.app import make_app
-    from oracle.tui.train_live import TrainLive
+    from oracle.tui.widgets.train_live import TrainLive
 
     app = make_app(pace=0, start="models")
     async with app.run_test(size=(100, 30)) as pilot:

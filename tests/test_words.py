@@ -16,11 +16,12 @@ from conftest import TINY_RECIPE, train_in_home
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from oracle.engine import CorruptModel, SampleSettings, store, words
-from oracle.engine import speller as speller_module
-from oracle.engine.sample import DEFAULT_HEED
-from oracle.engine.speller import DECAY, Lexicon, Speller
-from oracle.engine.vocab import Vocabulary
+from oracle.engine import CorruptModel, SampleSettings, store
+from oracle.engine.data import words
+from oracle.engine.data.vocab import Vocabulary
+from oracle.engine.read import speller as speller_module
+from oracle.engine.read.reading import DEFAULT_HEED
+from oracle.engine.read.speller import DECAY, Lexicon, Speller
 
 WORDS = ["amber", "basalt", "cobalt", "dune", "ember", "flint", "garnet", "harbor", "iris", "jade", "kestrel",
          "lantern", "meadow", "nettle", "obsidian", "pewter", "quartz", "river", "saffron", "thistle"]
@@ -245,7 +246,7 @@ def test_replay_applies_every_mid_answer_change_at_its_character(handful):
                         changes=record["changes"])
     assert "".join(replay) == text
     assert replay.record()["changes"] == record["changes"]  # a replay's record replays too
-    from oracle.engine import history
+    from oracle.tui import history
 
     shown = history.to_markdown(handful, [history.Exchange("amber", text, record)])
     assert "words corpus" in shown and f"heed {DEFAULT_HEED}" in shown and "from character" in shown and "temperature 0.6" in shown

@@ -2,7 +2,7 @@
 
 The engine says what is wrong and, where there is one, names the remedy by a key (`remedy=`) with
 the facts it needs; it never names a command-line flag. `str(err)` words the remedy plainly (the
-app's words); the command line words the same key with its flags (`oracle/cli_words.py`).
+app's words); the command line words the same key with its flags (`oracle/cli/remedies.py`).
 """
 
 from __future__ import annotations

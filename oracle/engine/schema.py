@@ -4,7 +4,7 @@
 that one declaration:
 - the engine validates (`check_all`) and raises `SettingError(name, value, rule)`, worded with the
   setting's label ("Hidden units 0 must be at least 1.");
-- the command line builds its flags, their help and their parsing (`oracle/cli_settings.py`) and
+- the command line builds its flags, their help and their parsing (`oracle/cli/flags.py`) and
   words the same error with the flag ("--hidden-size 0 must be at least 1.");
 - the app builds its form fields (label, help as tooltip) and shows the label's wording.
 So adding a setting is one line here, in the dataclass, and every face picks it up.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields
 
-from .errors import OracleError
+from oracle.engine.errors import OracleError
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,16 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 
-from oracle.engine import OracleError, preferences
-
-from .commands import OracleCommands
-from .eye_screen import EyeScreen
-from .help import HelpScreen
-from .modals import ConfirmModal
-from .models_screen import ModelsScreen
-from .oracle_screen import OracleScreen
-from .theme import KAWAII
-from .train_screen import TrainScreen
+from oracle.engine import OracleError
+from oracle.tui import preferences
+from oracle.tui.commands import OracleCommands
+from oracle.tui.screens.eye import EyeScreen
+from oracle.tui.screens.help import HelpScreen
+from oracle.tui.screens.modals import ConfirmModal
+from oracle.tui.screens.models import ModelsScreen
+from oracle.tui.screens.oracle import OracleScreen
+from oracle.tui.screens.train import TrainScreen
+from oracle.tui.theme import KAWAII
 
 DEFAULT_PACE = 90.0  # characters per second an answer is spoken at; 0 means as fast as the model goes
 SCREENS = {"oracle": OracleScreen, "train": TrainScreen, "models": ModelsScreen, "eye": EyeScreen}

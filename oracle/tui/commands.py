@@ -7,9 +7,8 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from oracle.engine import OracleError, store
-
-from .models_screen import ModelsScreen
-from .oracle_screen import OracleScreen
+from oracle.tui.screens.models import ModelsScreen
+from oracle.tui.screens.oracle import OracleScreen
 
 
 class OracleCommands(Provider):

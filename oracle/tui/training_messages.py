@@ -1,6 +1,6 @@
 """One Textual message per training event, so screens handle each with its own `on_*` method.
 
-The engine reports plain dataclasses (`oracle.engine.events`) through one callback; the Train
+The engine reports plain dataclasses (`oracle.engine.train.events`) through one callback; the Train
 screen's worker turns each into the message named for it here and posts it (thread-safe). Progress
 messages collapse in the queue (`can_replace`): a screen that falls behind draws the newest figures
 instead of working through stale ones.

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from oracle.engine import paths, store
+from oracle.engine import store
+from oracle.engine.io import paths
 
 NO_SHIPPED = Path("/nonexistent/oracle-shipped-models")  # a fixed path keeps snapshots identical
 

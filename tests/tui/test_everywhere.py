@@ -6,7 +6,7 @@ import pytest
 from textual.command import CommandList, CommandPalette
 
 from oracle.tui.app import make_app
-from oracle.tui.path_suggester import PathSuggester
+from oracle.tui.widgets.path_suggester import PathSuggester
 
 from .conftest import wait_until
 

@@ -8,10 +8,10 @@ import pytest
 from textual.widgets import Input, OptionList, Select, Sparkline, Static
 
 from oracle.engine import store
-from oracle.engine.eye import Eye, look
+from oracle.engine.eye.activations import Eye, look
 from oracle.tui.app import make_app
-from oracle.tui.eye_colours import NEWLINE_MARK
-from oracle.tui.transcript import ExchangeView
+from oracle.tui.widgets.eye_colours import NEWLINE_MARK
+from oracle.tui.widgets.transcript import ExchangeView
 
 from .conftest import wait_until
 from .test_everywhere import palette_settles_on

@@ -7,8 +7,10 @@ import json
 
 import pytest
 
-from oracle.engine import OracleError, history, paths
-from oracle.engine.history import PART, Exchange
+from oracle.engine import OracleError
+from oracle.engine.io import paths
+from oracle.tui import history
+from oracle.tui.history import PART, Exchange
 
 RECORD = {"model": "tiny", "seed": 42, "settings": {"temperature": 0.5, "top_k": 3, "top_p": 0.9, "length": 80,
                                                     "stop": "sentence", "min_length": 10}}
@@ -161,6 +163,6 @@ def test_history_is_engine_code_without_textual():
     import subprocess
     import sys
 
-    code = "import sys, oracle.engine.history; print('textual' in sys.modules)"
+    code = "import sys, oracle.tui.history; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
-from oracle.engine import history
-from oracle.engine.history import Exchange
+from oracle.tui import history
 from oracle.tui.app import make_app
-from oracle.tui.conversations import ConversationsScreen
-from oracle.tui.transcript import EarlierMarker, ExchangeView, Transcript
+from oracle.tui.history import Exchange
+from oracle.tui.screens.conversations import ConversationsScreen
+from oracle.tui.widgets.transcript import EarlierMarker, ExchangeView, Transcript
 
 from .conftest import wait_until
 
@@ -135,12 +135,12 @@ async def test_exchanges_read_back_look_like_live_ones_and_show_control_characte
     from rich.console import Console
     from textual.app import App
 
-    from oracle.tui import transcript
+    from oracle.tui.widgets import transcript
 
     exchange = Exchange("\x1b]0;PWNED\x07 who?", "wise \x1b[2J men", RECORD)
 
     class Both(App):
-        CSS_PATH = Path(transcript.__file__).with_name("oracle.tcss")  # the app's own styles
+        CSS_PATH = Path(transcript.__file__).parents[1] / "oracle.tcss"  # the app's own styles
 
         def compose(self):
             yield ExchangeView(exchange)

@@ -11,14 +11,15 @@ from rich.console import Console
 from textual import events
 from textual.widgets import Select
 
-from oracle.engine import history, preferences, store
-from oracle.engine.history import Exchange
+from oracle.engine import store
+from oracle.tui import history, preferences
 from oracle.tui.app import make_app
-from oracle.tui.help import HelpScreen
-from oracle.tui.modals import ConfirmModal
-from oracle.tui.question_box import QuestionBox
-from oracle.tui.train_form import free_name, split_sources
-from oracle.tui.transcript import ExchangeView
+from oracle.tui.history import Exchange
+from oracle.tui.screens.help import HelpScreen
+from oracle.tui.screens.modals import ConfirmModal
+from oracle.tui.widgets.question_box import QuestionBox
+from oracle.tui.widgets.train_form import free_name, split_sources
+from oracle.tui.widgets.transcript import ExchangeView
 
 from .conftest import wait_until
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from oracle.engine import SampleSettings, history, store
+from oracle.engine import SampleSettings, store
+from oracle.tui import history
 from oracle.tui.app import make_app
-from oracle.tui.settings_panel import SettingsPanel
-from oracle.tui.transcript import ExchangeView
+from oracle.tui.widgets.settings_panel import SettingsPanel
+from oracle.tui.widgets.transcript import ExchangeView
 
 from .conftest import wait_until
 

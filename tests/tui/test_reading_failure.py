@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from oracle.engine import sample
+from oracle.engine.read import reading as sample
 from oracle.tui.app import make_app
 
 from .conftest import wait_until

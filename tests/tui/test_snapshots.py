@@ -6,10 +6,10 @@ conversation is a fixed file, and no clock is displayed.
 
 from __future__ import annotations
 
-from oracle.engine import history
-from oracle.engine.history import Exchange
+from oracle.tui import history
 from oracle.tui.app import make_app
-from oracle.tui.transcript import ExchangeView
+from oracle.tui.history import Exchange
+from oracle.tui.widgets.transcript import ExchangeView
 
 from .conftest import wait_until
 

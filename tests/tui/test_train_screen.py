@@ -12,8 +12,8 @@ from textual import events
 
 from oracle.engine import Trainer, TrainingControl, store
 from oracle.tui.app import make_app
-from oracle.tui.modals import ConfirmModal
-from oracle.tui.train_live import TrainLive
+from oracle.tui.screens.modals import ConfirmModal
+from oracle.tui.widgets.train_live import TrainLive
 
 from .conftest import wait_until
 

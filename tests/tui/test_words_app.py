@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Select
 
-from oracle.engine.sample import DEFAULT_HEED
+from oracle.engine.read.reading import DEFAULT_HEED
 from oracle.tui.app import make_app
-from oracle.tui.settings_panel import SettingsPanel
+from oracle.tui.widgets.settings_panel import SettingsPanel
 
 from .conftest import wait_until
 

@@ -1,0 +1,156 @@
+"""The `oracle` command: no arguments opens the app; `ask`, `train` and `models` drive the engine.
+
+Every problem a user can fix ends as one sentence on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import sys
+
+from oracle import __version__
+from oracle.engine.errors import OracleError
+from oracle.visible import visible
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with Rich help: coloured on a terminal, plain text when piped (NO_COLOR is heeded)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        from rich_argparse import RichHelpFormatter
+
+        kwargs.setdefault("formatter_class", RichHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str):  # one sentence instead of argparse's usage dump
+        head, sep, rest = message.partition(": ")
+        if sep and head.startswith("argument ") and head.split()[-1].split("/")[0] in rest:
+            message = rest  # our own type checks already name the flag
+        sys.stderr.write(f"{self.prog}: {message[0].upper() + message[1:]}. See `{self.prog} --help`.\n")
+        raise SystemExit(2)
+
+
+def _number(kind, name: str, low=None, strict=False):
+    word = "a whole number" if kind is int else "a number"
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} {text!r} is not {word}") from None
+        if kind is float and value != value:
+            raise argparse.ArgumentTypeError(f"{name} {text!r} is not {word}")
+        if low is not None and (value <= low if strict else value < low):
+            raise argparse.ArgumentTypeError(f"{name} {text} must be {'above' if strict else 'at least'} {low}")
+        return value
+
+    return parse
+
+
+def build_parser() -> Parser:
+    from oracle.cli.ask import add_ask
+    from oracle.cli.eye import add_eye
+    from oracle.cli.models import add_models
+    from oracle.cli.serve import add_serve
+    from oracle.cli.train import add_train
+
+    parser = Parser(prog="oracle", description="A character-level LSTM oracle: train it on texts you choose, then ask it.",
+                    epilog="Run `oracle` with no command to open the app. Models live in ORACLE_HOME "
+                           "(default: your platform's user data folder for 'oracle').")
+    parser.add_argument("--version", action="version", version=f"oracle {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    add_ask(sub, _number)
+    add_train(sub, _number)
+    add_models(sub)
+    add_serve(sub, _number)
+    add_eye(sub, _number)
+    app = sub.add_parser("app", help="open the Textual app (the same as running `oracle` alone)")
+    app.set_defaults(func=_run_app)
+    return parser
+
+
+def _run_app(args) -> int:
+    from oracle.tui.app import run_app
+
+    # Without a terminal the app would draw escape codes into a pipe forever. A browser session
+    # (`oracle serve`) has no terminal either, but names its own driver.
+    if not os.environ.get("TEXTUAL_DRIVER") and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise OracleError("The app needs a terminal: run `oracle` in one, or use `oracle ask`, `oracle train` and "
+                          "`oracle models` from scripts.")
+    return run_app()
+
+
+def _say_error(text: str) -> None:
+    """One line on stderr, shown safely (a file name may hold escape codes) in any terminal encoding."""
+    try:
+        sys.stderr.write(f"oracle: {visible(text)}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # stderr itself is closed: there is nobody left to tell
+
+
+def _tolerant_streams() -> None:
+    if sys.stdout is None:  # started with stdout closed (`oracle ask hi >&-`): Python gives us None
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (stdout for the whole run)
+        _say_error("standard output is closed: what this command prints is lost.")
+    # A terminal set to latin-1 (PYTHONIOENCODING, an old locale) cannot encode "—" or a CJK
+    # answer: print a stand-in for such a character rather than die with a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    _tolerant_streams()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or a usage error already explained on stderr
+        return done.code if isinstance(done.code, int) else 2
+    try:
+        if args.command is None:
+            return _run_app(args)
+        code = args.func(args) or 0
+        sys.stdout.flush()  # a closed stdout shows here, where it can still be caught, not at exit
+        return code
+    except OracleError as err:  # the engine's sentence, its remedy in the shell's words (flags, commands)
+        from oracle.cli.remedies import for_cli
+
+        _say_error(for_cli(err))
+        return 2
+    except KeyboardInterrupt:  # a second Ctrl-C while training, or Ctrl-C anywhere else: end quietly
+        _say_error("interrupted.")
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    except OSError as err:  # after BrokenPipeError, which is one too
+        if err.errno == errno.EBADF:  # stdout was closed (`oracle models list >&-`)
+            _quiet_stdout()
+            _say_error("standard output is closed: nothing could be printed.")
+            return 2
+        # A full disk or a read-only folder met outside the trainer: writes are atomic, so what was
+        # saved before is intact; say what failed where, in one sentence.
+        where = f" ({err.filename})" if err.filename else ""
+        _say_error(f"{err.strerror or err}{where}: free some space or make the folder writable, then try again; "
+                   "files saved before are intact.")
+        return 2
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail with a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Corpora, their vocabulary, training batches and the word lists built from them."""

@@ -1,0 +1,1 @@
+"""The inner eye: every unit's activation per character, the feature search and the HTML page."""

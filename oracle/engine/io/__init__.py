@@ -1,0 +1,1 @@
+"""Files: atomic writes, bounded readers, the data folder's paths, model locks and the stated limits."""

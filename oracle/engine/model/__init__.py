@@ -1,0 +1,1 @@
+"""The network (CharLSTM), its numpy stepper for answering, and the precision it runs in."""

@@ -1,0 +1,188 @@
+"""Which models there are: model names, the models folder (cleared of what killed processes left),
+the list of models, finding one by name, and the active-model preference.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from oracle.engine.errors import CorruptModel, ModelBusy, ModelNotFound, OracleError
+from oracle.engine.io import paths
+from oracle.engine.io.atomic import write_json_atomic
+from oracle.engine.io.locks import is_model_folder, locked
+from oracle.engine.store.meta import read_meta, read_settings
+from oracle.engine.store.records import ModelMeta
+
+# fullmatch, not match with "$": "$" also matches before a final newline, and "name\n" is no name.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# Hidden work folders beside the models: a run before its first checkpoint, an import being
+# written, a model being deleted or replaced. Each carries the model name it belongs to.
+# `.trash-` holds a deleted model on its way out; `.old-` a replaced one until its successor is in place.
+_WORK = re.compile(r"\.(staging|import|trash|old)-([A-Za-z0-9][A-Za-z0-9._-]{0,63})-[0-9a-f]+")
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        shown = repr(name)[:80]
+        raise OracleError(f"Model name {shown} is not allowed: "
+                          "use up to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.")
+    return name
+
+
+@dataclass
+class ModelEntry:
+    """A model in the list. `info` is its typed metadata; `meta` the checked meta.json as read
+    ({"error": sentence} for a model whose files cannot be read, whose `info` is None)."""
+    name: str
+    path: Path
+    meta: dict
+    shipped: bool
+    info: ModelMeta | None = None
+
+    @property
+    def error(self) -> str | None:
+        """Why the model cannot be read, or None for a readable one."""
+        return self.meta.get("error") if self.info is None else None
+
+    def summary(self) -> dict:
+        info = self.info
+        val = info.best.val_loss if info.best else None
+        size = sum(f.lstat().st_size for f in self.path.iterdir() if f.is_file())
+        return {"name": self.name, "shipped": self.shipped, "corpora": info.corpus_names,
+                "parameters": info.parameters, "best_val_loss": val,
+                "best_val_bpc": None if val is None else val / 0.6931471805599453,
+                "training_seconds": info.training_seconds, "created": info.created,
+                "size_bytes": size, "epochs": len(info.metrics), "path": str(self.path)}
+
+
+# ---- finding models -------------------------------------------------------------------------
+
+def user_dir(name: str) -> Path:
+    return models_root() / check_name(name)
+
+
+_swept: set[Path] = set()
+
+
+def models_root() -> Path:
+    """The user models folder; the first call in a process clears what killed processes left there."""
+    root = paths.models_dir()
+    if root not in _swept:
+        _swept.add(root)
+        sweep(root)
+    return root
+
+
+def sweep(root: Path) -> None:
+    """Clear work folders and temp files a killed process left behind (not those of a live one).
+
+    A live writer holds the lock of the model name its folder belongs to, so a name whose lock we
+    can take has no writer. An `.old-` folder whose name is free again was caught between the two
+    renames of a replacement: it is the old model, and it goes back in place.
+    """
+    try:
+        found = sorted(os.listdir(root))
+    except OSError:
+        return
+    for entry in found:
+        work = _WORK.fullmatch(entry)
+        if work is None and not (_NAME.fullmatch(entry) and os.path.isdir(root / entry)):
+            continue
+        name = work.group(2) if work else entry
+        if work is None and not any(f.startswith(".") and f.endswith(".tmp") for f in _names(root / entry)):
+            continue  # nothing to clear: no lock taken, so listing models never creates lock files
+        try:
+            with locked(root / name):
+                if work is None:
+                    _clear_temp_files(root / name)
+                elif work.group(1) == "old" and not (root / name).exists() and is_model_folder(root / entry):
+                    os.replace(root / entry, root / name)
+                else:
+                    shutil.rmtree(root / entry, ignore_errors=True)
+        except (ModelBusy, OSError):
+            continue
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
+
+
+def _clear_temp_files(folder: Path) -> None:
+    """Temp files of writes cut short (`.NAME.XXXX.tmp`, see atomic.py); the caller holds the lock."""
+    for f in folder.iterdir():
+        if f.name.startswith(".") and f.name.endswith(".tmp") and f.is_file():
+            f.unlink(missing_ok=True)
+
+
+def staging_folder(name: str) -> Path:
+    """A fresh hidden folder beside the models where a new model is written before it takes its name."""
+    folder = models_root() / f".staging-{check_name(name)}-{time.time_ns():x}"
+    folder.mkdir()
+    return folder
+
+
+def list_models() -> list[ModelEntry]:
+    """User models (newest first), then the shipped ones a user model does not shadow.
+
+    A model whose files cannot be read is listed with its one-sentence error and never stops the
+    others from being listed."""
+    entries = []
+    for folder in sorted(models_root().iterdir()):
+        if _NAME.fullmatch(folder.name) and folder.is_dir() and (folder / "meta.json").exists():
+            entries.append(_entry(folder, False))
+    entries.sort(key=lambda e: (e.info and e.info.updated) or "", reverse=True)
+    names = {e.name for e in entries}
+    shipped = paths.shipped_models_dir()
+    for folder in sorted(shipped.iterdir()) if shipped.is_dir() else []:
+        if folder.is_dir() and (folder / "meta.json").is_file() and folder.name not in names:
+            entries.append(_entry(folder, True))
+    return entries
+
+
+def _entry(folder: Path, shipped: bool) -> ModelEntry:
+    try:
+        meta = read_meta(folder)
+        return ModelEntry(folder.name, folder, meta, shipped, ModelMeta.from_dict(meta))
+    except CorruptModel as err:
+        return ModelEntry(folder.name, folder, {"error": str(err)}, shipped)
+
+
+def find(name: str, readable: bool = True) -> ModelEntry:
+    """The model called `name`; with readable=False also one whose files cannot be read (to delete it)."""
+    for entry in list_models():
+        if entry.name == name:
+            if readable and entry.error:
+                raise CorruptModel(entry.error)
+            return entry
+    there = ", ".join(e.name for e in list_models()) or "none yet"
+    raise ModelNotFound(f"No model named {name!r}: the models are {there}.")
+
+
+# ---- the active model ---------------------------------------------------------------------------
+
+def settings_path() -> Path:
+    return paths.home() / "settings.json"
+
+
+def active_name() -> str | None:
+    """The model `ask` and the Oracle screen use: the chosen one, else the newest, else the default."""
+    chosen = read_settings(settings_path()).get("active")
+    models = [e for e in list_models() if e.info is not None]
+    if chosen and any(e.name == chosen for e in models):
+        return chosen
+    return models[0].name if models else None
+
+
+def set_active(name: str) -> None:
+    find(name)
+    settings = read_settings(settings_path())
+    settings["active"] = name
+    write_json_atomic(settings_path(), settings)

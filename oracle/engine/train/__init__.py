@@ -1,0 +1,1 @@
+"""Training: the trainer, recipes, evaluation, events, control and distributed runs."""

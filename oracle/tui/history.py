@@ -1,0 +1,442 @@
+"""Conversations with an oracle: a list of them, each in its own folder under `paths.conversations_dir()`.
+
+Format 2 (this one):
+    conversations/current.json          which conversation each model is in (model -> id)
+    conversations/ID/conversation.json  the conversation's card: model, title, created, updated, count
+    conversations/ID/part-000000.json   exchanges 0-99, part-000001.json exchanges 100-199, ...
+Every file is written atomically (temp file, fsync, rename). Asking one more question rewrites only
+the last part (at most PART exchanges) and the card, so the cost of saving, opening (the last
+part) and paging back (one part) never grows with the length of a conversation or with the number
+of other conversations. Listing reads each conversation's card; searching reads everything.
+
+An exchange is stored as a dict: fields this module does not know (added by newer versions or other
+features) are kept as they are, and so is every field of its reading record.
+
+Format 1 (one `conversations/MODEL.json` with every exchange) is migrated on first use into a
+format-2 conversation; the old file is kept as `MODEL.json.v1-migrated`. A file that cannot be read
+is set aside as `NAME.corrupt-TIMESTAMP` (never deleted) with a notice saying where it went.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
+
+from oracle.engine.errors import OracleError
+from oracle.engine.io import paths
+from oracle.engine.io.atomic import write_bytes_atomic, write_json_atomic
+from oracle.engine.io.readers import ReadRefused, read_json
+from oracle.engine.read.voices import format_blend
+
+FORMAT = "oracle-conversation"
+FORMAT_VERSION = 2
+PART_FORMAT = "oracle-conversation-part"
+CURRENT_FORMAT = "oracle-conversations-current"
+PART = 100  # exchanges per part file: ~40 KB of typical answers, rewritten once per answer
+MAX_PART_BYTES = 64 << 20  # a part holds 100 answers; even 100 very long ones stay far below
+MAX_CARD_BYTES = 1 << 20
+MAX_LEGACY_BYTES = 1 << 30  # a format-1 file held a whole history
+ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
+
+
+@dataclass
+class Exchange:
+    question: str
+    answer: str
+    record: dict = field(default_factory=dict)  # Reading.record(): model, seed, settings (and whatever else it holds)
+    stopped: bool = False  # the reader stopped it before the stop rule did
+    notice: str | None = None  # what the prompt lost (characters the model never saw)
+    extra: dict = field(default_factory=dict)  # fields of a newer format, kept so that saving never drops them
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Exchange:
+        if not isinstance(data, dict) or not isinstance(data.get("question"), str) or not isinstance(data.get("answer"), str):
+            raise ValueError("an exchange needs a question and an answer")
+        record = data.get("record") if isinstance(data.get("record"), dict) else {}
+        notice = data.get("notice") if isinstance(data.get("notice"), str) else None
+        known = {f.name for f in fields(cls)}
+        extra = {k: v for k, v in data.items() if k not in known}
+        return cls(data["question"], data["answer"], record, bool(data.get("stopped")), notice, extra)
+
+    def to_dict(self) -> dict:
+        return {**self.extra, "question": self.question, "answer": self.answer, "record": self.record,
+                "stopped": self.stopped, "notice": self.notice}
+
+
+def _root() -> Path:
+    try:
+        return paths.conversations_dir()
+    except OSError as err:
+        raise OracleError(f"Cannot create the conversations folder ({err.strerror}): set ORACLE_HOME to a writable folder.") from None
+
+
+def _now() -> str:
+    # Milliseconds: two answers in one second must still list in the order they were given.
+    return datetime.now().astimezone().isoformat(timespec="milliseconds")
+
+
+def _title(question: str) -> str:
+    return " ".join(question.split())[:80] or "(silence)"
+
+
+def _read(path: Path, max_bytes: int, fmt: str) -> dict:
+    """A format-2 JSON object of kind `fmt`, or ValueError saying why not (FileNotFoundError passes)."""
+    try:
+        data = read_json(path, max_bytes)
+    except ReadRefused as err:
+        raise ValueError(f"{path.name} {err}") from None
+    if not isinstance(data, dict) or data.get("format") != fmt:
+        raise ValueError(f"{path.name} is not an Oracle {fmt.replace('oracle-', '').replace('-', ' ')} file")
+    if not isinstance(data.get("format_version"), int) or data["format_version"] > FORMAT_VERSION:
+        raise ValueError(f"{path.name} was written by a newer Oracle (format {data.get('format_version')})")
+    return data
+
+
+def set_aside(path: Path) -> Path:
+    """Move a file we cannot read out of the way, keeping its bytes: NAME.corrupt-TIMESTAMP."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside, n = path.with_name(f"{path.name}.corrupt-{stamp}"), 1
+    while aside.exists():
+        aside, n = path.with_name(f"{path.name}.corrupt-{stamp}-{n}"), n + 1
+    os.replace(path, aside)
+    return aside
+
+
+def _unwritable(path: Path, err: OSError) -> OracleError:
+    return OracleError(f"Could not save the conversation to {path} ({err.strerror}): free some space or make the folder writable.")
+
+
+class Conversation:
+    """One conversation on disk. Its folder is created by the first exchange, so an unused new
+    conversation leaves nothing behind."""
+
+    def __init__(self, ident: str, model: str, title: str = "", created: str = "", updated: str = "", count: int = 0) -> None:
+        self.id, self.model, self.title = ident, model, title
+        self.created, self.updated = created or _now(), updated or created or _now()
+        self.count = count  # as the card says; `open` corrects it from the parts
+
+    @property
+    def folder(self) -> Path:
+        return _root() / self.id
+
+    def exists(self) -> bool:
+        return (self.folder / "conversation.json").is_file()
+
+    def _part_path(self, k: int) -> Path:
+        return self.folder / f"part-{k:06d}.json"
+
+    def _last_part(self) -> int:
+        numbers = [int(p.name[5:11]) for p in self.folder.glob("part-??????.json") if p.name[5:11].isdigit()]
+        return max(numbers, default=0)
+
+    def read_part(self, k: int) -> tuple[list[Exchange], str | None]:
+        """Exchanges k*PART ... of this conversation, and a notice if the part had to be set aside."""
+        path = self._part_path(k)
+        try:
+            data = _read(path, MAX_PART_BYTES, PART_FORMAT)
+            items = data.get("exchanges")
+            if not isinstance(items, list) or len(items) > PART:
+                raise ValueError(f"{path.name} does not hold a list of at most {PART} exchanges")
+            return [Exchange.from_dict(item) for item in items], None
+        except FileNotFoundError:
+            return [], None
+        except OSError as err:
+            return [], f"Could not read {path} ({err.strerror}): {PART} exchanges of this conversation are not shown."
+        except ValueError as err:
+            aside = set_aside(path)
+            return [], f"Part of this conversation was damaged ({err}): it was kept as {aside.name}, and the rest is shown."
+
+    def refresh_count(self) -> str | None:
+        """Count the exchanges from the parts themselves (the card may lag one answer after a crash)."""
+        if not self.folder.is_dir():
+            return None
+        last = self._last_part()
+        tail, notice = self.read_part(last)
+        self.count = last * PART + len(tail)
+        return notice
+
+    def page(self, end: int, n: int) -> tuple[list[Exchange], list[str]]:
+        """Up to `n` exchanges just before index `end` (oldest first), reading only the parts they lie in."""
+        start, found, notices = max(0, end - n), [], []
+        for k in range(start // PART, (end - 1) // PART + 1 if end > 0 else 0):
+            items, notice = self.read_part(k)
+            if notice:
+                notices.append(notice)
+            lo, hi = max(start, k * PART) - k * PART, min(end, (k + 1) * PART) - k * PART
+            found += items[lo:hi]
+        return found, notices
+
+    def __iter__(self) -> Iterator[Exchange]:
+        """Every exchange, oldest first, one part in memory at a time."""
+        if not self.folder.is_dir():
+            return
+        for k in range(self._last_part() + 1):
+            yield from self.read_part(k)[0]
+
+    def append(self, exchange: Exchange, make_current: bool = True) -> None:
+        """Add an exchange at the end: rewrites the last part (read fresh from disk) and the card.
+
+        With `make_current`, the conversation is also the one its model reopens in next time.
+        """
+        self.extend([exchange], make_current)
+
+    def extend(self, exchanges: Iterable[Exchange], make_current: bool = True) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            k = self._last_part()
+            tail, _ = self.read_part(k)
+            changed = False  # a full part read from disk is not written again
+            for exchange in exchanges:
+                if len(tail) == PART:
+                    if changed:
+                        self._write_part(k, tail)
+                    k, tail = k + 1, []
+                tail.append(exchange)
+                changed = True
+                if not self.title:
+                    self.title = _title(exchange.question)
+            if changed:
+                self._write_part(k, tail)
+            self.count, self.updated = k * PART + len(tail), _now()
+            self.write_card()
+            if make_current:
+                _set_current(self.model, self.id)
+        except OSError as err:
+            raise _unwritable(self.folder, err) from None
+
+    def _write_part(self, k: int, exchanges: list[Exchange]) -> None:
+        write_json_atomic(self._part_path(k), {"format": PART_FORMAT, "format_version": FORMAT_VERSION,
+                                               "exchanges": [e.to_dict() for e in exchanges]})
+
+    def write_card(self) -> None:
+        write_json_atomic(self.folder / "conversation.json", {
+            "format": FORMAT, "format_version": FORMAT_VERSION, "id": self.id, "model": self.model, "title": self.title,
+            "created": self.created, "updated": self.updated, "count": self.count, "part_size": PART})
+
+
+def _new_id() -> str:
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+
+
+def new(model: str) -> Conversation:
+    """A fresh, empty conversation with `model` (written, and made current, by its first exchange)."""
+    return Conversation(_new_id(), model)
+
+
+def open_conversation(ident: str) -> Conversation:
+    """The conversation with this id, its count taken from its parts; OracleError if it is gone or damaged."""
+    if not ID_PATTERN.match(ident):
+        raise OracleError(f"There is no conversation {ident!r}.")
+    card = _root() / ident / "conversation.json"
+    try:
+        data = _read(card, MAX_CARD_BYTES, FORMAT)
+    except FileNotFoundError:
+        raise OracleError(f"The conversation {ident} is gone (deleted?).") from None
+    except (ValueError, OSError) as err:
+        raise OracleError(f"The conversation file {card} cannot be read ({err}).") from None
+    conversation = _from_card(ident, data)
+    conversation.refresh_count()
+    return conversation
+
+
+def _from_card(ident: str, data: dict) -> Conversation:
+    text = {k: data.get(k) if isinstance(data.get(k), str) else "" for k in ("model", "title", "created", "updated")}
+    count = data.get("count") if isinstance(data.get("count"), int) and data["count"] >= 0 else 0
+    return Conversation(ident, text["model"] or "?", text["title"], text["created"], text["updated"], count)
+
+
+# ---- which conversation each model is in -------------------------------------------------------
+
+def _current_path() -> Path:
+    return _root() / "current.json"
+
+
+def _read_current() -> dict[str, str]:
+    try:
+        data = _read(_current_path(), MAX_CARD_BYTES, CURRENT_FORMAT)
+    except FileNotFoundError:
+        return {}
+    except (ValueError, OSError):
+        return {}  # only a pointer: the conversations themselves are untouched, and listed
+    current = data.get("current")
+    if not isinstance(current, dict):
+        return {}
+    return {m: i for m, i in current.items() if isinstance(m, str) and isinstance(i, str) and ID_PATTERN.match(i)}
+
+
+def _set_current(model: str, ident: str | None) -> None:
+    current = _read_current()
+    if current.get(model) == ident:
+        return
+    if ident is None:
+        current.pop(model, None)
+    else:
+        current[model] = ident
+    write_json_atomic(_current_path(), {"format": CURRENT_FORMAT, "format_version": FORMAT_VERSION, "current": current})
+
+
+def make_current(conversation: Conversation) -> None:
+    """Reopening a conversation makes it the one its model starts in next time (once it has exchanges)."""
+    if conversation.exists():
+        try:
+            _set_current(conversation.model, conversation.id)
+        except OSError:
+            pass  # a read-only home costs the pointer, not the conversation
+
+
+def current(model: str) -> tuple[Conversation, list[str]]:
+    """The conversation `model` was last in (a new empty one if none), and notices to show."""
+    notices = migrate_legacy()
+    ident = _read_current().get(model)
+    if ident:
+        try:
+            return open_conversation(ident), notices
+        except OracleError as err:
+            if (_root() / ident).exists():
+                notices.append(str(err) + " A new conversation begins.")
+    return new(model), notices
+
+
+# ---- the list: find, search, delete ------------------------------------------------------------
+
+def list_conversations() -> list[Conversation]:
+    """Every conversation that has exchanges, most recently updated first (their cards only)."""
+    migrate_legacy()
+    found = []
+    for folder in _root().iterdir():
+        if not ID_PATTERN.match(folder.name):
+            continue
+        try:
+            found.append(_from_card(folder.name, _read(folder / "conversation.json", MAX_CARD_BYTES, FORMAT)))
+        except (ValueError, OSError):
+            continue  # a folder without a readable card is not ours to show (or delete)
+    return sorted(found, key=lambda c: (c.updated, c.id), reverse=True)
+
+
+def search(text: str, conversations: list[Conversation] | None = None, should_stop=lambda: False) -> list[tuple[Conversation, str]]:
+    """Conversations whose title, questions or answers contain `text` (any case), each with a snippet."""
+    needle = text.casefold().strip()
+    hits = []
+    for conversation in list_conversations() if conversations is None else conversations:
+        if should_stop():
+            break
+        if needle in conversation.title.casefold():
+            hits.append((conversation, conversation.title))
+            continue
+        for exchange in conversation:
+            where = next((s for s in (exchange.question, exchange.answer) if needle in s.casefold()), None)
+            if where is not None:
+                at = where.casefold().index(needle)
+                start = max(0, at - 10)  # a little context before the words found, so they show in a narrow column
+                hits.append((conversation, ("…" if start else "") + " ".join(where[start:at + len(needle) + 60].split())))
+                break
+    return hits
+
+
+def delete(conversation: Conversation) -> None:
+    """Remove a conversation for good: first renamed out of sight (atomic), then its files deleted."""
+    folder = conversation.folder
+    if not folder.is_dir():
+        return
+    gone = folder.with_name(f".deleted-{folder.name}")
+    try:
+        os.replace(folder, gone)
+        if _read_current().get(conversation.model) == conversation.id:
+            _set_current(conversation.model, None)
+    except OSError as err:
+        raise OracleError(f"Could not delete the conversation {folder} ({err.strerror}).") from None
+    shutil.rmtree(gone, ignore_errors=True)
+
+
+# ---- format 1 ---------------------------------------------------------------------------------
+
+def migrate_legacy() -> list[str]:
+    """Turn every format-1 `MODEL.json` into a format-2 conversation; notices for files set aside."""
+    notices = []
+    folder = _root()
+    for path in sorted(folder.glob("*.json")):
+        if path.name == "current.json" or not path.is_file():
+            continue
+        try:
+            data = read_json(path, MAX_LEGACY_BYTES)
+            if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("exchanges"), list):
+                raise ValueError("not an Oracle conversation")
+            exchanges = [Exchange.from_dict(item) for item in data["exchanges"]]
+        except OSError:
+            continue  # unreadable now (permissions?): left where it is, tried again next time
+        except (ValueError, ReadRefused):
+            aside = set_aside(path)
+            notices.append(f"The conversation file {path.name} was damaged: it was kept as {aside.name} and a fresh one begins.")
+            continue
+        model = data.get("model") if isinstance(data.get("model"), str) and data["model"] else path.stem
+        stamp = datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat(timespec="milliseconds")
+        conversation = Conversation(_new_id(), model, created=stamp, updated=stamp)
+        if exchanges:
+            conversation.extend(exchanges)
+            conversation.updated = stamp  # it was last spoken in then, not now
+            conversation.write_card()
+        os.replace(path, path.with_name(path.name + ".v1-migrated"))
+    return notices
+
+
+# ---- for the tests and the benchmark: a model's current conversation as a plain list ----------
+
+def load(model: str) -> tuple[list[Exchange], str | None]:
+    """Every exchange of the conversation `model` is in, and a notice if something was set aside."""
+    conversation, notices = current(model)
+    exchanges = list(conversation)
+    return exchanges, (" ".join(notices) or None)
+
+
+def save(model: str, exchanges: list[Exchange]) -> Conversation:
+    """Start a new conversation with `model` holding these exchanges (it becomes the current one)."""
+    conversation = new(model)
+    if exchanges:
+        conversation.extend(exchanges)
+    return conversation
+
+
+# ---- export -----------------------------------------------------------------------------------
+
+def markdown_lines(model: str, exchanges: Iterable[Exchange]) -> Iterator[str]:
+    """A readable transcript that still says how to replay each answer (model, seed, settings)."""
+    yield f"# A conversation with the oracle `{model}`\n\n"
+    for i, ex in enumerate(exchanges, 1):
+        record = ex.record or {}
+        settings = record.get("settings") or {}
+        shown = ", ".join(f"{k.replace('_', '-')} {v}" for k, v in settings.items())
+        if record.get("voice"):  # a voiced model's blend (none: any voice)
+            shown += f"; voice {format_blend(record['voice'])}"
+        for change in record.get("changes") or []:  # made while it spoke: replay applies them at the same step
+            shown += f"; from character {change.get('at')}: " + ", ".join(
+                [f"{k.replace('_', '-')} {v}" for k, v in (change.get("settings") or {}).items()]
+                + ([f"voice {format_blend(change['voice'])}"] if "voice" in change else []))
+        lines = [f"## {i}. {ex.question.strip() or '(silence)'}", ""]
+        lines += [f"> {line}" if line else ">" for line in ex.answer.rstrip("\n").split("\n")]
+        lines += ["", (f"*model `{record.get('model', model)}`, seed {record.get('seed', '?')}; {shown}"
+                       f"{'; stopped by the reader' if ex.stopped else ''}*"), "", ""]
+        yield "\n".join(lines)
+
+
+def to_markdown(model: str, exchanges: Iterable[Exchange]) -> str:
+    return "".join(markdown_lines(model, exchanges)).rstrip("\n") + "\n"
+
+
+def export_markdown(model: str, exchanges: Iterable[Exchange], dest: Path) -> Path:
+    dest = Path(dest).expanduser()
+    if dest.is_dir():
+        dest = dest / f"{model}-conversation.md"
+    if not dest.parent.is_dir():
+        raise OracleError(f"Cannot export to {dest}: the folder {dest.parent} does not exist.")
+    try:
+        write_bytes_atomic(dest, to_markdown(model, exchanges).encode("utf-8"))
+    except OSError as err:
+        raise OracleError(f"Cannot write {dest} ({err.strerror}): choose another file.") from None
+    return dest

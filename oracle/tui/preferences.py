@@ -1,0 +1,54 @@
+"""What the reader chose last time (theme, reading settings), kept in the settings file beside the
+active model, so the app opens the way it was left.
+
+A preference that no longer makes sense (an unknown theme, a value the current rules refuse, a
+hand-edited file) is dropped quietly: preferences are a convenience, never a reason not to start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+from oracle.engine.errors import OracleError
+from oracle.engine.io.atomic import write_json_atomic
+from oracle.engine.read.reading import SampleSettings
+from oracle.engine.store import settings_path
+from oracle.engine.store.meta import read_settings
+
+KEY = "preferences"
+
+
+def load() -> dict:
+    """Every saved preference, or {} when there are none (or the file cannot be read)."""
+    try:
+        saved = read_settings(settings_path()).get(KEY)  # bounded and depth-checked like every file we keep
+    except OracleError:
+        return {}
+    return saved if isinstance(saved, dict) else {}
+
+
+def save(**values) -> None:
+    """Merge `values` into the saved preferences; the file's other keys (the active model) stay."""
+    path = settings_path()
+    settings = read_settings(path)
+    current = settings.get(KEY) if isinstance(settings.get(KEY), dict) else {}
+    if all(current.get(k) == v for k, v in values.items()):
+        return  # nothing new: spare the disk a write per keypress
+    settings[KEY] = {**current, **values}
+    write_json_atomic(path, settings)
+
+
+def reading_settings() -> SampleSettings:
+    """The reading settings saved last, checked by today's rules; the defaults where they fail."""
+    saved = load().get("reading")
+    if not isinstance(saved, dict):
+        return SampleSettings()
+    known = {f.name for f in fields(SampleSettings)}
+    try:
+        return SampleSettings(**{k: v for k, v in saved.items() if k in known}).validate()
+    except (OracleError, TypeError, ValueError):
+        return SampleSettings()
+
+
+def save_reading_settings(settings: SampleSettings) -> None:
+    save(reading=asdict(settings))

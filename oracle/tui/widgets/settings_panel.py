@@ -1,0 +1,63 @@
+"""The sampling settings beside the conversation: top-k, top-p, length, min length, stop rule,
+real words (corpus or free spelling) and how strongly to heed the question's words.
+
+Each edit is checked by `SampleSettings.validate()` (the engine's rule, not a copy of it); a bad
+value shows the engine's sentence inline and the last good settings stay in use.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Label, Select, Static
+
+from oracle.engine import OracleError, SampleSettings
+from oracle.engine.read.reading import STOP_RULES, WORD_MODES
+from oracle.engine.schema import specs
+from oracle.tui.widgets.form_fields import read_settings, setting_widgets
+
+# The reading settings this panel shows; labels, help and rules come from SampleSettings' declarations.
+# (The temperature has its own keys and gauge on the Oracle screen.)
+FIELDS = ("top_k", "top_p", "length", "min_length", "heed")
+
+
+class SettingsPanel(VerticalScroll):
+    def __init__(self, settings: SampleSettings, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+
+    def compose(self) -> ComposeResult:
+        yield Static("Reading settings", classes="panel-title")
+        for label, field in setting_widgets(self.settings, FIELDS, "set-"):
+            yield label
+            yield field
+        yield Label(specs(SampleSettings)["stop"].label)
+        yield Select([(rule, rule) for rule in STOP_RULES], value=self.settings.stop, allow_blank=False,
+                     id="set-stop", compact=True)
+        yield Label(specs(SampleSettings)["words"].label)
+        yield Select([(mode, mode) for mode in WORD_MODES], value=self.settings.words, allow_blank=False,
+                     id="set-words", compact=True)
+        yield Static("", id="settings-error", classes="error-text")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._revalidate()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._revalidate()
+
+    def _revalidate(self) -> None:
+        error = self.query_one("#settings-error", Static)
+        try:
+            values = read_settings(self, SampleSettings, FIELDS, "set-")
+            values["stop"] = self.query_one("#set-stop", Select).value
+            values["words"] = self.query_one("#set-words", Select).value
+            candidate = SampleSettings(temperature=self.settings.temperature, **values).validate()
+        except OracleError as err:
+            error.update(str(err))
+            self.add_class("invalid")
+            return
+        error.update("")
+        self.remove_class("invalid")
+        self.settings = candidate

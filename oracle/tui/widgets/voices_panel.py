@@ -1,0 +1,85 @@
+"""The voices beside the conversation: one weight per voice of the active model.
+
+Shown only for a voiced model (one trained on several sources). Each weight is a number of at
+least 0; the blend is the weights normalised (the shares show next to the names), and all zeros
+mean "any voice". A change posts `VoicesPanel.Changed`: the screen hands it to the reading that is
+speaking (`Reading.set_voice`), so the voice changes from the next character; the next question
+starts in it too.
+"""
+
+from __future__ import annotations
+
+import math
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, Static
+
+from oracle.engine.read.voices import format_blend
+
+
+class VoicesPanel(VerticalScroll):
+    class Changed(Message):
+        def __init__(self, blend: dict[str, float] | None) -> None:
+            super().__init__()
+            self.blend = blend
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.names: list[str] = []
+        self.weights: dict[str, float] = {}
+        self.display = False  # until a voiced model is shown
+
+    def compose(self) -> ComposeResult:
+        yield Static("Voices", classes="panel-title")
+        yield Static("", id="voices-list")
+        yield Static("", id="voices-blend", classes="voices-hint")
+
+    def show_oracle(self, oracle) -> None:
+        """Offer the voices of `oracle` (None or an unvoiced model hides the panel), all at weight 0."""
+        names = list(getattr(oracle, "voices", []) or [])
+        self.display = bool(names)
+        if names == self.names:
+            return
+        self.names, self.weights = names, {name: 0.0 for name in names}
+        box = self.query_one("#voices-list")
+        box.remove_children()
+        for i, name in enumerate(names):
+            box.mount(Label(name, id=f"voice-label-{i}", classes="voice-label"))
+            box.mount(Input("0", id=f"voice-{i}", compact=True, tooltip=f"weight of {name} (0 or more; shares are normalised)"))
+        self._show_blend()
+
+    @property
+    def blend(self) -> dict[str, float] | None:
+        """The chosen blend, normalised (None: any voice)."""
+        total = sum(self.weights.values())
+        if total <= 0:
+            return None
+        return {name: w / total for name, w in self.weights.items() if w > 0}
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if not (event.input.id or "").startswith("voice-"):
+            return
+        event.stop()
+        index = int(event.input.id.removeprefix("voice-"))
+        try:
+            value = float(event.value or "0")
+            ok = math.isfinite(value) and value >= 0
+        except ValueError:
+            ok = False
+        event.input.set_class(not ok, "invalid")
+        if not ok:
+            self.query_one("#voices-blend", Static).update(f"{self.names[index]}: a weight is a number of 0 or more")
+            return
+        self.weights[self.names[index]] = value
+        self._show_blend()
+        self.post_message(self.Changed(self.blend))
+
+    def _show_blend(self) -> None:
+        blend = self.blend or {}
+        for i, name in enumerate(self.names):
+            share = f" {blend[name]:.0%}" if name in blend else ""
+            self.query_one(f"#voice-label-{i}", Label).update(f"{name}{share}")
+        self.query_one("#voices-blend", Static).update(
+            "speaking in: " + format_blend(self.blend) + ("" if self.blend else " (all weights 0)"))
