@@ -29,6 +29,7 @@ from oracle.engine import OracleError, SampleSettings, store
 from oracle.engine.io import paths
 from oracle.tui import history, preferences
 from oracle.tui.history import Conversation, Exchange
+from oracle.tui.widgets.model_select import ModelSelect
 from oracle.tui.widgets.nav import NavBar
 from oracle.tui.widgets.question_box import QuestionBox
 from oracle.tui.widgets.settings_panel import SettingsPanel
@@ -84,7 +85,6 @@ class OracleScreen(Screen):
         self.set_reactive(OracleScreen.temperature, self.saved_settings.temperature)
         self.reading_worker = None  # the thread streaming the current answer, kept so quitting can cancel it
         self.choosing_model = False  # Ctrl+O opened the model list: focus returns to the question after
-        self.model_options: list[tuple[str, str]] = []
         self.eye_unit = None  # (model, layer, unit, kind) to colour streaming answers by: set on the Eye screen (s)
 
     def compose(self) -> ComposeResult:
@@ -142,24 +142,15 @@ class OracleScreen(Screen):
     def _fill_model_list(self, options: list[tuple[str, str]], active: str | None) -> None:
         """The model list offers the models there are and nothing else: no blank "no model" entry."""
         slot = self.query_one("#model-slot")
-        found = slot.query("#model-select")
+        found = slot.query(ModelSelect)
         if not options:
             found.remove()
-            return
-        self.model_options = options
-        if not found:
-            select = Select(options, value=active or options[0][1], allow_blank=False, id="model-select", compact=True)
+        elif not found:
+            select = ModelSelect(options, active, id="model-select")
             slot.mount(select)
             self.watch(select, "expanded", self._model_list_closed, init=False)
-            return
-        select = found.first(Select)
-        if not select.is_mounted:
-            return  # mounted a moment ago with these options; setting them before it is drawn blanks its label
-        with self.prevent(Select.Changed):
-            if options != self.model_options:
-                select.set_options(options)
-            if active and select.value != active:
-                select.value = active
+        else:
+            found.first().sync(active)
 
     def use_model(self, name: str, conversation: Conversation | None = None) -> None:
         self.action_stop()
@@ -180,10 +171,8 @@ class OracleScreen(Screen):
             except OracleError as err:
                 conversation, notices = history.new(name), [str(err)]
         self.show_conversation(conversation, notices)
-        with self.prevent(Select.Changed):
-            for select in self.query("#model-select").results(Select):
-                if select.is_mounted:  # one mounted a moment ago starts on this model; setting it before
-                    select.value = name  # it is drawn would blank its label
+        for select in self.query(ModelSelect):
+            select.sync(name)  # reads the models again: this one may be newer than the list
         self._show_state()
 
     def show_conversation(self, conversation: Conversation, notices: list[str] = ()) -> None:
