@@ -4,7 +4,10 @@ Format 2 (this one):
     conversations/current.json          which conversation each model is in (model -> id)
     conversations/ID/conversation.json  the conversation's card: model, title, created, updated, count
     conversations/ID/part-000000.json   exchanges 0-99, part-000001.json exchanges 100-199, ...
-Every file is written atomically (temp file, fsync, rename). Asking one more question rewrites only
+    conversations/ID/part-000000-1.json the rest of part 0 when its first file reached PIECE_BYTES
+A part whose exchanges are long (a pasted book as a question) goes on in pieces (part-K-1.json,
+part-K-2.json, ...), each kept under PIECE_BYTES when written, so that no file Oracle writes is one
+its own reader (MAX_PART_BYTES) refuses. Every file is written atomically (temp file, fsync, rename). Asking one more question rewrites only
 the last part (at most PART exchanges) and the card, so the cost of saving, opening (the last
 part) and paging back (one part) never grows with the length of a conversation or with the number
 of other conversations. Listing reads each conversation's card; searching reads everything.
@@ -19,6 +22,7 @@ is set aside as `NAME.corrupt-TIMESTAMP` (never deleted) with a notice saying wh
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -40,7 +44,8 @@ FORMAT_VERSION = 2
 PART_FORMAT = "oracle-conversation-part"
 CURRENT_FORMAT = "oracle-conversations-current"
 PART = 100  # exchanges per part file: ~40 KB of typical answers, rewritten once per answer
-MAX_PART_BYTES = 64 << 20  # a part holds 100 answers; even 100 very long ones stay far below
+MAX_PART_BYTES = 64 << 20  # what a part's reader accepts
+PIECE_BYTES = 16 << 20  # a part file written past this goes on in the next piece (one exchange is at most ~14 MB)
 MAX_CARD_BYTES = 1 << 20
 MAX_LEGACY_BYTES = 1 << 30  # a format-1 file held a whole history
 ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
@@ -136,22 +141,44 @@ class Conversation:
         numbers = [int(p.name[5:11]) for p in self.folder.glob("part-??????.json") if p.name[5:11].isdigit()]
         return max(numbers, default=0)
 
+    def _piece_path(self, k: int, j: int) -> Path:
+        return self._part_path(k) if j == 0 else self.folder / f"part-{k:06d}-{j}.json"
+
+    def _read_piece(self, path: Path) -> list[Exchange]:
+        data = _read(path, MAX_PART_BYTES, PART_FORMAT)
+        items = data.get("exchanges")
+        if not isinstance(items, list) or len(items) > PART:
+            raise ValueError(f"{path.name} does not hold a list of at most {PART} exchanges")
+        return [Exchange.from_dict(item) for item in items]
+
+    def _read_pieces(self, k: int, keep_damaged: bool = False) -> tuple[list[list[Exchange]], str | None]:
+        """Part k's pieces (each a list of exchanges), and a notice if one could not be read.
+
+        A damaged piece is set aside (kept, renamed) with a notice; with `keep_damaged` (while
+        appending, where no one would see a notice) it is left in place and ValueError raised."""
+        pieces: list[list[Exchange]] = []
+        j = 0
+        while True:
+            path = self._piece_path(k, j)
+            try:
+                pieces.append(self._read_piece(path))
+            except FileNotFoundError:
+                return pieces, None
+            except OSError as err:
+                return pieces, f"Could not read {path} ({err.strerror}): some exchanges of this conversation are not shown."
+            except ValueError as err:
+                if keep_damaged:
+                    raise
+                aside = set_aside(path)
+                return pieces, f"Part of this conversation was damaged ({err}): it was kept as {aside.name}, and the rest is shown."
+            j += 1
+            if sum(map(len, pieces)) >= PART:
+                return pieces, None
+
     def read_part(self, k: int) -> tuple[list[Exchange], str | None]:
         """Exchanges k*PART ... of this conversation, and a notice if the part had to be set aside."""
-        path = self._part_path(k)
-        try:
-            data = _read(path, MAX_PART_BYTES, PART_FORMAT)
-            items = data.get("exchanges")
-            if not isinstance(items, list) or len(items) > PART:
-                raise ValueError(f"{path.name} does not hold a list of at most {PART} exchanges")
-            return [Exchange.from_dict(item) for item in items], None
-        except FileNotFoundError:
-            return [], None
-        except OSError as err:
-            return [], f"Could not read {path} ({err.strerror}): {PART} exchanges of this conversation are not shown."
-        except ValueError as err:
-            aside = set_aside(path)
-            return [], f"Part of this conversation was damaged ({err}): it was kept as {aside.name}, and the rest is shown."
+        pieces, notice = self._read_pieces(k)
+        return [e for piece in pieces for e in piece], notice
 
     def refresh_count(self) -> str | None:
         """Count the exchanges from the parts themselves (the card may lag one answer after a crash)."""
@@ -191,34 +218,52 @@ class Conversation:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             k = self._last_part()
-            tail, _ = self.read_part(k)
-            changed = False  # a full part read from disk is not written again
+            try:
+                pieces, _ = self._read_pieces(k, keep_damaged=True)
+            except ValueError:
+                # The last part cannot be read: it stays as it is (opening the conversation shows why)
+                # and the new exchanges begin the next part, so nothing in it is lost or overwritten.
+                k, pieces = k + 1, []
+            pieces = pieces or [[]]
+            size = sum(map(_size, pieces[-1]))
+            changed = False  # a full piece read from disk is not written again
             for exchange in exchanges:
-                if len(tail) == PART:
+                grows = _size(exchange)
+                if sum(map(len, pieces)) == PART:
                     if changed:
-                        self._write_part(k, tail)
-                    k, tail = k + 1, []
-                tail.append(exchange)
+                        self._write_piece(k, len(pieces) - 1, pieces[-1])
+                    k, pieces, size, changed = k + 1, [[]], 0, False
+                elif pieces[-1] and size + grows > PIECE_BYTES:
+                    if changed:
+                        self._write_piece(k, len(pieces) - 1, pieces[-1])
+                    pieces, size, changed = pieces + [[]], 0, False
+                pieces[-1].append(exchange)
+                size += grows
                 changed = True
                 if not self.title:
                     self.title = _title(exchange.question)
             if changed:
-                self._write_part(k, tail)
-            self.count, self.updated = k * PART + len(tail), _now()
+                self._write_piece(k, len(pieces) - 1, pieces[-1])
+            self.count, self.updated = k * PART + sum(map(len, pieces)), _now()
             self.write_card()
             if make_current:
                 _set_current(self.model, self.id)
         except OSError as err:
             raise _unwritable(self.folder, err) from None
 
-    def _write_part(self, k: int, exchanges: list[Exchange]) -> None:
-        write_json_atomic(self._part_path(k), {"format": PART_FORMAT, "format_version": FORMAT_VERSION,
-                                               "exchanges": [e.to_dict() for e in exchanges]})
+    def _write_piece(self, k: int, j: int, exchanges: list[Exchange]) -> None:
+        write_json_atomic(self._piece_path(k, j), {"format": PART_FORMAT, "format_version": FORMAT_VERSION,
+                                                   "exchanges": [e.to_dict() for e in exchanges]})
 
     def write_card(self) -> None:
         write_json_atomic(self.folder / "conversation.json", {
             "format": FORMAT, "format_version": FORMAT_VERSION, "id": self.id, "model": self.model, "title": self.title,
             "created": self.created, "updated": self.updated, "count": self.count, "part_size": PART})
+
+
+def _size(exchange: Exchange) -> int:
+    """Bytes the exchange takes in a part file, as write_json_atomic writes it (at the depth of its list)."""
+    return len(json.dumps({"exchanges": [exchange.to_dict()]}, indent=2, ensure_ascii=False).encode("utf-8", "backslashreplace"))
 
 
 def _new_id() -> str:

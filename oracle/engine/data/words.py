@@ -32,7 +32,10 @@ _LETTER = re.compile(r"[^\W\d_]")
 FREQUENT_SHARE = 1 / 2000  # a word this common says nothing about what a question asks
 FREQUENT_CAP = 0.01  # ... but at most this share of the distinct words is ever set aside
 MAX_FILE_BYTES = 64 << 20  # a word list larger than this is not one Oracle wrote
-MAX_WORD_CHARS = 64
+MAX_WORD_CHARS = 64  # a longer run of letters (DNA, unspaced Thai or Chinese) is not kept as a word
+# The most frequent words kept: the file stays under MAX_FILE_BYTES even for 64-letter words of
+# 4-byte characters (200,000 x ~280 bytes = 56 MB), and a corpus of any size gives a list of bounded size.
+MAX_WORDS = 200_000
 # The endings that make "raineth", "rains" or "rained" uses of "rain" (and "loved" of "love").
 INFLECTIONS = ("", "s", "es", "ed", "d", "ing", "eth", "th", "est", "st", "er", "ers", "'s", "’s", "ly", "ness")
 
@@ -116,7 +119,12 @@ class WordList:
 
     @classmethod
     def from_counts(cls, counts: Counter) -> "WordList":
-        return cls(dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))))
+        """The list as it is written: words the reader accepts (no longer than MAX_WORD_CHARS), at most
+        MAX_WORDS of them, most frequent first. The limits are applied here, where the words come in,
+        so that no list Oracle writes is one its own reader refuses."""
+        kept = sorted(((w, n) for w, n in counts.items() if len(w) <= MAX_WORD_CHARS and n > 0),
+                      key=lambda item: (-item[1], item[0]))
+        return cls(dict(kept[:MAX_WORDS]))
 
     def __contains__(self, word: str) -> bool:
         return word in self.counts
@@ -148,7 +156,9 @@ class WordList:
             counts = {}
             for line in data.decode("utf-8").splitlines():
                 word, count = line.split("\t")
-                if len(word) > MAX_WORD_CHARS or not WORD.fullmatch(word) or word in counts:
+                if len(word) > MAX_WORD_CHARS or len(counts) >= MAX_WORDS:
+                    continue  # written before these limits applied where words come in: the rest still spells
+                if not WORD.fullmatch(word) or word in counts:
                     raise ValueError(word)
                 counts[word] = int(count)
                 if counts[word] < 1:

@@ -17,6 +17,9 @@ MAX_EXPORT_HEADER_BYTES = 96 << 20  # an export's JSON header: its metadata and 
 MAX_PARAMETERS = 1 << 30  # 4 GiB of float32 weights (and three times that for the optimiser's state)
 MAX_STEP_BYTES = 64 << 30  # estimated memory of one training step
 MAX_PROMPT_BYTES = 16 << 20  # a question read from stdin (only its last few thousand characters are used)
+# A question, whatever face it comes from: stored whole with its answer, so a conversation's part
+# (one exchange at most ~6 bytes a character once JSON-escaped) always stays under what its reader takes.
+MAX_QUESTION_CHARS = 4 << 20
 EVAL_FLOATS = 1 << 24  # logits (and one-hot inputs) held at once while validating: 64 MiB
 
 

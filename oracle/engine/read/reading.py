@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from oracle.engine.errors import OracleError
+from oracle.engine.io.limits import MAX_QUESTION_CHARS
 from oracle.engine.model import precision
 from oracle.engine.model.precision import BF16, FLOAT32
 from oracle.engine.model.stepper import LSTMStepper, blas_threads
@@ -108,6 +109,9 @@ class Reading:
     def __init__(self, oracle, prompt: str, settings: SampleSettings | None = None, seed: int | None = None,
                  voice: dict[str, float] | None = None, changes: list[dict] | None = None, prime: str | None = None):
         self.oracle = oracle
+        if len(prompt) > MAX_QUESTION_CHARS:
+            raise OracleError(f"The question has {len(prompt):,} characters, more than the {MAX_QUESTION_CHARS:,} a question may have: "
+                              "ask a shorter one (only its last few thousand characters are read).")
         # How the prompt is read: the oracle's choice for this machine, or what a replayed record says.
         self.prime_precision = prime or oracle.prime_precision
         if self.prime_precision not in (FLOAT32, BF16):

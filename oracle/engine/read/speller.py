@@ -34,6 +34,11 @@ OUT, IN, AFTER_JOINER, UNKNOWN = range(4)  # where the answer stands relative to
 DECAY = 0.2  # a keyword's bonus is multiplied by this after each use (measured: bench/prophecy.py)
 MISS = 0.7  # ... and by this when a word followed it for MISS_PREFIX letters or more, then became another word
 MISS_PREFIX = 3
+# The trie's memory: each node costs its packed mask (one bit per character) and ~120 bytes of dict
+# entry and flags. Words are added most frequent first until the budget is spent, so a corpus of
+# thousands of scripts' characters or of millions of words still gives a trie of bounded size.
+TRIE_BUDGET_BYTES = 96 << 20
+NODE_OVERHEAD = 120
 BIAS_CACHE_LIMIT = 50_000  # cached bias rows (4 bytes per character each: 14 MB at most for 69 characters)
 
 
@@ -49,12 +54,17 @@ class Lexicon:
         self._joiner = self.is_joiner.tolist()
         edges: dict[int, int] = {}  # node * V + char id -> child node
         terminal = [False]
+        max_nodes = TRIE_BUDGET_BYTES // ((V + 7) // 8 + NODE_OVERHEAD)
+        self.kept = 0  # words of the list in the trie (the most frequent, as the budget allows)
         for word in word_list:
             node = 0
             try:
                 ids = [index[ch] for ch in word]
             except KeyError:
                 continue  # a word this model cannot spell (its vocabulary was fixed by another corpus)
+            if len(terminal) + len(ids) >= max_nodes:
+                break  # the budget is spent: rarer words are spelled freely
+            self.kept += 1
             for cid in ids:
                 key = node * V + cid
                 child = edges.get(key)
@@ -72,9 +82,11 @@ class Lexicon:
         self._terminal = terminal
         self.nodes = len(terminal)
         keys = np.fromiter(edges.keys(), dtype=np.int64, count=len(edges))
-        mask = np.zeros((self.nodes, V), dtype=bool)
-        mask[keys // V, keys % V] = True
-        self.masks = np.packbits(mask, axis=1)  # (nodes, ceil(V / 8)): what continues each node's prefix
+        # (nodes, ceil(V / 8)) bits, as np.packbits lays them: what continues each node's prefix. Set
+        # bit by bit, never as a (nodes, V) array of bools (eight times the size).
+        self.masks = np.zeros((self.nodes, (V + 7) // 8), dtype=np.uint8)
+        np.bitwise_or.at(self.masks, (keys // V, (keys % V) // 8), (0x80 >> (keys % V % 8)).astype(np.uint8))
+        self.bytes = self.masks.nbytes + self.nodes * NODE_OVERHEAD
         self.enders = ~self.is_letter  # characters that end a word: joiners too, as punctuation
         self._bias: dict[int, np.ndarray] = {}
         self.V = V
