@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.tables import table
+
 REPO = Path(__file__).resolve().parent.parent
 SIZE = (100, 30)
 QUICK = dict(sizes=(0, 200), repeats=1, answer_chars=400)
@@ -153,8 +155,6 @@ def measure(sizes=(0, 1000, 10000), repeats: int = 6, answer_chars: int = 1000, 
 
 
 def markdown(rows: list[dict]) -> str:
-    from bench.report import table
-
     runs = len(rows[0]["runs"]) if rows else 0
     body = [[r["exchanges"], r["views_shown"], r["ready_s"], r["ready_ratio"], r["chars_per_s"], r["stream_ratio"],
              r["peak_rss_mb"], r["rss_extra_mb"]] for r in rows]

@@ -34,6 +34,7 @@ import torch
 from torch.nn import functional as F
 
 from bench.data import CACHE
+from bench.tables import fmt, table
 from oracle.engine import Oracle, SampleSettings, Trainer, get_recipe
 from oracle.engine.data.batches import VOICE_BLOCK
 from oracle.engine.data.corpus import MIX_BLOCK
@@ -141,8 +142,6 @@ def measure(cfg: dict) -> dict:
 
 
 def markdown(r: dict) -> str:
-    from bench.report import fmt, table
-
     out = [f"### Voices: {len(r['sources'])} sources, a voiced and an unvoiced model "
            f"({r['model']['num_layers']}x{r['model']['hidden_size']}, voice size {r['voice_dim']}, "
            f"{fmt(r['any_voice_share'], 2)} of sequences in the any voice), {r['steps']['voiced']} steps each "

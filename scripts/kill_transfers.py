@@ -82,6 +82,7 @@ def wait_for_work(proc, root: Path, workdir: Path, limit: float) -> bool:
 def check(root: Path, export_file: Path, counts: Counter, failures: list[str], note: str) -> None:
     from oracle.engine import SampleSettings, store
     from oracle.engine.errors import OracleError
+    from oracle.engine.store import transfer
 
     store.sweep(root)  # what the next command does first
     left = leftovers(root)
@@ -102,7 +103,7 @@ def check(root: Path, export_file: Path, counts: Counter, failures: list[str], n
             failures.append(f"{note}: {name} (replaced with --force) is gone")
     if export_file.exists():
         try:
-            store._unpack(export_file)
+            transfer.unpack(export_file)
             counts["export file whole after the kill"] += 1
         except OracleError as err:
             failures.append(f"{note}: {export_file.name} is not a whole export: {err}")

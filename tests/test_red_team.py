@@ -31,6 +31,7 @@ from oracle.engine.errors import ModelBusy, OracleError
 from oracle.engine.io import limits
 from oracle.engine.model.network import CharLSTM, ModelConfig
 from oracle.engine.model.stepper import LSTMStepper
+from oracle.engine.store import registry
 from oracle.engine.train.control import TrainingControl
 from oracle.engine.train.evaluate import stream_loss, window_loss
 from oracle.engine.train.events import EpochEnd
@@ -446,7 +447,7 @@ def test_12_stale_work_folders_and_temp_files_are_cleared_on_the_next_start(tiny
     (root / ".old-caught-7a8b" / ".meta.json.abc123.tmp").unlink()
     (root / ".staging-busy-9c0d").mkdir()  # a live run's staging folder: its name's lock is held
     with store.locked(root / "busy"):
-        store._swept.discard(root)
+        registry._swept.discard(root)
         names = [e.name for e in store.list_models()]
         assert sorted(p.name for p in root.iterdir() if not p.name.endswith(".lock")) == [".staging-busy-9c0d", "caught", tiny_model]
     assert "caught" in names and "".join(store.load("caught").ask("the", seed=1))

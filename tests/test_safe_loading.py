@@ -19,6 +19,7 @@ from safetensors.torch import save as st_save
 from oracle.cli.entry import main
 from oracle.engine import store
 from oracle.engine.errors import CorruptModel
+from oracle.engine.store import transfer
 
 
 class Payload:
@@ -122,7 +123,7 @@ def test_weights_that_do_not_match_their_sha256_are_reported(tiny_model, oracle_
 
 def _export_parts(name: str, tmp_path: Path) -> tuple[dict, dict]:
     path = store.export(name, tmp_path / "good.oracle")
-    meta, tensors, _ = store._unpack(path)
+    meta, tensors, _ = transfer.unpack(path)
     meta.pop("words", None)  # these tests rebuild the export from metadata and weights alone
     return meta, tensors
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 import sys
 
 from oracle.cli.flags import add_setting_flags
-from oracle.engine import SampleSettings, store
-from oracle.engine.errors import OracleError
-from oracle.engine.read.voices import parse_blend
-from oracle.engine.schema import specs
+from oracle.engine import OracleError, SampleSettings, parse_blend, specs, store
 from oracle.visible import visible
 
 
@@ -59,7 +56,7 @@ def run_ask(args) -> int:
 def read_question(stream) -> str:
     """The question piped on stdin, read to a cap (stdin may be /dev/zero); bytes that are not
     UTF-8 become U+FFFD, which the oracle then leaves out like any character it never saw."""
-    from oracle.engine.io.limits import MAX_PROMPT_BYTES
+    from oracle.engine import MAX_PROMPT_BYTES
 
     source = getattr(stream, "buffer", None)
     if source is None:  # a text stream without bytes underneath (tests): still bounded

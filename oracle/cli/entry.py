@@ -11,7 +11,7 @@ import os
 import sys
 
 from oracle import __version__
-from oracle.engine.errors import OracleError
+from oracle.engine import OracleError
 from oracle.visible import visible
 
 

@@ -11,13 +11,23 @@ import sys
 import time
 from pathlib import Path
 
-from oracle.engine import store
-from oracle.engine.data.corpus import read_text
-from oracle.engine.errors import OracleError
-from oracle.engine.eye.activations import KINDS, LONGEST, look
-from oracle.engine.eye.page import hex_colour, html_page, ink, legend_stops, write_html
-from oracle.engine.eye.search import best, search
-from oracle.engine.read.voices import normalise, parse_blend
+from oracle.engine import (
+    KINDS,
+    LONGEST,
+    OracleError,
+    best,
+    hex_colour,
+    html_page,
+    ink,
+    legend_stops,
+    look,
+    normalise,
+    parse_blend,
+    read_text,
+    search,
+    store,
+    write_html,
+)
 
 
 def add_eye(sub, number) -> None:

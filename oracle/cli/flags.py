@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from oracle.engine.schema import SettingError, Spec, cli_flag, specs
+from oracle.engine import SettingError, Spec, cli_flag, specs
 
 
 def add_setting_flags(parser: argparse.ArgumentParser, settings_class, defaults=None, skip: tuple[str, ...] = ()) -> list[str]:

@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 from oracle.cli.tables import Column, fit, print_table
-from oracle.engine import figures, store
-from oracle.engine.errors import OracleError
+from oracle.engine import OracleError, figures, store
 from oracle.visible import json_text, visible
 
 

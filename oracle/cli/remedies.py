@@ -5,8 +5,7 @@ The engine never names a flag (`oracle.engine.errors`); this is where the shell'
 
 from __future__ import annotations
 
-from oracle.engine.errors import OracleError
-from oracle.engine.schema import SettingError
+from oracle.engine import OracleError, SettingError
 
 CLI_REMEDIES = {
     "encoding": "pass --encoding {encoding}",

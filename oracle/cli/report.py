@@ -8,9 +8,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from oracle.engine import figures
-from oracle.engine.train.events import EpochEnd, Finished, Notice, Started
-from oracle.engine.train.events import Progress as ProgressEvent
+from oracle.engine import EpochEnd, Finished, Notice, Started, figures
+from oracle.engine import Progress as ProgressEvent
 from oracle.visible import visible
 
 

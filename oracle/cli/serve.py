@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from oracle.engine.errors import OracleError
+from oracle.engine import OracleError
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 WILDCARDS = {"0.0.0.0", "::", ""}

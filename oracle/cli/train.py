@@ -8,9 +8,7 @@ import sys
 from oracle.cli.flags import add_setting_flags
 from oracle.cli.report import TrainReport
 from oracle.cli.tables import Column, print_table
-from oracle.engine import DESCRIPTIONS, RECIPES, Recipe, Trainer, TrainingControl, bundled_corpora, get_recipe
-from oracle.engine.schema import specs
-from oracle.engine.train import distributed
+from oracle.engine import DESCRIPTIONS, RECIPES, Recipe, Trainer, TrainingControl, bundled_corpora, distributed, get_recipe, specs
 
 
 def add_train(sub, number) -> None:
@@ -38,7 +36,7 @@ def add_train(sub, number) -> None:
 
 
 def run_train(args) -> int:
-    from oracle.engine.errors import OracleError
+    from oracle.engine import OracleError
 
     if args.list_corpora:
         print_table([Column("name", style="bold cyan"), Column("chars", right=True), Column("description", wrap=True)],
@@ -63,7 +61,7 @@ def run_train(args) -> int:
 
 
 def _train(args, overrides: dict) -> int:
-    from oracle.engine.errors import OracleError
+    from oracle.engine import OracleError
 
     control = TrainingControl()
     report = TrainReport(quiet=args.quiet or distributed.rank() != 0)
@@ -113,8 +111,7 @@ SHAPE_SETTINGS = ("hidden_size", "num_layers", "embed_dim", "one_hot", "voice_di
 
 
 def _refuse_shape_flags(args, overrides: dict) -> None:
-    from oracle.engine.errors import OracleError
-    from oracle.engine.schema import cli_flag, specs
+    from oracle.engine import OracleError, cli_flag, specs
 
     declared = specs(Recipe)
     given = [cli_flag(name, declared[name]) for name in SHAPE_SETTINGS if name in declared and overrides.get(name) is not None]

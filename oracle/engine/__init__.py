@@ -1,22 +1,91 @@
 """The Oracle engine: corpora, the CharLSTM, training, streaming generation and the model store.
 
-Pure library: it never imports a UI toolkit (a test checks that `textual` stays out).
+This module is the engine's one public face: the command line (`oracle/cli`) and the app
+(`oracle/tui`) import only from here (tests/test_public_face.py keeps them to it). Pure library:
+it never imports a UI toolkit (a test checks that `textual` stays out).
+
+Every name is resolved on first use (PEP 562): `from oracle.engine import specs` imports the
+schema alone, so answering `oracle --help` or a question never pays for torch; only the names
+that need it (Trainer, CharLSTM, distributed, the eye's activations) bring it in.
 """
 
-from oracle.engine import store
-from oracle.engine.data.corpus import SourceSpec, bundled_corpora
-from oracle.engine.errors import CorruptModel, ModelBusy, ModelNotFound, NameTaken, OracleError
-from oracle.engine.model.network import CharLSTM, ModelConfig
-from oracle.engine.read.reading import Oracle, Reading, SampleSettings
-from oracle.engine.train import distributed
-from oracle.engine.train.control import TrainingControl
-from oracle.engine.train.events import CheckpointSaved, EpochEnd, Event, Failed, Finished, Notice, Progress, Started
-from oracle.engine.train.recipes import DESCRIPTIONS, RECIPES, Recipe, get_recipe
-from oracle.engine.train.trainer import Trainer
+from __future__ import annotations
 
-__all__ = [
-    "distributed", "store", "TrainingControl", "SourceSpec", "bundled_corpora", "CorruptModel", "ModelBusy", "ModelNotFound", "NameTaken",
-    "OracleError", "CheckpointSaved", "EpochEnd", "Event", "Failed", "Finished", "Notice", "Progress", "Started",
-    "CharLSTM", "ModelConfig", "DESCRIPTIONS", "RECIPES", "Recipe", "get_recipe", "Oracle", "Reading",
-    "SampleSettings", "Trainer",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# name -> the module that defines it; a name equal to its module's last part is the module itself.
+_WHERE: dict[str, str] = {}
+
+
+def _export(module: str, *names: str) -> None:
+    for name in names:
+        _WHERE[name] = module
+
+
+_export("oracle.engine.errors", "OracleError", "CorruptModel", "ModelBusy", "ModelNotFound", "NameTaken")
+_export("oracle.engine.schema", "SettingError", "Spec", "cli_flag", "specs")
+_export("oracle.engine.data.corpus", "SourceSpec", "bundled_corpora", "bundled_corpus", "read_text")
+_export("oracle.engine.io.atomic", "write_bytes_atomic", "write_json_atomic")
+_export("oracle.engine.io.readers", "ReadRefused", "read_json")
+_export("oracle.engine.io.limits", "MAX_PROMPT_BYTES")
+_export("oracle.engine.read.reading", "Oracle", "Reading", "SampleSettings", "STOP_RULES", "WORD_MODES")
+_export("oracle.engine.read.voices", "format_blend", "normalise", "parse_blend")
+_export("oracle.engine.store.meta", "read_settings")
+_export("oracle.engine.store.registry", "settings_path")
+_export("oracle.engine.store.records", "ModelMeta")
+_export("oracle.engine.train.control", "TrainingControl")
+_export("oracle.engine.train.events", "CheckpointSaved", "EpochEnd", "Event", "Failed", "Finished", "Notice", "Progress",
+        "Started", "bits")
+_export("oracle.engine.train.recipes", "DESCRIPTIONS", "RECIPES", "Recipe", "get_recipe")
+_export("oracle.engine.eye.page", "hex_colour", "html_page", "ink", "legend_stops", "write_html")
+_export("oracle.engine.eye.search", "best", "search")
+# These pull torch in.
+_export("oracle.engine.model.network", "CharLSTM", "ModelConfig")
+_export("oracle.engine.train.trainer", "Trainer")
+_export("oracle.engine.eye.activations", "Eye", "KINDS", "LONGEST", "check_unit", "look")
+# Whole modules, used as namespaces (store.load, figures.size, paths.data_dir, distributed.launch).
+_MODULES = {"store": "oracle.engine.store", "figures": "oracle.engine.figures", "paths": "oracle.engine.io.paths",
+            "distributed": "oracle.engine.train.distributed"}
+
+__all__ = sorted([*_WHERE, *_MODULES])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        value = importlib.import_module(_MODULES[name])
+    elif name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+    else:
+        raise AttributeError(f"module 'oracle.engine' has no attribute {name!r}")
+    globals()[name] = value  # once found, a plain attribute: later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+if TYPE_CHECKING:  # the type checker sees every name as if imported here
+    from oracle.engine import figures, store
+    from oracle.engine.data.corpus import SourceSpec, bundled_corpora, bundled_corpus, read_text
+    from oracle.engine.errors import CorruptModel, ModelBusy, ModelNotFound, NameTaken, OracleError
+    from oracle.engine.eye.activations import KINDS, LONGEST, Eye, check_unit, look
+    from oracle.engine.eye.page import hex_colour, html_page, ink, legend_stops, write_html
+    from oracle.engine.eye.search import best, search
+    from oracle.engine.io import paths
+    from oracle.engine.io.atomic import write_bytes_atomic, write_json_atomic
+    from oracle.engine.io.limits import MAX_PROMPT_BYTES
+    from oracle.engine.io.readers import ReadRefused, read_json
+    from oracle.engine.model.network import CharLSTM, ModelConfig
+    from oracle.engine.read.reading import STOP_RULES, WORD_MODES, Oracle, Reading, SampleSettings
+    from oracle.engine.read.voices import format_blend, normalise, parse_blend
+    from oracle.engine.schema import SettingError, Spec, cli_flag, specs
+    from oracle.engine.store.meta import read_settings
+    from oracle.engine.store.records import ModelMeta
+    from oracle.engine.store.registry import settings_path
+    from oracle.engine.train import distributed
+    from oracle.engine.train.control import TrainingControl
+    from oracle.engine.train.events import CheckpointSaved, EpochEnd, Event, Failed, Finished, Notice, Progress, Started, bits
+    from oracle.engine.train.recipes import DESCRIPTIONS, RECIPES, Recipe, get_recipe
+    from oracle.engine.train.trainer import Trainer

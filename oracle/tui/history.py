@@ -33,11 +33,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
-from oracle.engine.errors import OracleError
-from oracle.engine.io import paths
-from oracle.engine.io.atomic import write_bytes_atomic, write_json_atomic
-from oracle.engine.io.readers import ReadRefused, read_json
-from oracle.engine.read.voices import format_blend
+from oracle.engine import OracleError, ReadRefused, format_blend, paths, read_json, write_bytes_atomic, write_json_atomic
 
 FORMAT = "oracle-conversation"
 FORMAT_VERSION = 2

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 
-from oracle.engine.errors import OracleError
-from oracle.engine.io.atomic import write_json_atomic
-from oracle.engine.read.reading import SampleSettings
-from oracle.engine.store import settings_path
-from oracle.engine.store.meta import read_settings
+from oracle.engine import OracleError, SampleSettings, read_settings, settings_path, write_json_atomic
 
 KEY = "preferences"
 

@@ -8,7 +8,8 @@ folder that loads. Nothing here ever unpickles.
 This module is the one name the rest of Oracle uses; the work is done by one module per concern:
 registry.py (names, the list of models, the active model), locks.py (write locks, swapping folders
 in), weights.py (weight files and building the network), checkpoints.py (committing meta.json and
-checkpoint.json), transfer.py (rename, delete, copy, export, import).
+checkpoint.json), transfer.py (rename, delete, copy, export, import). Only public names are
+re-exported: a test that needs a module's internals imports that module.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from oracle.engine.io.locks import is_model_folder, lock_path, locked, remove_fo
 from oracle.engine.store.checkpoints import commit_meta, prune, read_checkpoint, write_checkpoint
 from oracle.engine.store.registry import (
     ModelEntry,
-    _swept,
     active_name,
     check_name,
     find,
@@ -29,11 +29,11 @@ from oracle.engine.store.registry import (
     sweep,
     user_dir,
 )
-from oracle.engine.store.transfer import EXPORT_SUFFIX, STALE_TEMP_SECONDS, _unpack, copy, delete, export, import_, rename
+from oracle.engine.store.transfer import EXPORT_SUFFIX, STALE_TEMP_SECONDS, copy, delete, export, import_, rename
 from oracle.engine.store.weights import build_net, load, read_weights, sha256_bytes, state_tensors, write_weights
 
 __all__ = [
-    "EXPORT_SUFFIX", "STALE_TEMP_SECONDS", "ModelEntry", "_swept", "_unpack", "active_name", "build_net", "check_name",
+    "EXPORT_SUFFIX", "STALE_TEMP_SECONDS", "ModelEntry", "active_name", "build_net", "check_name",
     "commit_meta", "copy", "delete", "export", "find", "import_", "is_model_folder", "list_models", "load", "lock_path",
     "locked", "models_root", "prune", "read_checkpoint", "read_weights", "remove_folder", "rename", "set_active",
     "settings_path", "sha256_bytes", "staging_folder", "state_tensors", "swap_in", "sweep", "user_dir", "write_checkpoint",

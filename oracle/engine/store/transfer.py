@@ -108,7 +108,8 @@ def _clear_stale_temp(dest: Path) -> None:
                 continue
 
 
-def _unpack(src: Path) -> tuple[dict, dict[str, torch.Tensor], bytes]:
+def unpack(src: Path) -> tuple[dict, dict[str, torch.Tensor], bytes]:
+    """An export file read and checked whole: its metadata, its tensors and its bytes (refused with one sentence)."""
     try:
         data = read_regular(Path(src), limits.MAX_IMPORT_BYTES)
     except FileNotFoundError:
@@ -140,7 +141,7 @@ def _unpack(src: Path) -> tuple[dict, dict[str, torch.Tensor], bytes]:
 
 def import_(src: Path, name: str | None = None, force: bool = False) -> str:
     """Validate everything first; only a model that loads is written, and atomically."""
-    meta, tensors, data = _unpack(src)
+    meta, tensors, data = unpack(src)
     build_net(meta, tensors, str(src))
     words = wordlist.from_export(data, meta, str(src))
     info = ModelMeta.from_dict(meta)

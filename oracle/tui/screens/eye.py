@@ -21,10 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Select, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from oracle.engine import OracleError, store
-from oracle.engine.data.corpus import bundled_corpus, read_text
-from oracle.engine.eye.activations import KINDS, LONGEST, look
-from oracle.engine.eye.search import best, search
+from oracle.engine import KINDS, LONGEST, OracleError, best, bundled_corpus, look, read_text, search, store
 from oracle.tui.widgets.eye_colours import legend, styled
 from oracle.tui.widgets.nav import NavBar
 
@@ -204,7 +201,7 @@ class EyeScreen(Screen):
     def _look(self, oracle, text: str, prime: str) -> None:
         try:
             if prime:  # an answer: read after its question, as the model spoke it
-                from oracle.engine.eye.activations import Eye
+                from oracle.engine import Eye
 
                 eye = Eye(oracle)
                 eye.read(prime[-4096:])

@@ -25,8 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Select, Static
 from textual.worker import get_current_worker
 
-from oracle.engine import OracleError, SampleSettings, store
-from oracle.engine.io import paths
+from oracle.engine import OracleError, SampleSettings, paths, store
 from oracle.tui import history, preferences
 from oracle.tui.history import Conversation, Exchange
 from oracle.tui.widgets.model_select import ModelSelect

@@ -7,9 +7,7 @@ from functools import lru_cache
 
 from rich.text import Text
 
-from oracle.engine.errors import OracleError
-from oracle.engine.eye.activations import Eye, check_unit
-from oracle.engine.eye.page import hex_colour, ink, legend_stops
+from oracle.engine import Eye, OracleError, check_unit, hex_colour, ink, legend_stops
 
 NEWLINE_MARK = "↵"  # a line break has a value too: show it on its colour before breaking the line
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual.dom import DOMNode
 from textual.widgets import Input, Label
 
-from oracle.engine.schema import specs
+from oracle.engine import specs
 
 
 def setting_widgets(settings, names: tuple[str, ...], id_prefix: str) -> list[tuple[Label, Input]]:

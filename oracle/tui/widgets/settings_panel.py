@@ -11,9 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
-from oracle.engine import OracleError, SampleSettings
-from oracle.engine.read.reading import STOP_RULES, WORD_MODES
-from oracle.engine.schema import specs
+from oracle.engine import STOP_RULES, WORD_MODES, OracleError, SampleSettings, specs
 from oracle.tui.widgets.form_fields import read_settings, setting_widgets
 
 # The reading settings this panel shows; labels, help and rules come from SampleSettings' declarations.

@@ -17,9 +17,19 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from oracle.engine import DESCRIPTIONS, RECIPES, OracleError, Recipe, SourceSpec, bundled_corpora, figures, store
-from oracle.engine.schema import cli_flag, specs
-from oracle.engine.store.records import ModelMeta
+from oracle.engine import (
+    DESCRIPTIONS,
+    RECIPES,
+    ModelMeta,
+    OracleError,
+    Recipe,
+    SourceSpec,
+    bundled_corpora,
+    cli_flag,
+    figures,
+    specs,
+    store,
+)
 from oracle.tui.widgets.form_fields import read_settings, setting_widgets
 
 NAME_STEM = "my-oracle"  # free names offered: my-oracle, my-oracle-2, my-oracle-3, ...

@@ -10,8 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, ProgressBar, RichLog, Sparkline, Static
 
-from oracle.engine import EpochEnd, Progress, Started, figures
-from oracle.engine.train.events import bits
+from oracle.engine import EpochEnd, Progress, Started, bits, figures
 from oracle.tui.widgets.charts import LossChart
 from oracle.visible import visible
 

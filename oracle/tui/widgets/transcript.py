@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
-from oracle.engine.read.voices import format_blend
+from oracle.engine import format_blend
 from oracle.tui.history import Conversation, Exchange
 from oracle.visible import visible
 

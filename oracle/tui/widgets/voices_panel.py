@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
-from oracle.engine.read.voices import format_blend
+from oracle.engine import format_blend
 
 
 class VoicesPanel(VerticalScroll):
