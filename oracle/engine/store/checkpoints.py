@@ -16,9 +16,17 @@ import torch
 
 from oracle.engine.errors import CorruptModel, ModelNotFound, OracleError
 from oracle.engine.io import limits
-from oracle.engine.io.atomic import write_bytes_atomic, write_json_atomic
+from oracle.engine.io.atomic import write_bytes_atomic
 from oracle.engine.io.readers import ReadRefused, read_regular
-from oracle.engine.store.meta import FORMAT, FORMAT_VERSION, file_refs, finite_or_none, read_checkpoint_pointer
+from oracle.engine.store.meta import (
+    FORMAT,
+    FORMAT_VERSION,
+    check_checkpoint,
+    encode_checked,
+    file_refs,
+    finite_or_none,
+    read_checkpoint_pointer,
+)
 from oracle.engine.store.records import CheckpointPointer, ModelMeta, write_meta
 from oracle.engine.store.weights import read_weights, sha256_bytes, write_weights
 
@@ -46,8 +54,8 @@ def write_checkpoint(folder: Path, net, train_state: dict, pointer: dict) -> Non
     fname = f"state-{time.time_ns():x}.pt"
     write_bytes_atomic(folder / fname, data)
     state = {"file": fname, "sha256": sha256_bytes(data)}
-    write_json_atomic(folder / "checkpoint.json", finite_or_none({**pointer, "format": FORMAT, "format_version": FORMAT_VERSION,
-                                                                  "weights": weights, "state": state}))
+    data = finite_or_none({**pointer, "format": FORMAT, "format_version": FORMAT_VERSION, "weights": weights, "state": state})
+    write_bytes_atomic(folder / "checkpoint.json", encode_checked(data, folder / "checkpoint.json", check_checkpoint))
     prune(folder)
 
 

@@ -11,15 +11,16 @@ bounded in size, so they cannot cost more than the cap.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from oracle.engine.errors import CorruptModel
+from oracle.engine.errors import CorruptModel, OracleError
 from oracle.engine.io.limits import MAX_VOCAB
-from oracle.engine.io.readers import ReadRefused, read_json
+from oracle.engine.io.readers import ReadRefused, parse_json, read_json
 
 FORMAT = "oracle-model"
 FORMAT_VERSION = 1
@@ -241,6 +242,20 @@ def file_refs(folder: Path) -> set[str]:
             if isinstance(ref, dict) and isinstance(ref.get("file"), str):
                 keep.add(ref["file"])
     return keep
+
+
+def encode_checked(data: dict, path: Path, check) -> bytes:
+    """The bytes of meta.json or checkpoint.json as write_json_atomic writes them, read back first by
+    the reader's own checks (size, depth, schema): Oracle never writes a file it would then refuse.
+    OracleError (nothing written, the previous file kept) names the field that would not read back."""
+    raw = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
+    try:
+        check(parse_json(raw, MAX_META_BYTES), str(path))
+    except (ReadRefused, CorruptModel) as err:
+        why = str(err).split(" is damaged (", 1)[-1].split("): ", 1)[0] if isinstance(err, CorruptModel) else f"it {err}"
+        raise OracleError(f"{path} was not written: Oracle could not read it back ({why}); "
+                          "the previous one is kept. Report this with the command that trained the model.") from None
+    return raw
 
 
 def read_settings(path: Path) -> dict:

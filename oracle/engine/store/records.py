@@ -14,9 +14,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
-from oracle.engine.io.atomic import write_json_atomic
+from oracle.engine.io.atomic import write_bytes_atomic
 from oracle.engine.model.network import ModelConfig
-from oracle.engine.store.meta import FORMAT, FORMAT_VERSION, finite_or_none, read_meta
+from oracle.engine.store.meta import FORMAT, FORMAT_VERSION, check_meta, encode_checked, finite_or_none, read_meta
 
 
 class _Record:
@@ -215,4 +215,5 @@ def write_meta(folder: Path, meta: ModelMeta | dict) -> None:
     """The one writer of meta.json: stamped with its format, non-finite numbers as null (what is
     written must pass the reader's checks), replaced atomically."""
     data = meta.to_dict() if isinstance(meta, ModelMeta) else meta
-    write_json_atomic(folder / "meta.json", finite_or_none({**data, "format": FORMAT, "format_version": FORMAT_VERSION}))
+    data = finite_or_none({**data, "format": FORMAT, "format_version": FORMAT_VERSION})
+    write_bytes_atomic(folder / "meta.json", encode_checked(data, folder / "meta.json", check_meta))
