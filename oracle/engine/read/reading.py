@@ -147,6 +147,9 @@ class Reading:
         self._speller = None  # made when iteration starts: building the lexicon is the worker's job
         if self._wants_words(self._initial) and oracle.words is None:
             self.notice = "; ".join(filter(None, [self.notice, oracle.words_notice]))
+        if self.prime_precision == BF16 and not precision.bf16_kernels_work():  # a record from a bf16 machine
+            self.prime_precision = FLOAT32
+            self._bf16_refused()
 
     @staticmethod
     def _wants_words(settings: SampleSettings) -> bool:
@@ -190,10 +193,7 @@ class Reading:
     def __iter__(self):
         oracle, vocab = self.oracle, self.oracle.vocab
         self._voice_changed, self._initial_voice = False, self.voice  # a change before the first step is the start
-        logits, state = oracle.prime(self.prompt, self._voice_weights, self.prime_precision)
-        if self.prime_precision == BF16 and not np.isfinite(logits).all():  # bf16's range ran out: read it again
-            self.prime_precision = FLOAT32
-            logits, state = oracle.prime(self.prompt, self._voice_weights, FLOAT32)
+        logits, state = self._read_prompt()
         cursor = oracle.stepper.cursor(state, self._voice_weights)  # the fast path: numpy buffers, one LSTM step per char
         active = self._initial
         self._speller = self._make_speller(active)
@@ -228,6 +228,27 @@ class Reading:
                     self.changes.append({"at": self._step, "voice": dict(self.voice or {})})
                 logits = cursor.advance(char_id)
 
+    def _read_prompt(self):
+        """The prompt through the network once, in the recorded precision where this machine can: a bf16
+        prompt whose logits overflow is read again in float32; a bf16 record on a CPU whose kernels refuse
+        bf16 is read in float32, and the notice says the replay may differ (rarely: scripts/bf16_replay.py)."""
+        oracle = self.oracle
+        if self.prime_precision == BF16:
+            try:
+                logits, state = oracle.prime(self.prompt, self._voice_weights, BF16)
+                if np.isfinite(logits).all():
+                    return logits, state
+            except RuntimeError as err:
+                if not precision.is_bf16_refusal(err):
+                    raise
+                self._bf16_refused()
+            self.prime_precision = FLOAT32  # bf16's range ran out, or its kernels refused: read it again
+        return oracle.prime(self.prompt, self._voice_weights, FLOAT32)
+
+    def _bf16_refused(self) -> None:
+        said = "This answer was first read in bf16, which this CPU cannot run: it is replayed in float32 and may differ in rare characters"
+        self.notice = "; ".join(filter(None, [self.notice, said]))
+
     def _ends_here(self, s: SampleSettings) -> bool:
         if s.stop == "length" or len(self.text) < s.min_length:
             return False
@@ -259,7 +280,7 @@ class Oracle:
         self.meta = meta or {}
         self.stepper = LSTMStepper(net)
         on_cpu = next(net.parameters()).device.type == "cpu"
-        self.prime_precision = BF16 if on_cpu and precision.cpu_has_native_bf16() else FLOAT32
+        self.prime_precision = BF16 if on_cpu and precision.native_bf16() else FLOAT32
         self.words = words  # its WordList (words.py), or None: it spells freely and heeds nothing
         self.words_notice = words_notice or "This oracle has no word list, so it spells freely and does not heed the question's words"
         self._lexicon: Lexicon | None = None

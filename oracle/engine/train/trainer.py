@@ -26,7 +26,7 @@ from oracle.engine.data.vocab import Vocabulary
 from oracle.engine.errors import OracleError
 from oracle.engine.io import limits
 from oracle.engine.model.network import CharLSTM, ModelConfig, without_voices
-from oracle.engine.model.precision import BF16, FLOAT32
+from oracle.engine.model.precision import BF16, FLOAT32, is_bf16_refusal
 from oracle.engine.model.precision import choose as choose_precision
 from oracle.engine.read.reading import Oracle, SampleSettings
 from oracle.engine.read.voices import voice_names
@@ -282,6 +282,7 @@ class Trainer:
         self.t0 = time.monotonic()
         self.precision, why_not_bf16 = choose_precision(r.amp, self.device)
         self.bf16_until_step: int | None = None  # set if a NaN under bf16 sent the run back to float32
+        self.bf16_end = ""  # why it did: a NaN, or kernels that refused bf16
         self.on_event(Started(self.name, self.total_steps, self.batches.steps_per_epoch, r.epochs, self.net.num_parameters(),
                               str(self.device), self.batches.batch, self.step, precision=self.precision))
         if why_not_bf16:
@@ -311,12 +312,23 @@ class Trainer:
                     break
                 self._between_steps = False  # until the step's last collective (in _train_step) is done
                 tick = time.monotonic()
-                loss, norms = self._train_step(use_amp, report=tick - last_report >= PROGRESS_SECONDS)
+                try:
+                    loss, norms = self._train_step(use_amp, report=tick - last_report >= PROGRESS_SECONDS)
+                except RuntimeError as err:
+                    if not (use_amp and is_bf16_refusal(err)):
+                        raise
+                    # The kernels refused bf16 although the probe passed (another shape, another device):
+                    # the same step again in float32, as after a NaN.
+                    use_amp, self.precision, self.bf16_until_step = False, FLOAT32, self.step
+                    self.bf16_end = "bf16 kernels were refused"
+                    self.on_event(Notice("bf16 autocast is not available here (the kernels refused it): continuing in float32."))
+                    continue
                 self._between_steps = True
                 if loss is None:
                     bad_steps += 1
                     if use_amp:
                         use_amp, self.precision, self.bf16_until_step = False, FLOAT32, self.step
+                        self.bf16_end = "the loss became NaN or infinite"
                         self.on_event(Notice("The loss became NaN or infinite under bf16 autocast: continuing in float32."))
                     else:
                         self.lr_scale *= 0.5
@@ -508,7 +520,7 @@ class Trainer:
     def _precision_ran(self) -> str:
         if self.bf16_until_step is None:
             return self.precision
-        return f"bf16 autocast to step {self.bf16_until_step}, then float32 (the loss became NaN or infinite)"
+        return f"bf16 autocast to step {self.bf16_until_step}, then float32 ({self.bf16_end})"
 
     def _save_last(self) -> None:
         if self.rank != 0:
