@@ -1,4 +1,4 @@
-"""The README's eye figures: the feature search on a held-out passage, and the time to read 2,000 characters.
+"""The eye figures in docs/eye.md: the feature search on a held-out passage, and the time to read 2,000 characters.
 
     OMP_NUM_THREADS=1 python scripts/eye_measure.py MODEL [--html docs/eye-FEATURE.html --feature FEATURE]
 

@@ -43,7 +43,7 @@ PRIME_LIMIT = 4096  # only the last chars of a huge prompt matter to an LSTM's s
 STOP_RULES = ("sentence", "paragraph", "length")
 WORD_MODES = ("corpus", "free")
 BEFORE_WORDS = {"words": "free", "heed": 0.0}  # how every reading was decoded before these settings existed
-DEFAULT_HEED = 2.5  # measured with `python -m bench --only prophecy` (README: "Prophecies")
+DEFAULT_HEED = 2.5  # measured with `python -m bench --only prophecy` (docs/benchmarks.md: "Prophecies")
 _SENTENCE_END = ".!?"
 
 
