@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,11 +45,31 @@ class OracleApp(App):
         self.pace = pace
         self.start = start
         self.start_theme = theme
+        self._signals: list[int] = []
+
+    def _end_on_hangup(self) -> None:
+        """SIGHUP (the terminal was closed) and SIGTERM (kill, a logout) end the app as quitting does:
+        a run in training saves its checkpoint first, as `oracle train` does on the same signals.
+        Without this their default action killed the process, and the run's last steps with it."""
+        try:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGHUP, signal.SIGTERM):
+                loop.add_signal_handler(signum, self.exit)
+                self._signals.append(signum)
+        except (RuntimeError, ValueError, NotImplementedError, AttributeError):
+            pass  # not the main thread (the app inside another program), or a platform without them
+
+    def _release_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._signals:
+            loop.remove_signal_handler(self._signals.pop())
 
     def on_mount(self) -> None:
+        self._end_on_hangup()
         self.register_theme(KAWAII)
         saved = preferences.load().get("theme")
-        self.theme = self.start_theme or (saved if saved in self.available_themes else KAWAII.name)
+        # A hand-edited settings file may hold anything: only a theme's name (text) is looked up.
+        self.theme = self.start_theme or (saved if isinstance(saved, str) and saved in self.available_themes else KAWAII.name)
         self.theme_changed_signal.subscribe(self, lambda theme: self._remember(theme=theme.name))
         for name, screen in SCREENS.items():
             self.install_screen(screen(), name)
@@ -59,6 +81,7 @@ class OracleApp(App):
         # A handler rather than an exit() override: a closed browser tab (textual-serve's "quit"),
         # SIGTERM and SIGINT under the web driver post ExitApp without calling exit().
         # A screen never shown was never mounted: nothing of it runs, and its widgets do not exist yet.
+        self._release_signals()
         for name in SCREENS:
             if self.is_screen_installed(name) and self.get_screen(name).is_mounted:
                 self.get_screen(name).shutdown()
