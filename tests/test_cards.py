@@ -100,3 +100,21 @@ def test_palette_is_the_apps_theme():
 
     for name, colour in PALETTE.items():
         assert getattr(KAWAII, name).lower() == colour
+
+
+def test_ask_card_twice_gives_the_same_file(capsys, tiny_model, tmp_path, monkeypatch):
+    from oracle.cli.entry import main
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764720000")  # 2025-12-03, the reproducible-builds convention
+    made = []
+    for name in ("one.png", "two.png", "one.svg"):
+        code = main(["ask", "what is wisdom?", "--seed", "9", "--length", "80", "--card", str(tmp_path / name)])
+        answer, err = capsys.readouterr()
+        assert code == 0 and f"card saved to {tmp_path / name}" in err
+        made.append(tmp_path / name)
+    assert made[0].read_bytes() == made[1].read_bytes()
+    texts = _texts(made[2].read_text("utf-8"))
+    assert " ".join(texts[2:-1]).split() == answer.split()
+    assert texts[-1] == "tiny \u00b7 seed 9 \u00b7 2025-12-03"
+    code = main(["ask", "what is wisdom?", "--card", str(tmp_path / "card.gif")])
+    assert code == 2 and "must end in .svg or .png" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from oracle.cli.flags import add_setting_flags
+from oracle.cli.share import Sharing, add_share_flags
 from oracle.engine import OracleError, SampleSettings, parse_blend, specs, store
 from oracle.visible import visible
 
@@ -20,6 +21,7 @@ def add_ask(sub, number) -> None:
     p.add_argument("--seed", type=number(int, "--seed", 0), help="the same seed, model, question and settings give the same answer")
     p.add_argument("--voice", metavar="NAME:WEIGHT,...", help="a voiced model's blend of voices, e.g. kjv:0.7,devils-dictionary:0.3 "
                    "(names as `oracle models show` lists them; weights are normalised; default: any voice)")
+    add_share_flags(p)
     p.set_defaults(func=run_ask)
 
 
@@ -31,6 +33,7 @@ def run_ask(args) -> int:
         question = read_question(sys.stdin)
     if not question.strip():  # as the app does with an empty question box
         raise OracleError("The question is empty: type one after `oracle ask`, or pipe one in.")
+    sharing = Sharing(args)  # a bad --card name or a missing espeak-ng is said before the model loads
     name = args.model or store.active_name()
     if name is None:
         raise OracleError("There is no model yet: train one with `oracle train FILE --name NAME`.")
@@ -41,15 +44,18 @@ def run_ask(args) -> int:
     if reading.notice:
         sys.stderr.write(f"oracle: {visible(reading.notice)}.\n")
     out = sys.stdout
+    sharing.begin(reading)
     try:
         for ch in reading:
             out.write(visible(ch))  # a model that learned ESC must not drive the terminal
             out.flush()
+            sharing.heard(ch)
     except KeyboardInterrupt:
         pass
     if not reading.text.endswith("\n"):
         out.write("\n")
     out.flush()
+    sharing.finish(question)
     return 0
 
 

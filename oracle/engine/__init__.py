@@ -46,7 +46,7 @@ _export("oracle.engine.train.trainer", "Trainer")
 _export("oracle.engine.eye.activations", "Eye", "KINDS", "LONGEST", "check_unit", "look")
 # Whole modules, used as namespaces (store.load, figures.size, paths.data_dir, distributed.launch).
 _MODULES = {"store": "oracle.engine.store", "figures": "oracle.engine.figures", "paths": "oracle.engine.io.paths",
-            "distributed": "oracle.engine.train.distributed"}
+            "distributed": "oracle.engine.train.distributed", "card": "oracle.engine.card", "speech": "oracle.engine.speech"}
 
 __all__ = sorted([*_WHERE, *_MODULES])
 
@@ -67,7 +67,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # the type checker sees every name as if imported here
-    from oracle.engine import figures, store
+    from oracle.engine import card, figures, speech, store
     from oracle.engine.data.corpus import SourceSpec, bundled_corpora, bundled_corpus, read_text
     from oracle.engine.errors import CorruptModel, ModelBusy, ModelNotFound, NameTaken, OracleError
     from oracle.engine.eye.activations import KINDS, LONGEST, Eye, check_unit, look

@@ -1,0 +1,79 @@
+"""`oracle ask --card FILE.svg|FILE.png`, `--say` and `--say-to FILE.wav`: keep an answer as a card
+to share, hear it spoken as it streams, or write it spoken to a file.
+
+Everything that can be refused (a card's suffix, a missing espeak-ng, a bad speech table in
+settings.json) is refused before the model is read, so no answer is written for nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from oracle.engine import OracleError, card, speech
+from oracle.visible import visible
+
+
+def add_share_flags(p) -> None:
+    p.add_argument("--card", metavar="FILE.svg|FILE.png",
+                   help="also save the question and answer as a 1200x675 card to share (model, voice, seed and date in its footer)")
+    spoken = p.add_mutually_exclusive_group()
+    spoken.add_argument("--say", action="store_true", help="speak the answer aloud as it streams, sentence by sentence (needs espeak-ng)")
+    spoken.add_argument("--say-to", metavar="FILE.wav", help="write the answer, spoken, to a WAV file instead (needs espeak-ng)")
+
+
+class Sharing:
+    """What `ask` does with the answer besides printing it."""
+
+    def __init__(self, args) -> None:
+        self.card = Path(args.card).expanduser() if getattr(args, "card", None) else None
+        if self.card is not None and self.card.suffix.lower() not in card.SUFFIXES:
+            raise OracleError(f"--card {args.card} must end in .svg or .png: name the card CARD.svg or CARD.png.")
+        self.say, self.say_to = getattr(args, "say", False), getattr(args, "say_to", None)
+        self.program = speech.espeak() if self.say or self.say_to else None
+        self.table = speech.load_table() if self.program else None
+        self.speaker: speech.Speaker | None = None
+        self.sentences = speech.Sentences()
+        self.reading = None
+
+    def begin(self, reading) -> None:
+        self.reading = reading
+        if self.say:
+            self.speaker = speech.Speaker(self.program)
+
+    def heard(self, ch: str) -> None:
+        """One more character of the answer: a finished sentence goes to the speaker (which never blocks)."""
+        if self.speaker is not None:
+            for sentence in self.sentences.feed(ch):
+                self.speaker.say(sentence, speech.voice_for(self.reading.voice, self.table))
+
+    def finish(self, question: str) -> None:
+        reading = self.reading
+        if self.speaker is not None:
+            try:
+                for sentence in self.sentences.flush():
+                    self.speaker.say(sentence, speech.voice_for(reading.voice, self.table))
+                self.speaker.wait()  # the answer is printed; its last sentences may still be spoken
+            finally:
+                self.speaker.close()  # Ctrl-C while it speaks silences it
+            if self.speaker.trouble:
+                sys.stderr.write(f"oracle: espeak-ng could not speak ({visible(self.speaker.trouble)}): is there a sound device? "
+                                 "--say-to FILE.wav writes the speech to a file instead.\n")
+        if self.say_to:
+            voice = speech.voice_for(reading.record().get("voice"), self.table)
+            written = speech.write_wav(speech.speakable(reading.text), voice, Path(self.say_to), self.program)
+            sys.stderr.write(f"oracle: speech written to {visible(str(written))}.\n")
+        if self.card is not None:
+            made = card.Card.from_record(question, reading.text, reading.record(), asked=asked_day())
+            sys.stderr.write(f"oracle: card saved to {visible(str(card.save_card(made, self.card)))}.\n")
+
+
+def asked_day() -> str:
+    """Today, or the day SOURCE_DATE_EPOCH names (the reproducible-builds convention), so that a
+    script can make the same card twice, byte for byte."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return card.day_of(int(epoch))
+    return date.today().isoformat()
