@@ -70,11 +70,16 @@ def with_overrides(saved: object, where: str = "settings.json") -> dict[str, Spe
 
 def load_table() -> dict[str, SpeechVoice]:
     """The table as this user has it (the defaults, changed by settings.json)."""
-    from oracle.engine.store import settings_path
-    from oracle.engine.store.meta import read_settings
+    # settings.json read here, not through the store, whose package brings torch in with it.
+    from oracle.engine.io import paths
+    from oracle.engine.io.readers import ReadRefused, read_json
 
-    path = settings_path()
-    return with_overrides(read_settings(path).get(KEY), str(path))
+    path = paths.home() / "settings.json"
+    try:
+        settings = read_json(path, 1 << 20)  # bounded and depth-checked, as the store reads it
+    except (OSError, ReadRefused):
+        return dict(TABLE)  # no settings file (or one the store would set aside): the table as shipped
+    return with_overrides(settings.get(KEY) if isinstance(settings, dict) else None, str(path))
 
 
 def voice_for(blend: dict[str, float] | None, table: dict[str, SpeechVoice]) -> SpeechVoice:
