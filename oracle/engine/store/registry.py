@@ -133,10 +133,12 @@ def list_models() -> list[ModelEntry]:
     """User models (newest first), then the shipped ones a user model does not shadow.
 
     A model whose files cannot be read is listed with its one-sentence error and never stops the
-    others from being listed."""
+    others from being listed. A run stopped before its first meta.json (a checkpoint only) is listed
+    too, with what to do: every folder that takes a name (`is_model_folder`, what `train --name`
+    refuses) can be seen, resumed or deleted."""
     entries = []
     for folder in sorted(models_root().iterdir()):
-        if _NAME.fullmatch(folder.name) and folder.is_dir() and (folder / "meta.json").exists():
+        if _NAME.fullmatch(folder.name) and folder.is_dir() and is_model_folder(folder):
             entries.append(_entry(folder, False))
     entries.sort(key=lambda e: (e.info and e.info.updated) or "", reverse=True)
     names = {e.name for e in entries}
