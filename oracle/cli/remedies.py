@@ -17,6 +17,7 @@ CLI_REMEDIES = {
     "replace_model": "pick another name or pass --force to replace it",
     "replace_file": "choose another file or pass --force to overwrite it",
     "import_name": "pass --name NEW or --force to replace it",
+    "import_renamed": "pass --name NEW",
     "train_name": "pick another --name, pass --force to replace it, or --resume {name} to continue it",
     "device": "use --device cpu or auto",
     "lower_lr": "train again with a lower --lr (now {lr})",

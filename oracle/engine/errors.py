@@ -18,6 +18,7 @@ PLAIN_REMEDIES = {
     "replace_model": "pick another name, or choose to replace it",
     "replace_file": "choose another file, or choose to overwrite it",
     "import_name": "import it under another name, or choose to replace it",
+    "import_renamed": "import it under another name",
     "train_name": "pick another name, replace it, or resume it to continue its training",
     "device": "train on the cpu or let the device be chosen automatically",
     "lower_lr": "train again with a lower learning rate (now {lr})",

@@ -31,6 +31,9 @@ class OracleCommands(Provider):
             ("Show or hide the reading settings", partial(app.oracle_action, OracleScreen.action_toggle_settings),
              "top-k, top-p, length, stop"),
             ("Import a model from a .oracle file", partial(app.models_action, ModelsScreen.action_import), "made by export"),
+            ("Copy a model to a new name", partial(app.models_action, ModelsScreen.action_copy),
+             "the one highlighted on Models (c): train on from it, or rename it"),
+            ("Rename a model", partial(app.models_action, ModelsScreen.action_rename), "the one highlighted on Models (r)"),
         ]
         try:
             models = [e.name for e in store.list_models() if e.error is None]

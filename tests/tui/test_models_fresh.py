@@ -4,11 +4,15 @@ name or replace (3), and a model can be copied (4)."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
-from textual.widgets import Select
+from textual.widgets import Button, Input, Select, Static
 
 from oracle.engine import store
+from oracle.engine.io import paths
 from oracle.tui.app import make_app
+from oracle.tui.screens.modals import PromptModal
 
 from .conftest import wait_until
 from .test_models_screen import table_names
@@ -44,3 +48,95 @@ async def test_a_model_made_after_launch_can_be_used_and_picked(tiny_model):
         await wait_until(pilot, lambda: select.expanded, what="the model list")
         listed = [str(overlay.get_option_at_index(i).prompt) for i in range(overlay.option_count)]
         assert "later" not in listed and "mini" in listed, listed
+
+
+@pytest.fixture
+def shipped(tiny_model, oracle_home, tmp_path, monkeypatch) -> str:
+    """The tiny model, shipped as `default` from a shipped-models folder of this test's own."""
+    folder = tmp_path / "shipped" / "default"
+    shutil.copytree(oracle_home / "models" / tiny_model, folder)
+    (folder / "checkpoint.json").unlink(missing_ok=True)
+    monkeypatch.setattr(paths, "shipped_models_dir", lambda: tmp_path / "shipped")
+    return "default"
+
+
+async def open_dialog(pilot, app, key: str, row: str | None = None) -> PromptModal:
+    if row is not None:
+        table = app.models_screen.query_one("#models-table")
+        table.move_cursor(row=table_names(app).index(row))
+    await pilot.press(key)
+    await wait_until(pilot, lambda: isinstance(app.screen, PromptModal), what="the dialog")
+    return app.screen
+
+
+async def submit(pilot, dialog: PromptModal, text: str, button: str = "ok") -> None:
+    dialog.query_one("#prompt-input", Input).value = text
+    await pilot.click(f"#{button}")
+    await pilot.pause()
+
+
+def dialog_error(dialog: PromptModal) -> str:
+    return str(dialog.query_one("#prompt-error", Static).render())
+
+
+async def test_the_shipped_name_is_refused_in_the_rename_and_copy_dialogs(shipped):
+    app = make_app(pace=0, start="models")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: "default" in table_names(app), what="the table")
+        for key in ("r", "c"):
+            dialog = await open_dialog(pilot, app, key, row="tiny")
+            await submit(pilot, dialog, "default")
+            assert app.screen is dialog and "shipped with Oracle" in dialog_error(dialog)
+            assert not dialog.query_one("#replace", Button).display  # nothing to offer: the name is not free to take
+            await pilot.press("escape")
+        assert [(e.name, e.shipped) for e in store.list_models()] == [("tiny", False), ("default", True)]
+
+
+async def test_copy_from_the_key_the_button_and_the_palette(shipped):
+    app = make_app(pace=0, start="models")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: "default" in table_names(app), what="the table")
+        dialog = await open_dialog(pilot, app, "c", row="default")
+        assert dialog.query_one("#prompt-input", Input).value == "default-copy"  # a free name is offered
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "default-copy" in table_names(app), what="the copy")
+        assert app.models_screen.selected_name() == "default-copy"
+        assert store.find("default-copy").info.copied_from == "default"
+        await pilot.click("#act-copy")  # the button does the same, on the highlighted model
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptModal), what="the dialog")
+        await submit(pilot, app.screen, "tiny")  # taken: say so, and offer to replace it
+        dialog = app.screen
+        assert "'tiny' already exists" in dialog_error(dialog) and dialog.query_one("#replace", Button).display
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"copy a model")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptModal), what="the palette's dialog")
+        assert app.screen.query_one("#prompt-input", Input).value == "default-copy-copy"
+
+
+async def test_an_import_whose_name_is_taken_offers_another_name_or_replace(tiny_model, tmp_path):
+    export = store.export(tiny_model, tmp_path / "tiny.oracle")
+    store.copy(tiny_model, "other")
+    app = make_app(pace=0, start="models")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: "other" in table_names(app), what="the table")
+        await submit(pilot, await open_dialog(pilot, app, "i"), str(export))
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptModal) and app.screen.replace, what="the clash")
+        dialog = app.screen
+        assert "A model named 'tiny' already exists" in dialog.title_text
+        assert dialog.query_one("#prompt-input", Input).value == "tiny-2"
+        assert str(dialog.query_one("#replace", Button).label) == "Replace tiny" and dialog.query_one("#replace").display
+        await submit(pilot, dialog, "other")  # taken too: said in the dialog, which stays
+        assert app.screen is dialog and "'other' already exists" in dialog_error(dialog)
+        await submit(pilot, dialog, "tiny-2")
+        await wait_until(pilot, lambda: "tiny-2" in table_names(app), what="the import under a new name")
+        # Again, and this time replace the model of that name.
+        before = store.find("tiny").info.updated
+        await submit(pilot, await open_dialog(pilot, app, "i"), str(export))
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptModal) and app.screen.replace, what="the clash")
+        await pilot.click("#replace")
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptModal), what="the replace")
+        assert sorted(table_names(app)) == ["other", "tiny", "tiny-2"]
+        assert store.find("tiny").info.updated >= before and app.models_screen.selected_name() == "tiny"

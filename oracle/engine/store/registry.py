@@ -62,8 +62,24 @@ class ModelEntry:
 
 # ---- finding models -------------------------------------------------------------------------
 
+def shipped_names() -> set[str]:
+    """The names of the models that come with Oracle."""
+    shipped = paths.shipped_models_dir()
+    try:
+        return {f.name for f in shipped.iterdir() if f.is_dir() and (f / "meta.json").is_file()}
+    except OSError:
+        return set()
+
+
 def user_dir(name: str) -> Path:
-    return models_root() / check_name(name)
+    """Where the user model `name` lives. Every way a model of one's own gets a name (train, rename,
+    copy, import) passes here: a shipped model's name is refused, since a user model of that name
+    would hide the shipped one from the list, from `ask` and from the app."""
+    check_name(name)
+    if name in shipped_names():
+        raise OracleError(f"{name!r} is the name of the oracle shipped with Oracle, and a model of yours under it "
+                        "would hide the shipped one: choose another name.")
+    return models_root() / name
 
 
 _swept: set[Path] = set()
@@ -75,7 +91,25 @@ def models_root() -> Path:
     if root not in _swept:
         _swept.add(root)
         sweep(root)
+        unshadow(root)
     return root
+
+
+def unshadow(root: Path) -> None:
+    """Move a user model named like a shipped one (as earlier versions allowed) to NAME-yours, so it
+    no longer hides the shipped model; the model itself is kept whole."""
+    for name in shipped_names():
+        if not is_model_folder(root / name):
+            continue
+        n, new = 1, f"{name}-yours"
+        while os.path.lexists(root / new):
+            n += 1
+            new = f"{name}-yours-{n}"
+        try:
+            with locked(root / name), locked(root / new):
+                os.replace(root / name, root / new)
+        except (ModelBusy, OSError):
+            continue
 
 
 def sweep(root: Path) -> None:
@@ -143,9 +177,8 @@ def list_models() -> list[ModelEntry]:
     entries.sort(key=lambda e: (e.info and e.info.updated) or "", reverse=True)
     names = {e.name for e in entries}
     shipped = paths.shipped_models_dir()
-    for folder in sorted(shipped.iterdir()) if shipped.is_dir() else []:
-        if folder.is_dir() and (folder / "meta.json").is_file() and folder.name not in names:
-            entries.append(_entry(folder, True))
+    for name in sorted(shipped_names() - names):
+        entries.append(_entry(shipped / name, True))
     return entries
 
 

@@ -27,7 +27,7 @@ from oracle.engine.io.locks import is_model_folder, locked, remove_folder, swap_
 from oracle.engine.io.readers import ReadRefused, parse_json, read_regular
 from oracle.engine.store.meta import MAX_META_BYTES, check_meta
 from oracle.engine.store.records import FileRef, ModelMeta, write_meta
-from oracle.engine.store.registry import ModelEntry, check_name, find, models_root, user_dir
+from oracle.engine.store.registry import ModelEntry, check_name, find, models_root, shipped_names, user_dir
 from oracle.engine.store.weights import build_net, read_weights, sha256_bytes
 
 EXPORT_SUFFIX = ".oracle"
@@ -145,9 +145,13 @@ def import_(src: Path, name: str | None = None, force: bool = False) -> str:
     build_net(meta, tensors, str(src))
     words = wordlist.from_export(data, meta, str(src))
     info = ModelMeta.from_dict(meta)
+    given = name
     name = check_name(name or info.name or Path(src).stem)
+    if given is None and name in shipped_names():
+        raise NameTaken(f"The model in {src} is called {name!r}, the name of the oracle shipped with Oracle, "
+                        "which a model of yours would hide", remedy="import_renamed", name=name)
     if not force and is_model_folder(user_dir(name)):
-        raise NameTaken(f"A model named {name!r} already exists", remedy="import_name")
+        raise NameTaken(f"A model named {name!r} already exists", remedy="import_name", name=name)
     return _install(info, tensors, name, force, words)
 
 

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from oracle.engine import OracleError
+from oracle.engine import NameTaken, OracleError
 from oracle.tui.widgets.path_suggester import PathSuggester
 
 
@@ -19,14 +19,19 @@ class PromptModal(ModalScreen[str | None]):
 
     With `act`, the answer is acted on first: an OracleError it raises is shown inside the dialog,
     which stays open with the text as typed, so a refused name is corrected rather than retyped.
+    With `replace` too, a name that is taken can also be replaced: a "Replace" button acts with
+    `replace(text)` instead. It shows once `act` finds the name taken, or from the start when
+    `replace_label` names what it replaces (an import whose own name is taken).
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, value: str = "", placeholder: str = "", paths: bool = False,
-                 act: Callable[[str], None] | None = None) -> None:
+                 act: Callable[[str], None] | None = None, replace: Callable[[str], str | None] | None = None,
+                 replace_label: str | None = None, ok: str = "OK") -> None:
         super().__init__()
         self.title_text, self.value, self.placeholder, self.paths, self.act = title, value, placeholder, paths, act
+        self.replace, self.replace_label, self.ok = replace, replace_label, ok
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -35,7 +40,11 @@ class PromptModal(ModalScreen[str | None]):
                         suggester=PathSuggester() if self.paths else None)
             yield Static("", id="prompt-error", classes="error-text")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", variant="primary", id="ok")
+                yield Button(self.ok, variant="primary", id="ok")
+                if self.replace is not None:
+                    button = Button(self.replace_label or "Replace it", variant="error", id="replace")
+                    button.display = self.replace_label is not None
+                    yield button
                 yield Button("Cancel", id="cancel")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -46,18 +55,26 @@ class PromptModal(ModalScreen[str | None]):
         event.stop()
         if event.button.id == "ok":
             self._answer(self.query_one(Input).value)
+        elif event.button.id == "replace":
+            self._answer(self.query_one(Input).value, replacing=True)
         else:
             self.dismiss(None)
 
-    def _answer(self, text: str) -> None:
+    def _answer(self, text: str, replacing: bool = False) -> None:
         text = text.strip()
-        if text and self.act is not None:
+        act = self.replace if replacing else self.act
+        if (text or replacing) and act is not None:
             try:
-                self.act(text)
+                done = act(text)
             except OracleError as err:
                 self.query_one("#prompt-error", Static).update(str(err))
+                if isinstance(err, NameTaken) and self.replace is not None and not replacing:
+                    button = self.query_one("#replace", Button)
+                    button.label = self.replace_label or f"Replace {text}"
+                    button.display = True
                 self.query_one(Input).focus()
                 return
+            text = done if isinstance(done, str) else text
         self.dismiss(text or None)
 
     def action_cancel(self) -> None:

@@ -13,16 +13,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Button, DataTable, Footer, Static
 
-from oracle.engine import OracleError, figures, store
+from oracle.engine import NameTaken, OracleError, figures, store
 from oracle.tui.screens.modals import ConfirmModal, PromptModal
 from oracle.tui.widgets.charts import LossChart
 from oracle.tui.widgets.nav import NavBar
+from oracle.tui.widgets.train_form import taken
 from oracle.visible import visible
 
 COLUMNS = ("", "name", "corpora", "params", "val bpc", "trained", "created", "size")
 IN_USE = "●"  # marks the model the Oracle screen (and `oracle ask`) answers with
+ACTIONS = (("use", "Use"), ("rename", "Rename"), ("copy", "Copy"), ("delete", "Delete"), ("export", "Export"),
+           ("import", "Import"), ("resume", "Resume"))
 CORPORA_MIN, CORPORA_MAX = 8, 100  # the corpora column takes what the figures leave of the width
 
 
@@ -34,6 +37,16 @@ def fit(text: str, width: int) -> str:
 def shown(value) -> str:
     """A metadata value for the markup panel: no raw control characters, no markup of its own."""
     return escape(visible(str(value)))
+
+
+def free_name(stem: str) -> str:
+    """`stem`, else the first of stem-2, stem-3, ... that no model has (a name to offer, not to impose)."""
+    stem = stem[:60]
+    name, n = stem, 1
+    while taken(name) or name in store.shipped_names():
+        n += 1
+        name = f"{stem}-{n}"
+    return name
 
 
 def row_for(entry: store.ModelEntry, active: str | None, corpora_width: int = CORPORA_MAX) -> tuple:
@@ -53,6 +66,7 @@ class ModelsScreen(Screen):
     BINDINGS = [
         Binding("u", "use", "Use"),
         Binding("r", "rename", "Rename"),
+        Binding("c", "copy", "Copy", show=False),  # the button row shows it; the footer is full at 80 columns
         Binding("d,delete", "delete", "Delete"),
         Binding("e", "export", "Export"),
         Binding("i", "import", "Import"),
@@ -72,6 +86,9 @@ class ModelsScreen(Screen):
         yield NavBar("models")
         yield DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="models-empty")
+        with Horizontal(id="model-actions"):  # the footer's keys as buttons, for the mouse and for finding them
+            for action, label in ACTIONS:
+                yield Button(label, id=f"act-{action}", compact=True)
         with Horizontal(id="model-details"):
             yield Static("", id="model-meta")
             yield LossChart("loss history (bits/char)", id="model-chart")
@@ -137,6 +154,12 @@ class ModelsScreen(Screen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_use()
 
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("act-"):
+            event.stop()
+            await self.run_action(event.button.id.removeprefix("act-"))
+            self.query_one(DataTable).focus()  # the keys go on working on the table
+
     def show_details(self) -> None:
         entry = self.selected()
         meta_view = self.query_one("#model-meta", Static)
@@ -199,16 +222,30 @@ class ModelsScreen(Screen):
         if not (entry := self._need()):
             return
 
-        def rename(new: str) -> None:  # an OracleError keeps the dialog open with the sentence in it
+        def rename(new: str, force: bool = False) -> None:  # an OracleError keeps the dialog open with the sentence in it
             if new != entry.name:
-                store.rename(entry.name, new)
+                store.rename(entry.name, new, force)
 
         def done(new: str | None) -> None:
             if new and new != entry.name:
                 self.notify(f"Renamed {entry.name} to {new}.")
                 self.reload(select=new)
 
-        self.app.push_screen(PromptModal(f"New name for {entry.name}:", entry.name, act=rename), done)
+        self.app.push_screen(PromptModal(f"New name for {entry.name}:", entry.name, act=rename,
+                                         replace=lambda new: rename(new, force=True), ok="Rename"), done)
+
+    def action_copy(self) -> None:
+        if not (entry := self._need()):
+            return
+
+        def done(new: str | None) -> None:
+            if new:
+                self.notify(f"Copied {entry.name} to {new}: train on from it, or rename it.")
+                self.reload(select=new)
+
+        self.app.push_screen(PromptModal(
+            f"Copy {entry.name} to a new model named:", free_name(f"{entry.name}-copy"), ok="Copy",
+            act=lambda new: store.copy(entry.name, new), replace=lambda new: store.copy(entry.name, new, force=True)), done)
 
     def action_delete(self) -> None:
         if not (entry := self._need()):
@@ -240,15 +277,27 @@ class ModelsScreen(Screen):
     def action_import(self) -> None:
         def done(src: str | None) -> None:
             if src:
+                path = Path(src).expanduser()
                 try:
-                    name = store.import_(Path(src).expanduser())
+                    self._imported(store.import_(path))
+                except NameTaken as err:  # its own name is taken: ask for another, or whether to replace
+                    self._import_clash(path, err)
                 except OracleError as err:
                     self.notify(str(err), severity="error")
-                else:
-                    self.notify(f"Imported the model {name}.")
-                    self.reload(select=name)
 
         self.app.push_screen(PromptModal("Import a model from a .oracle file:", "", "path/to/model.oracle", paths=True), done)
+
+    def _import_clash(self, path: Path, err: NameTaken) -> None:
+        taken = err.facts.get("name", "")
+        replace = None if taken in store.shipped_names() else (lambda _: store.import_(path, taken, force=True))
+        self.app.push_screen(PromptModal(
+            f"{err}\nImport it under the name:", free_name(taken or path.stem), ok="Import",
+            act=lambda new: store.import_(path, new), replace=replace,
+            replace_label=f"Replace {taken}" if replace else None), lambda name: name and self._imported(name))
+
+    def _imported(self, name: str) -> None:
+        self.notify(f"Imported the model {name}.")
+        self.reload(select=name)
 
     def action_resume(self) -> None:
         if entry := self._need():
