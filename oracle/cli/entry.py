@@ -53,6 +53,7 @@ def build_parser() -> Parser:
     from oracle.cli.ask import add_ask
     from oracle.cli.eye import add_eye
     from oracle.cli.models import add_models
+    from oracle.cli.scripture import add_scripture
     from oracle.cli.serve import add_serve
     from oracle.cli.train import add_train
 
@@ -66,6 +67,7 @@ def build_parser() -> Parser:
     add_models(sub)
     add_serve(sub, _number)
     add_eye(sub, _number)
+    add_scripture(sub, _number)
     app = sub.add_parser("app", help="open the Textual app (the same as running `oracle` alone)")
     app.set_defaults(func=_run_app)
     return parser

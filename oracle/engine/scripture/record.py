@@ -1,0 +1,215 @@
+"""What a scripture is made of, and the record that makes it again.
+
+`Sizes` are user settings declared once in the schema (the CLI's flags and the app's fields come
+from them). A `Plan` is everything that decides the book: model, seed, title, sizes, each book's
+voice, each chapter's theme, the reading settings and how the prompt was read. The same plan gives
+the same book, byte for byte; `Scripture` is a plan with the text written so far, saved as JSON in
+ORACLE_HOME/scriptures/ after every chapter (and when stopped), so it can be reopened or continued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from oracle.engine.errors import OracleError
+from oracle.engine.io import paths
+from oracle.engine.io.atomic import write_json_atomic
+from oracle.engine.io.readers import ReadRefused, read_json
+from oracle.engine.read.reading import SampleSettings
+from oracle.engine.schema import check_all, setting
+
+FORMAT = 1
+MAX_VERSES = 31_102  # as many as the King James Bible: a bound on one run's time and file size
+MAX_RECORD_BYTES = 64 << 20
+MAX_TITLE = 200
+MAX_THEME = 400
+DEFAULT_TITLE = "The Book of the Oracle"
+
+
+@dataclass
+class Sizes:
+    """How big a scripture is: every field is a user setting, declared once."""
+
+    books: int = setting(2, "books", "how many books the scripture has", low=1, high=66)
+    chapters: int = setting(3, "chapters", "chapters in each book", low=1, high=150)
+    verses: int = setting(20, "verses", "verses in each chapter", low=1, high=176)
+
+    def validate(self) -> "Sizes":
+        check_all(self)
+        total = self.books * self.chapters * self.verses
+        if total > MAX_VERSES:
+            raise OracleError(f"{self.books} books of {self.chapters} chapters of {self.verses} verses make {total:,} verses, "
+                              f"more than the {MAX_VERSES:,} of the King James Bible: choose fewer.")
+        return self
+
+
+@dataclass
+class Plan:
+    """Everything that decides the book's text."""
+
+    model: str
+    seed: int
+    title: str = DEFAULT_TITLE
+    sizes: Sizes = field(default_factory=Sizes)
+    voices: dict[int, dict[str, float]] = field(default_factory=dict)  # book number -> blend (none: any voice)
+    themes: dict[str, str] = field(default_factory=dict)  # "*", "C" (chapter C of every book) or "B:C" -> words
+    settings: dict = field(default_factory=lambda: SampleSettings().to_dict())  # the answer path's settings
+    prime: str | None = None  # how the prompt was read (the oracle's choice when None)
+
+    def validate(self) -> "Plan":
+        self.sizes.validate()
+        if not 0 <= self.seed < 2**63:
+            raise OracleError(f"Seed {self.seed} must be a whole number from 0 to {2**63 - 1}.")
+        self.title = " ".join(self.title.split())
+        if not self.title or len(self.title) > MAX_TITLE:
+            raise OracleError(f"The title must have 1 to {MAX_TITLE} characters; it has {len(self.title)}.")
+        paths.check_storable(self.title, "The title")
+        for book in self.voices:
+            if not 1 <= book <= self.sizes.books:
+                raise OracleError(f"A voice is given for book {book}, but the scripture has {self.sizes.books} book(s).")
+        for key, words in self.themes.items():
+            book, chapter = theme_key(key)
+            if (book or 1) > self.sizes.books or (chapter or 1) > self.sizes.chapters:
+                raise OracleError(f"A theme is given for chapter {key}, but each of the {self.sizes.books} book(s) has "
+                                  f"{self.sizes.chapters} chapter(s).")
+            if len(words) > MAX_THEME:
+                raise OracleError(f"The theme for chapter {key} is longer than {MAX_THEME} characters: shorten it.")
+            paths.check_storable(words, "The theme")
+        SampleSettings.from_record(self.settings).validate()
+        return self
+
+    def theme(self, book: int, chapter: int) -> str:
+        """The words this chapter leans towards: its own theme, else its number's, else the one for all."""
+        for key in (f"{book}:{chapter}", str(chapter), "*"):
+            if self.themes.get(key):
+                return self.themes[key]
+        return ""
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["voices"] = {str(k): v for k, v in sorted(self.voices.items())}
+        out["themes"] = dict(sorted(self.themes.items()))
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Plan":
+        try:
+            plan = cls(model=str(data["model"]), seed=int(data["seed"]), title=str(data["title"]),
+                       sizes=Sizes(**data["sizes"]), voices={int(k): dict(v) for k, v in data["voices"].items()},
+                       themes={str(k): str(v) for k, v in data["themes"].items()}, settings=dict(data["settings"]),
+                       prime=data.get("prime"))
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise OracleError(f"The scripture record is damaged ({err}): start a new scripture.") from None
+        return plan.validate()
+
+    def key(self) -> str:
+        """A short fingerprint of everything that decides the text: the saved file's name carries it."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
+
+
+def theme_key(key: str) -> tuple[int | None, int | None]:
+    """'*' -> (None, None); '3' -> (None, 3); '2:3' -> (2, 3)."""
+    if key == "*":
+        return None, None
+    match = re.fullmatch(r"(?:(\d{1,3}):)?(\d{1,3})", key)
+    if not match or int(match[2]) < 1 or (match[1] is not None and int(match[1]) < 1):
+        raise OracleError(f"Theme chapter {key!r} is not a chapter: write C for chapter C of every book, or B:C.")
+    return (int(match[1]) if match[1] else None), int(match[2])
+
+
+@dataclass
+class Chapter:
+    epigraph: str
+    theme: str = ""
+    verses: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Book:
+    name: str
+    voice: dict[str, float] | None = None
+    chapters: list[Chapter] = field(default_factory=list)
+
+
+@dataclass
+class Scripture:
+    """A plan and the text written so far. `complete` once every verse is written."""
+
+    plan: Plan
+    books: list[Book] = field(default_factory=list)
+    complete: bool = False
+    redrawn: dict[str, int] = field(default_factory=lambda: {"copied": 0, "repeated": 0, "unended": 0})
+    unchecked: list[str] = field(default_factory=list)  # corpora that could not be read for the copy check
+    names: dict[str, str] = field(default_factory=dict)  # the corpora's names the verses use: "israel" -> "Israel"
+
+    def verses_written(self) -> int:
+        return sum(len(c.verses) for b in self.books for c in b.chapters)
+
+    def total_verses(self) -> int:
+        s = self.plan.sizes
+        return s.books * s.chapters * s.verses
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "plan": self.plan.to_dict(), "complete": self.complete, "redrawn": dict(self.redrawn),
+                "unchecked": list(self.unchecked),
+                "names": dict(sorted(self.names.items())), "books": [asdict(b) for b in self.books]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Scripture":
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise OracleError("The scripture file is not one this Oracle writes: start a new scripture.")
+        try:
+            books = [Book(name=str(b["name"]), voice=b["voice"], chapters=[
+                Chapter(str(c["epigraph"]), str(c["theme"]), [str(v) for v in c["verses"]]) for c in b["chapters"]])
+                for b in data["books"]]
+            return cls(Plan.from_dict(data["plan"]), books, bool(data["complete"]),
+                       {str(k): int(v) for k, v in data["redrawn"].items()}, [str(u) for u in data["unchecked"]],
+                       {str(k): str(v) for k, v in data["names"].items()})
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise OracleError(f"The scripture file is damaged ({err}): start a new scripture.") from None
+
+    def file_name(self) -> str:
+        slug = re.sub(r"[^a-z0-9]+", "-", self.plan.title.lower()).strip("-")[:40] or "scripture"
+        return f"{slug}-{self.plan.seed}-{self.plan.key()}.json"
+
+
+def scriptures_dir() -> Path:
+    path = paths.home() / "scriptures"
+    try:
+        path.mkdir(exist_ok=True)
+    except OSError as err:
+        raise OracleError(f"Cannot create {path} ({err.strerror}): set ORACLE_HOME to a writable folder.") from None
+    return path
+
+
+def save(scripture: Scripture) -> Path:
+    path = scriptures_dir() / scripture.file_name()
+    write_json_atomic(path, scripture.to_dict())
+    return path
+
+
+def load(path: Path) -> Scripture:
+    try:
+        data = read_json(Path(path), MAX_RECORD_BYTES)
+    except ReadRefused as err:
+        raise OracleError(f"{path} cannot be read as a scripture ({err}): choose another file.") from None
+    return Scripture.from_dict(data)
+
+
+def saved_path(plan: Plan) -> Path:
+    return scriptures_dir() / Scripture(plan).file_name()
+
+
+def list_saved() -> list[tuple[Path, Scripture | None]]:
+    """The saved scriptures, newest first; a damaged file is listed with None."""
+    found = []
+    for path in sorted(scriptures_dir().glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True):
+        try:
+            found.append((path, load(path)))
+        except (OracleError, OSError):
+            found.append((path, None))
+    return found
