@@ -160,6 +160,17 @@ class OracleApp(App):
         self.action_show("models")
         self.call_after_refresh(method, self.models_screen)
 
+    def answers_of(self, model: str) -> list[tuple[str, str]]:
+        """(question, answer) of the Oracle screen's conversation, if it is held with `model`."""
+        screen = self.oracle_screen
+        if not screen.is_mounted or screen.oracle is None or screen.oracle.name != model:
+            return []
+        return [(e.question, e.answer) for e in screen.exchanges if e.answer.strip()]
+
+    def colour_answers(self, unit: tuple | None) -> None:
+        """Stream the Oracle screen's next answers coloured by `unit` (model, layer, unit, kind); None: plain."""
+        self.oracle_screen.stream.eye_unit = unit
+
     def use_model(self, name: str) -> None:
         self.action_show("oracle")
         self.call_after_refresh(self.oracle_screen.use_model, name)

@@ -127,10 +127,7 @@ class EyeScreen(Screen):
         return found
 
     def _answers(self) -> list[tuple[str, str]]:
-        screen = self.app.get_screen("oracle") if self.app.is_screen_installed("oracle") else None
-        same_model = getattr(getattr(screen, "oracle", None), "name", None) == self.oracle.name
-        exchanges = getattr(screen, "exchanges", []) if same_model else []
-        return [(e.question, e.answer) for e in exchanges if e.answer.strip()]
+        return self.app.answers_of(self.oracle.name)
 
     def _fill_sources(self) -> None:
         options = [(f"a passage of {name}", f"corpus:{i}") for i, (name, _) in enumerate(self._corpora())]
@@ -286,11 +283,10 @@ class EyeScreen(Screen):
         """Colour the Oracle screen's answers by this unit while they stream (again: stop colouring)."""
         if self.oracle is None:
             return
-        oracle_screen = self.app.get_screen("oracle")
         chosen = (self.oracle.name, self.lstm_layer, self.unit, self.kind)
-        if getattr(oracle_screen, "eye_unit", None) == chosen:
-            oracle_screen.eye_unit = None
+        if self.app.oracle_screen.eye_unit == chosen:
+            self.app.colour_answers(None)
             self.notify("Answers are no longer coloured.")
         else:
-            oracle_screen.eye_unit = chosen
+            self.app.colour_answers(chosen)
             self.notify(f"The Oracle's next answers stream coloured by layer {self.lstm_layer + 1} unit {self.unit} ({self.kind}).")

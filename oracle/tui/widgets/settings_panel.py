@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
 from oracle.engine import STOP_RULES, WORD_MODES, OracleError, SampleSettings, specs
+from oracle.tui import preferences
 from oracle.tui.widgets.form_fields import read_settings, setting_widgets
 
 # The reading settings this panel shows; labels, help and rules come from SampleSettings' declarations.
@@ -20,9 +21,17 @@ FIELDS = ("top_k", "top_p", "length", "min_length", "heed")
 
 
 class SettingsPanel(VerticalScroll):
-    def __init__(self, settings: SampleSettings, **kwargs) -> None:
+    def __init__(self, settings: SampleSettings | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.settings = settings
+        self.settings = settings if settings is not None else preferences.reading_settings()  # as left last time
+
+    @staticmethod
+    def remember(settings: SampleSettings) -> None:
+        """Keep the reading settings for the next launch (asked with, or left when quitting)."""
+        try:
+            preferences.save_reading_settings(settings)
+        except (OracleError, OSError):
+            pass  # a read-only home costs the preference, never the answer or the exit
 
     def compose(self) -> ComposeResult:
         yield Static("Reading settings", classes="panel-title")

@@ -138,11 +138,12 @@ class Transcript(VerticalScroll):
         self.first = 0  # index in the conversation of the oldest exchange shown
         self.reading_older = False
         self.filling = False  # just shown: read older pages until the view is full (or there are none)
+        self.welcome = ""  # shown above an empty conversation: set with the model
 
     def on_mount(self) -> None:
         self.anchor()
 
-    def show(self, conversation: Conversation | None, exchanges: list[Exchange], welcome: str = "") -> None:
+    def show(self, conversation: Conversation | None, exchanges: list[Exchange]) -> None:
         """Show `exchanges`, the newest of `conversation`; older ones are read when scrolled to."""
         self.conversation = conversation
         self.first = (conversation.count - len(exchanges)) if conversation is not None else 0
@@ -150,8 +151,8 @@ class Transcript(VerticalScroll):
         self.remove_children()
         if self.first > 0:
             self.mount(EarlierMarker(self._marker_text(), classes="earlier"))
-        if not exchanges and welcome:
-            self.mount(Static(welcome, classes="welcome"))
+        if not exchanges and self.welcome:
+            self.mount(Static(self.welcome, classes="welcome"))
         views = [ExchangeView(e, past=True) for e in exchanges]
         self.mount_all(views)
         self.anchor()
@@ -187,6 +188,13 @@ class Transcript(VerticalScroll):
     def on_mouse_scroll_up(self, event) -> None:
         if self.scroll_y <= 0:  # already at the top: scrolling up again asks for more
             self.call_later(self.load_older)
+
+    def page(self, direction: int) -> None:
+        """PageUp (-1) or PageDown (1)."""
+        if direction < 0:
+            self.page_up()
+        else:
+            self.scroll_page_down()
 
     def page_up(self) -> None:
         """PageUp: scroll, or at the top read the page before."""

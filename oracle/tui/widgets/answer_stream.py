@@ -1,0 +1,154 @@
+"""The answer stream: speaks one reading at a time into its place in the transcript.
+
+The answer comes from `Oracle.ask()` (a `Reading`) iterated in a thread worker; characters reach
+the transcript a few dozen times a second as messages, so the UI never waits on the model and the
+model never waits on the UI. Back-pressure: one chunk is in flight at a time, and text that comes
+meanwhile joins the next one. When the reading ends (finished, stopped or failed) the stream
+finishes the view and posts `AnswerStream.Ended` with the exchange to file; the screen files it.
+
+A stopped answer still runs to its end in its worker (the reading stops at once) and is filed,
+so an answer cut short keeps its place in the conversation.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+
+from textual import work
+from textual.message import Message
+from textual.widget import Widget
+from textual.worker import Worker, get_current_worker
+
+from oracle.engine import OracleError
+from oracle.tui.history import Exchange
+from oracle.tui.widgets.transcript import ExchangeView
+
+FLUSH_SECONDS = 1 / 30  # how often streamed characters reach the screen
+
+
+class AnswerStream(Widget):
+    """Not drawn: holds the reading that speaks, its worker, and the readings the reader cut short."""
+
+    DEFAULT_CSS = "AnswerStream { display: none; }"
+
+    class Said(Message):
+        """Characters the oracle said, for the answer being written (posted from the reading's thread)."""
+
+        bubble = False
+
+        def __init__(self, view: ExchangeView, text: str, shown: threading.Event) -> None:
+            super().__init__()
+            self.view, self.text, self.shown = view, text, shown
+
+    class Ended(Message):
+        """A reading ended: `exchange` replaces `placeholder` (what was shown while it spoke)."""
+
+        def __init__(self, reading, placeholder: Exchange, exchange: Exchange) -> None:
+            super().__init__()
+            self.reading, self.placeholder, self.exchange = reading, placeholder, exchange
+
+    def __init__(self, pace: float = 0.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.pace = pace  # characters per second; 0: as fast as the model goes
+        self.reading = None  # the reading speaking now, if any
+        self.worker: Worker | None = None  # its thread, kept so quitting can cancel it
+        self.stopped: weakref.WeakSet = weakref.WeakSet()  # readings the reader cut short
+        self.eye_unit = None  # (model, layer, unit, kind) to colour answers by: chosen on the Eye screen (s)
+
+    @property
+    def speaking(self) -> bool:
+        return self.reading is not None
+
+    def speak(self, reading, view: ExchangeView) -> None:
+        """Stop the answer speaking (if any) and stream `reading` into `view`."""
+        self.stop()
+        if self.eye_unit is not None:
+            from oracle.tui.widgets.eye_colours import AnswerPainter  # numpy work only the Eye's users pay for
+
+            view.painter = AnswerPainter.for_reading(reading, self.eye_unit)
+        self.reading = reading
+        self.worker = self._stream(reading, view)
+
+    def stop(self) -> None:
+        if self.reading is not None:
+            self.stopped.add(self.reading)
+            self.reading.stop()
+
+    def cancel(self) -> None:
+        """Quitting: stop the reading and its worker, which then files nothing."""
+        self.stop()
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def set_voice(self, blend: dict[str, float] | None) -> None:
+        """The voice of the answer speaking changes from its next character."""
+        if self.reading is not None:
+            try:
+                self.reading.set_voice(blend)
+            except OracleError as err:
+                self.notify(str(err), severity="error")
+
+    def on_answer_stream_said(self, message: Said) -> None:
+        message.view.add(message.text)
+        message.shown.set()
+
+    @work(thread=True, group="reading", exit_on_error=False)  # not exclusive: a stopped answer still finishes and is filed
+    def _stream(self, reading, view: ExchangeView) -> None:
+        worker = get_current_worker()
+        buffer, last = "", time.monotonic()
+        shown = threading.Event()  # set when the last posted chunk is on screen: one chunk in flight at a time
+        shown.set()
+        try:
+            for ch in reading:
+                buffer += ch
+                if self.pace:
+                    time.sleep(1 / self.pace)
+                now = time.monotonic()
+                if worker.is_cancelled:
+                    reading.stop()
+                    break
+                if now - last >= FLUSH_SECONDS and shown.is_set():
+                    shown.clear()
+                    if not self.post_message(self.Said(view, buffer, shown)):
+                        reading.stop()  # the app closed while the oracle spoke: nobody is listening any more
+                        return
+                    buffer, last = "", now
+        except Exception as err:  # an engine failure (torch raises RuntimeError for most) ends the reading, not the app
+            if self._caught_up(shown, worker):
+                self._deliver(self._failed, reading, view, buffer, err)
+            return
+        if not worker.is_cancelled and self._caught_up(shown, worker):
+            self._deliver(self._finished, reading, view, buffer)
+
+    def _caught_up(self, shown: threading.Event, worker) -> bool:
+        """Wait until the chunk in flight is on screen, so the answer's end follows it; False if nobody will show it."""
+        while not shown.wait(0.1):
+            if worker.is_cancelled or not self.app.is_running:
+                return False
+        return True
+
+    def _deliver(self, callback, *args) -> bool:
+        """Run `callback` on the app's thread and wait for it; False once the app has stopped running."""
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:  # call_from_thread's word for "the app is not running"
+            return False
+        return True
+
+    def _failed(self, reading, view: ExchangeView, rest: str, err: Exception) -> None:
+        """The reading broke off: keep what it said, say why in one sentence, and listen again."""
+        self.notify(f"The oracle fell silent: {err.__class__.__name__}: {err}", severity="error", title="Reading failed")
+        self.stopped.add(reading)
+        self._finished(reading, view, rest)
+
+    def _finished(self, reading, view: ExchangeView, rest: str) -> None:
+        view.add(rest)
+        exchange = Exchange(view.exchange.question, reading.text, reading.record(),
+                            stopped=reading in self.stopped, notice=reading.notice)
+        placeholder = view.exchange
+        view.finish(exchange)
+        if self.reading is reading:
+            self.reading = None
+        self.post_message(self.Ended(reading, placeholder, exchange))

@@ -1,0 +1,111 @@
+"""The model picker on the Oracle screen's top line: the models there are, the active one shown.
+
+It lists the models itself (`refresh()`), offers nothing else (no blank "no model" entry), and
+posts `ModelPicker.Chosen` when the reader picks another one; `ModelPicker.Closed` when a list
+opened by Ctrl+O closes, picked or not, so the screen can hand the focus back to the question.
+`load()` loads a model and makes it the active one.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Select
+
+from oracle.engine import OracleError, store
+from oracle.tui.widgets.model_select import ModelSelect
+from oracle.visible import visible
+
+
+class ModelPicker(Horizontal):
+    class Chosen(Message):
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
+    class Closed(Message):
+        """The list opened by `open()` closed again."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.opened = False  # Ctrl+O opened the list: say so when it closes
+        self.current: str | None = None  # the model the screen uses (a list refilled may pass through others)
+
+    def refresh_models(self) -> tuple[list, str | None]:
+        """List the usable models again; return them and the active one's name (an error is told)."""
+        try:
+            entries = [e for e in store.list_models() if e.error is None]
+            active = store.active_name()
+        except OracleError as err:
+            self.notify(str(err), severity="error")
+            entries, active = [], None
+        options = [(f"{e.name} (shipped)" if e.shipped else e.name, e.name) for e in entries]
+        found = self.query(ModelSelect)
+        if not options:
+            found.remove()
+        elif not found:
+            select = ModelSelect(options, active, id="model-select")
+            self.mount(select)
+            self.watch(select, "expanded", self._expanded, init=False)
+        else:
+            found.first().sync(active)
+        return entries, active
+
+    def show(self, name: str) -> None:
+        """Show `name` as the model in use, without telling anyone it was chosen."""
+        self.current = name
+        for select in self.query(ModelSelect):
+            select.sync(name)  # reads the models again: this one may be newer than the list
+
+    def open(self) -> bool:
+        """Open the list for the keyboard (Ctrl+O); False if there is no model to list."""
+        select = next(iter(self.query(ModelSelect)), None)
+        if select is None:
+            return False
+        select.focus()
+        select.expanded = True
+        self.opened = True
+        return True
+
+    def _expanded(self, expanded: bool) -> None:
+        if not expanded and self.opened:  # picked or dismissed: back to the question either way
+            self.opened = False
+            # After the list has put the focus back on itself, which it does once closed.
+            self.call_after_refresh(self.post_message, self.Closed())
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        # Refilling the list (after a rename or a delete) passes through its first entry before it
+        # settles on the active model: only a change the list still shows is the reader's pick.
+        event.stop()
+        if event.select.id == "model-select" and isinstance(event.value, str) and event.value == event.select.value:
+            if event.value != self.current:
+                self.post_message(self.Chosen(event.value))
+
+    def load(self, name: str):
+        """Make `name` the active model and return it loaded (None, with the reason told, if it cannot be)."""
+        try:
+            store.set_active(name)
+            oracle = store.load(name)
+            # The model's tables (words, vocabulary) are long-lived objects: keep the garbage collector
+            # from walking them again on every collection while answers stream and pages are drawn.
+            gc.freeze()
+        except OracleError as err:
+            self.notify(str(err), severity="error", title="Cannot use this model")
+            return None
+        self.show(name)
+        return oracle
+
+
+def welcome(oracle) -> str:
+    """The line above an empty conversation with `oracle`."""
+    corpora = visible(", ".join(c.get("name", "?") for c in oracle.meta.get("corpora", []))) or "its texts"
+    text = f"Ask {oracle.name} anything and press Enter: it answers in the voice of {corpora}, one character at a time."
+    try:
+        shipped = store.find(oracle.name).shipped
+    except OracleError:
+        shipped = False
+    if shipped:
+        text += "\nThis is the shipped default oracle. Train your own on the Train screen (F2)."
+    return text
