@@ -16,7 +16,7 @@ from oracle.cli.entry import main
 from oracle.engine import CharLSTM, ModelConfig, store
 from oracle.engine.data.vocab import Vocabulary
 from oracle.engine.eye.activations import KINDS, Eye, look
-from oracle.engine.eye.search import features, search
+from oracle.engine.eye.search import features, occurrences, search, unsearched
 from oracle.engine.read.reading import Oracle
 
 
@@ -154,7 +154,7 @@ def test_features_line_up_with_characters():
 
 
 def test_cli_json_has_one_row_per_character(parens_model, capsys):
-    text = "ab (xy yx) ba\n(xx) bab"
+    text = "ab (xy yx) ba\n(xx) bab\n" + parens_text(120, seed=5)  # long enough to search
     assert main(["eye", parens_model, "--json", "--unit", "1:3", text, "--kind", "forget"]) == 0  # options anywhere
     out = json.loads(capsys.readouterr().out)
     assert [row["char"] for row in out["rows"]] == list(text)
@@ -166,11 +166,12 @@ def test_cli_json_has_one_row_per_character(parens_model, capsys):
 
 def test_cli_colours_writes_html_and_finds(parens_model, tmp_path, capsys):
     page = tmp_path / "eye.html"
-    assert main(["eye", parens_model, "ab (xy) ba", "--html", str(page), "--find"]) == 0
+    text = parens_text(150, seed=5)
+    assert main(["eye", parens_model, text, "--html", str(page), "--find"]) == 0
     out = capsys.readouterr().out
-    assert "inside brackets" in out and "absent from this text" in out  # no quotes, digits...
+    assert "inside brackets" in out and "not in this text" in out  # no quotes, digits...
     html = page.read_text("utf-8")
-    assert html.count('<span style="background:') == len("ab (xy) ba") + 9  # characters + legend
+    assert html.count('<span style="background:') == len(text) + 9  # characters (line ends shown as ↵) + legend
     assert main(["eye", parens_model, "ab (xy) ba"]) == 0
     assert "ab (xy) ba" in capsys.readouterr().out
     assert main(["eye", parens_model, "ab", "--html", str(tmp_path / "no" / "such" / "eye.html")]) == 2
@@ -198,3 +199,27 @@ def test_cli_reads_a_file_and_refuses_one_it_cannot(parens_model, tmp_path, caps
     assert "missing.txt" in capsys.readouterr().err
     assert main(["eye", parens_model, "€€€"]) == 2
     assert "knows" in capsys.readouterr().err
+
+
+def test_a_text_too_short_to_search_says_so_instead_of_a_perfect_r(parens_model, capsys):
+    """On one short line any unit that drifts tracks "position in line" at r = +1 (issue 27, 14)."""
+    line = "ab (xy) ba bab"
+    acts = look(store.load(parens_model), line)
+    assert all(hits == [] for hits in search(acts).values())
+    assert main(["eye", parens_model, line, "--find"]) == 0
+    out = capsys.readouterr().out
+    assert "The text is too short to find features in: 14 characters" in out and "r = " not in out
+    assert "+1.000" not in out and "too short a text to find features in: showing the first unit" in out
+    assert main(["eye", parens_model, line, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["too_short"].startswith("The text is too short")
+
+
+def test_a_feature_seen_too_seldom_is_not_searched(parens_model):
+    """Long enough, but one line and one bracket: neither line position nor brackets can be told."""
+    line = "ab ba bab " * 12 + "(xy) ba"
+    acts = look(store.load(parens_model), line)
+    found, why = search(acts), unsearched(line)
+    assert found["position in line"] == [] and found["inside brackets"] == []
+    assert why["position in line"] == why["inside brackets"] == "only 1 time here: too few to tell"
+    assert found["word start"] and "word start" not in why  # 25 word starts: searched
+    assert occurrences(features("ab\ncd\nef")["position in line"]) == 3

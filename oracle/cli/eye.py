@@ -26,6 +26,8 @@ from oracle.engine import (
     read_text,
     search,
     store,
+    too_short,
+    unsearched,
     write_html,
 )
 
@@ -113,7 +115,7 @@ def run_eye(args) -> int:
     if not acts.text:
         raise OracleError(f"The text holds no character {args.model} knows: give it text in the language it was trained on.")
     found = search(acts, top=args.top, kinds=(args.kind,) if args.kind and not args.unit else KINDS)
-    layer, unit, kind, why = _choose(args, found)
+    layer, unit, kind, why = _choose(args, found, acts.text)
     acts.unit(layer, unit, kind)  # one clear sentence for a layer or unit the model does not have
     if args.json:
         print(json.dumps(_as_json(args, acts, found, layer, unit, kind, seconds), ensure_ascii=False))
@@ -127,16 +129,22 @@ def run_eye(args) -> int:
     else:
         _print_coloured(acts, layer, unit, kind, title, why)
     if args.find:
-        _print_found(found)
+        short = too_short(acts.text)
+        if short:  # one sentence, not a table of correlations that mean nothing
+            print(short)
+        else:
+            _print_found(found, unsearched(acts.text))
     return 0
 
 
-def _choose(args, found) -> tuple[int, int, str, str]:
+def _choose(args, found, text: str) -> tuple[int, int, str, str]:
     if args.unit:
         return args.unit[0], args.unit[1], args.kind or "cell", ""
     top = best(found)
     if top is None:
-        return 0, 0, args.kind or "cell", "no feature varies in this text: showing the first unit"
+        short = too_short(text)
+        why = "too short a text to find features in" if short else "no feature comes and goes often enough in this text"
+        return 0, 0, args.kind or "cell", f"{why}: showing the first unit"
     return top.layer, top.unit, top.kind, f"the unit most correlated with '{top.feature}' in this text (r = {top.r:+.2f})"
 
 
@@ -158,7 +166,7 @@ def _print_coloured(acts, layer: int, unit: int, kind: str, title: str, why: str
     console.print(legend)
 
 
-def _print_found(found) -> None:
+def _print_found(found, why: dict[str, str]) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -167,7 +175,7 @@ def _print_found(found) -> None:
         table.add_column(column, justify="right" if column == "r" else "left")
     for name, hits in found.items():
         if not hits:
-            table.add_row(name, "-", "-", "absent from this text", style="dim")
+            table.add_row(name, "-", "-", why.get(name, "not in this text"), style="dim")
         for i, hit in enumerate(hits):
             table.add_row(name if i == 0 else "", f"{hit.layer + 1}:{hit.unit}", hit.kind, f"{hit.r:+.3f}")
     Console(highlight=False).print(table)
@@ -183,4 +191,5 @@ def _as_json(args, acts, found, layer: int, unit: int, kind: str, seconds: float
         rows.append(row)
     return {"model": args.model, "layer": layer + 1, "unit": unit, "kind": kind, "layers": acts.layers,
             "units_per_layer": acts.hidden, "seconds": round(seconds, 4), "notice": acts.notice,
-            "features": {name: [hit.to_dict() for hit in hits] for name, hits in found.items()}, "rows": rows}
+            "features": {name: [hit.to_dict() for hit in hits] for name, hits in found.items()},
+            "too_short": too_short(acts.text), "unsearched": unsearched(acts.text), "rows": rows}

@@ -39,7 +39,7 @@ _export("oracle.engine.train.events", "CheckpointSaved", "EpochEnd", "Event", "F
         "Started", "bits")
 _export("oracle.engine.train.recipes", "DESCRIPTIONS", "RECIPES", "Recipe", "get_recipe")
 _export("oracle.engine.eye.page", "hex_colour", "html_page", "ink", "legend_stops", "write_html")
-_export("oracle.engine.eye.search", "best", "search")
+_export("oracle.engine.eye.search", "best", "search", "too_short", "unsearched")
 # These pull torch in.
 _export("oracle.engine.model.network", "CharLSTM", "ModelConfig")
 _export("oracle.engine.train.trainer", "Trainer")
@@ -72,7 +72,7 @@ if TYPE_CHECKING:  # the type checker sees every name as if imported here
     from oracle.engine.errors import CorruptModel, ModelBusy, ModelNotFound, NameTaken, OracleError
     from oracle.engine.eye.activations import KINDS, LONGEST, Eye, check_unit, look
     from oracle.engine.eye.page import hex_colour, html_page, ink, legend_stops, write_html
-    from oracle.engine.eye.search import best, search
+    from oracle.engine.eye.search import best, search, too_short, unsearched
     from oracle.engine.io import paths
     from oracle.engine.io.atomic import write_bytes_atomic, write_json_atomic
     from oracle.engine.io.limits import MAX_PROMPT_BYTES

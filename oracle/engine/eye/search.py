@@ -4,6 +4,11 @@ Each feature is one number per character, describing the state *after* that char
 (an opening quote is already inside the quote; a closing one is outside again), so it lines up
 with the activations. Units are ranked by the Pearson correlation of their activation with the
 feature over the text; a strongly negative correlation is as telling as a positive one.
+
+A correlation over too little says nothing: on one short line every unit whose state drifts as it
+reads correlates with "position in line" at r = +1. So a text is searched only from MIN_CHARS
+characters on, and a feature only if it comes and goes MIN_OCCURRENCES times in it (three lines,
+three quotes, three capitals); `unsearched` says why a feature was not.
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ from oracle.engine.eye.activations import KINDS, Activations
 _OPEN, _CLOSE = "([{", ")]}"
 _VOWELS = set("aeiouAEIOU")
 _SENTENCE_END = set(".!?")
+# With thousands of units, the best |r| of pure chance is about sqrt(2 ln(units) / characters):
+# 0.4 for 2,304 units over 100 characters, near 1 over 20. Below this a "find" is noise.
+MIN_CHARS = 100
+MIN_OCCURRENCES = 3
 
 
 def _paragraph_start(text: str, t: int) -> bool:
@@ -113,6 +122,39 @@ def features(text: str) -> dict[str, np.ndarray]:
     return {name: np.asarray(compute(text), dtype=np.float32).reshape(len(text)) for name, compute in FEATURES.items()}
 
 
+def occurrences(values: np.ndarray) -> int:
+    """How many times a feature comes and goes: a line of "position in line", a quoted span, a
+    capital. Counted as rises and falls (monotone stretches), so a ramp over one line is once."""
+    steps = np.diff(np.asarray(values, dtype=np.float64))
+    signs = np.sign(steps[steps != 0])
+    if not len(signs):
+        return 0
+    stretches = 1 + int(np.count_nonzero(signs[1:] != signs[:-1]))
+    return (stretches + 1) // 2
+
+
+def too_short(text: str) -> str | None:
+    """One sentence when a text is too short for any feature to be found in it, else None."""
+    if len(text) >= MIN_CHARS:
+        return None
+    return (f"The text is too short to find features in: {len(text)} characters, and the search needs at least "
+            f"{MIN_CHARS} (a few lines); over fewer, any unit that drifts as it reads seems to track something.")
+
+
+def unsearched(text: str) -> dict[str, str]:
+    """For each feature the search leaves out on this text, why, in a few words."""
+    if len(text) < MIN_CHARS:
+        return {name: f"text too short (under {MIN_CHARS} characters)" for name in FEATURES}
+    why = {}
+    for name, values in features(text).items():
+        n = occurrences(values)
+        if n == 0:
+            why[name] = "not in this text"
+        elif n < MIN_OCCURRENCES:
+            why[name] = f"only {n} time{'s' if n > 1 else ''} here: too few to tell"
+    return why
+
+
 @dataclass(frozen=True)
 class Found:
     feature: str
@@ -128,18 +170,20 @@ class Found:
 def search(acts: Activations, top: int = 3, kinds=KINDS) -> dict[str, list[Found]]:
     """For each feature, the `top` units (over all layers and the given kinds) most correlated with it.
 
-    A feature that never varies in the text (no digits at all, say) gets an empty list. Only the
+    A feature that never varies in the text (no digits at all, say), or too seldom to tell, gets an
+    empty list, and so does every feature of a text too short to search (see `unsearched`). Only the
     features are centred: sum((x - mean x) * (f - mean f)) = sum(x * (f - mean f)), so the units'
     values go into one matrix product as they are, with no copy.
     """
     T, L, H = len(acts.text), acts.layers, acts.hidden
     found: dict[str, list[Found]] = {name: [] for name in FEATURES}
-    if T < 3:
+    if T < MIN_CHARS:
         return found
     feats = np.stack(list(features(acts.text).values()), axis=1).astype(np.float64)
+    often = np.array([occurrences(feats[:, f]) >= MIN_OCCURRENCES for f in range(feats.shape[1])])
     feats -= feats.mean(axis=0)
     feat_spread = np.sqrt((feats * feats).mean(axis=0))
-    present = feat_spread > 1e-9
+    present = (feat_spread > 1e-9) & often
     feats[:, present] /= feat_spread[present]
     feats = feats.astype(np.float32)
     scores = []  # per kind: (features, layers * hidden)

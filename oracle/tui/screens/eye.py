@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Select, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from oracle.engine import KINDS, LONGEST, OracleError, best, bundled_corpus, look, read_text, search, store
+from oracle.engine import KINDS, LONGEST, OracleError, best, bundled_corpus, look, read_text, search, store, too_short, unsearched
 from oracle.tui.widgets.eye_colours import legend, styled
 from oracle.tui.widgets.nav import NavBar
 
@@ -215,20 +215,23 @@ class EyeScreen(Screen):
         self.acts, self.found = acts, found
         if acts.notice:
             self.notify(acts.notice, severity="warning")
-        options = []
+        options, why = [], unsearched(acts.text)
         for name, hits in found.items():
             if hits:
                 hit = hits[0]
                 options.append(Option(Text.assemble((name, "bold"), f"\n  {hit.layer + 1}:{hit.unit} {hit.kind}  r {hit.r:+.2f}"),
                                       id=name))
             else:
-                options.append(Option(Text.assemble((name, "dim"), ("\n  not in this text", "dim")), id=name, disabled=True))
+                options.append(Option(Text.assemble((name, "dim"), (f"\n  {why.get(name, 'not in this text')}", "dim")),
+                                      id=name, disabled=True))
         found_list = self.query_one("#eye-found", OptionList)
         found_list.clear_options()
         found_list.add_options(options)
         top = best(found)
         if top is not None and not self.chosen:
             self._choose(top.layer, top.unit, top.kind, f"{top.feature}, r {top.r:+.2f}", by_reader=False)
+        elif top is None and too_short(acts.text) and not self.chosen:
+            self._choose(self.lstm_layer, self.unit, self.kind, "too short a text to find features in", by_reader=False)
         else:
             self._show()
 
