@@ -207,7 +207,9 @@ class Conversation:
         """Add an exchange at the end: rewrites the last part (read fresh from disk) and the card.
 
         With `make_current`, the conversation is also the one its model reopens in next time.
+        The exchange is stamped with when it was asked (its card's date), unless it already is.
         """
+        exchange.extra.setdefault("asked", _now())
         self.extend([exchange], make_current)
 
     def extend(self, exchanges: Iterable[Exchange], make_current: bool = True) -> None:

@@ -16,10 +16,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Switch
 
 from oracle.engine import OracleError, SampleSettings
+from oracle.tui import preferences
 from oracle.tui.history import Conversation, Exchange
+from oracle.tui.speaking import SpeechControl, save_card, toggle_speech
 from oracle.tui.widgets.answer_stream import AnswerStream
 from oracle.tui.widgets.conversation_filer import ConversationFiler, replay_of
 from oracle.tui.widgets.model_picker import ModelPicker, welcome
@@ -49,6 +51,11 @@ class OracleScreen(Screen):
         Binding("ctrl+up,f6", "temperature(1)", "Hotter (temperature up)", show=False, priority=True),
         Binding("ctrl+o", "choose_model", "Switch model", show=False),
         Binding("ctrl+s", "export", "Export to Markdown", show=False),
+        # Priority, as F5 and F6: the question box would otherwise take them.
+        Binding("f7", "card", "Save as a card", show=False, priority=True,
+                tooltip="the clicked exchange, else the last answer, as an SVG or PNG card"),
+        Binding("f8", "toggle_speech", "Speak answers", show=False, priority=True,
+                tooltip="speak answers aloud as they stream (espeak-ng); Esc stops"),
         Binding("ctrl+n", "new_conversation", "New conversation", show=False),
         Binding("ctrl+l", "conversations", "Conversations: reopen, search, export, delete", show=False),
         # Priority: the question box would otherwise take them to move its cursor.
@@ -68,6 +75,7 @@ class OracleScreen(Screen):
         self.set_reactive(OracleScreen.temperature, self.settings_panel.settings.temperature)
         self.stream = AnswerStream()
         self.filer = ConversationFiler()
+        self.speech = self.stream.voice = SpeechControl()  # "speak answers" (F8): the stream feeds it
 
     # What the other parts hold, under the names the app's callers and tests use.
     reading = property(lambda self: self.stream.reading)
@@ -95,6 +103,8 @@ class OracleScreen(Screen):
         self.stream.pace = getattr(self.app, "pace", 0.0)
         self.refresh_models()
         self.query_one("#ask", QuestionBox).focus()
+        if preferences.load().get("speak") is True:
+            self.action_toggle_speech(quiet=True)
 
     def on_screen_resume(self) -> None:
         if not self.speaking:
@@ -177,6 +187,7 @@ class OracleScreen(Screen):
 
     def shutdown(self) -> None:
         self.stream.cancel()
+        self.speech.close()
         self.settings_panel.remember(replace(self.settings_panel.settings, temperature=round(self.temperature, 2)))
 
     def action_ask_again(self) -> None:
@@ -216,6 +227,16 @@ class OracleScreen(Screen):
 
     def action_toggle_settings(self) -> None:
         self.settings_panel.toggle_class("hidden")
+
+    def action_toggle_speech(self, quiet: bool = False) -> None:
+        toggle_speech(self, quiet)
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        if event.switch.id == "set-speak" and event.value != self.speech.on:
+            self.action_toggle_speech()
+
+    def action_card(self) -> None:
+        save_card(self)
 
     # ---- conversations -----------------------------------------------------------------------
 

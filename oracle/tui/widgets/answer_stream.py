@@ -56,6 +56,8 @@ class AnswerStream(Widget):
         self.worker: Worker | None = None  # its thread, kept so quitting can cancel it
         self.stopped: weakref.WeakSet = weakref.WeakSet()  # readings the reader cut short
         self.eye_unit = None  # (model, layer, unit, kind) to colour answers by: chosen on the Eye screen (s)
+        self.voice = None  # speaks the answer's sentences as they appear (tui/speaking.py), if set
+        self.view: ExchangeView | None = None  # where the reading speaking now is written
 
     @property
     def speaking(self) -> bool:
@@ -68,10 +70,14 @@ class AnswerStream(Widget):
             from oracle.tui.widgets.eye_colours import AnswerPainter  # numpy work only the Eye's users pay for
 
             view.painter = AnswerPainter.for_reading(reading, self.eye_unit)
-        self.reading = reading
+        self.reading, self.view = reading, view
+        if self.voice is not None:
+            self.voice.begin(reading.voice)
         self.worker = self._stream(reading, view)
 
     def stop(self) -> None:
+        if self.voice is not None:
+            self.voice.stop()  # Esc, or a new question, silences the voice even after the answer is written
         if self.reading is not None:
             self.stopped.add(self.reading)
             self.reading.stop()
@@ -92,6 +98,8 @@ class AnswerStream(Widget):
 
     def on_answer_stream_said(self, message: Said) -> None:
         message.view.add(message.text)
+        if self.voice is not None and message.view is self.view:  # not a stopped answer's last words
+            self.voice.heard(message.text)
         message.shown.set()
 
     @work(thread=True, group="reading", exit_on_error=False)  # not exclusive: a stopped answer still finishes and is filed
@@ -145,6 +153,9 @@ class AnswerStream(Widget):
 
     def _finished(self, reading, view: ExchangeView, rest: str) -> None:
         view.add(rest)
+        if self.voice is not None and view is self.view and reading not in self.stopped:
+            self.voice.heard(rest)
+            self.voice.finish()
         exchange = Exchange(view.exchange.question, reading.text, reading.record(),
                             stopped=reading in self.stopped, notice=reading.notice)
         placeholder = view.exchange

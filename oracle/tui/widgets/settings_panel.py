@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static, Switch
 
 from oracle.engine import STOP_RULES, WORD_MODES, OracleError, SampleSettings, specs
 from oracle.tui import preferences
@@ -45,6 +45,8 @@ class SettingsPanel(VerticalScroll):
         yield Select([(mode, mode) for mode in WORD_MODES], value=self.settings.words, allow_blank=False,
                      id="set-words", compact=True)
         yield Static("", id="settings-error", classes="error-text")
+        yield Label("speak answers (F8)")
+        yield Switch(False, id="set-speak")  # the Oracle screen turns speech on and off
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

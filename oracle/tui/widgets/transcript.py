@@ -48,6 +48,7 @@ class ExchangeView(Widget):
     ExchangeView { height: auto; }
     ExchangeView > .exchange--question { color: $secondary; text-style: bold; }
     ExchangeView > .exchange--footnote { color: $text-muted; text-style: italic; }
+    ExchangeView.selected { background: $boost; }
     """
     COMPONENT_CLASSES = {"exchange--question", "exchange--footnote"}
 
@@ -89,6 +90,13 @@ class ExchangeView(Widget):
             return "the oracle is speaking… (Esc stops)"
         extra = f" · {self.exchange.notice}" if self.exchange.notice else ""
         return describe_record(self.exchange.record, self.exchange.stopped) + extra
+
+    def on_click(self) -> None:
+        """A click marks this exchange as the one F7 makes a card of; a second click unmarks it."""
+        chosen = not self.has_class("selected")
+        for view in self.screen.query("ExchangeView.selected"):
+            view.remove_class("selected")
+        self.set_class(chosen, "selected")
 
     def add(self, chars: str) -> None:
         self.answer += chars

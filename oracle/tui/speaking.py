@@ -1,0 +1,117 @@
+"""The app's "speak answers" toggle and its prophecy cards, kept out of the Oracle screen's file.
+
+Speech: the answer's text is fed here as it reaches the screen; each finished sentence goes to a
+`speech.Speaker`, which speaks it in an espeak-ng process of its own, so neither the stream nor
+the screen ever waits for a voice. Esc or a new question stops it at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from oracle.engine import OracleError, card, speech
+from oracle.tui import preferences
+from oracle.visible import visible
+
+
+class SpeechControl:
+    make_speaker = staticmethod(speech.Speaker)  # the tests put a fake speaker here
+
+    def __init__(self) -> None:
+        self.on = False
+        self.speaker = None
+        self.sentences = speech.Sentences()
+        self.voice = speech.voice_for(None, speech.TABLE)
+        self.table = dict(speech.TABLE)
+
+    def enable(self, on: bool) -> str | None:
+        """Turn speaking on or off; the sentence saying why it cannot be turned on, if it cannot."""
+        if on:
+            try:
+                self.table = speech.load_table()
+                self.speaker = self.speaker or self.make_speaker()
+            except OracleError as err:  # espeak-ng missing, or a bad speech table in settings.json
+                self.on = False
+                return str(err)
+        else:
+            self.stop()
+        self.on = on
+        try:
+            preferences.save(speak=on)
+        except (OracleError, OSError):
+            pass  # a read-only home costs the preference, never the toggle
+        return None
+
+    def begin(self, blend: dict | None) -> None:
+        """A new answer begins, in `blend`: what was being said stops."""
+        self.stop()
+        self.voice = speech.voice_for(blend, self.table)
+
+    def heard(self, text: str) -> None:
+        if self.on and self.speaker is not None:
+            for sentence in self.sentences.feed(text):
+                self.speaker.say(sentence, self.voice)
+
+    def finish(self) -> None:
+        if self.on and self.speaker is not None:
+            for sentence in self.sentences.flush():
+                self.speaker.say(sentence, self.voice)
+
+    def stop(self) -> None:
+        self.sentences = speech.Sentences()
+        if self.speaker is not None:
+            self.speaker.stop()
+
+    def close(self) -> None:
+        if self.speaker is not None:
+            self.speaker.close()
+
+
+def toggle_speech(screen, quiet: bool = False) -> None:
+    """F8 on the Oracle screen: speak answers, or stop; the F4 panel's switch follows."""
+    from textual.widgets import Switch
+
+    on = not screen.speech.on
+    problem = screen.speech.enable(on)
+    if problem:
+        screen.notify(problem, severity="warning", timeout=8)
+    elif not quiet:
+        screen.notify("Answers are spoken aloud (Esc silences one, F8 stops)." if on else "Answers are no longer spoken.", timeout=3)
+    with screen.prevent(Switch.Changed):
+        screen.query_one("#set-speak", Switch).value = screen.speech.on
+
+
+def save_card(screen) -> None:
+    """F7 on the Oracle screen: the clicked exchange (else the last answer) as a card, where the reader says."""
+    from oracle.tui.screens.modals import PromptModal
+    from oracle.tui.widgets.transcript import ExchangeView
+
+    chosen = next(iter(screen.query("ExchangeView.selected").results(ExchangeView)), None)
+    exchange = chosen.exchange if chosen is not None else next((e for e in reversed(screen.exchanges) if e.answer), None)
+    if exchange is None or not exchange.answer:
+        screen.notify("There is no answer to make a card of yet: ask something first.", severity="warning")
+        return
+
+    saved: list[Path] = []
+
+    def act(dest: str) -> None:  # an OracleError here shows in the dialog, which stays open to correct the name
+        saved.append(save_exchange_card(exchange, dest))
+
+    def done(dest: str | None) -> None:
+        if dest and saved:
+            screen.notify(f"Card saved to {visible(str(saved[-1]))}.")
+
+    default = str(card_path(Path.cwd(), exchange))
+    screen.app.push_screen(PromptModal("Save the card (.png or .svg) to:", default, paths=True, act=act), done)
+
+
+def card_path(folder: Path, exchange) -> Path:
+    """Where a card goes unless the reader says otherwise: the current folder, named by its seed."""
+    seed = exchange.record.get("seed") if isinstance(exchange.record, dict) else None
+    return folder / (f"oracle-card-{seed}.png" if isinstance(seed, int) else "oracle-card.png")
+
+
+def save_exchange_card(exchange, dest: str) -> Path:
+    """Write the card of `exchange` to `dest` (.svg or .png); OracleError says why not."""
+    made = card.Card.from_record(exchange.question, exchange.answer, exchange.record, asked=exchange.extra.get("asked"))
+    return card.save_card(made, Path(dest))

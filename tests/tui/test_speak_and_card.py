@@ -1,0 +1,126 @@
+"""Issue 29 in the app: "speak answers" (F8, the palette, the F4 panel's switch) speaks each
+sentence as it streams and Esc silences it; F7 saves the clicked exchange, else the last answer,
+as a card whose date is the exchange's own."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from oracle.engine import card
+from oracle.tui import preferences
+from oracle.tui.app import make_app
+from oracle.tui.speaking import SpeechControl
+from oracle.tui.widgets.settings_panel import SettingsPanel
+from oracle.tui.widgets.transcript import ExchangeView
+
+from .conftest import wait_until
+
+pytestmark = pytest.mark.asyncio
+
+
+class FakeSpeaker:
+    """Records what it is asked to say and when it is silenced (no espeak-ng, no sound)."""
+
+    made: list[FakeSpeaker] = []
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+        self.stops = 0
+        self.closed = False
+        FakeSpeaker.made.append(self)
+
+    def say(self, sentence, voice) -> None:
+        self.said.append(sentence)
+
+    def stop(self) -> None:
+        self.stops += 1
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def fake_speaker(monkeypatch):
+    FakeSpeaker.made = []
+    monkeypatch.setattr(SpeechControl, "make_speaker", staticmethod(FakeSpeaker))
+    return FakeSpeaker
+
+
+async def test_toggle_speaks_each_sentence_and_esc_stops_it(tiny_model, fake_speaker):
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        await pilot.press("f8")
+        assert screen.speech.on and screen.query_one("#set-speak").value is True  # the F4 panel's switch follows
+        speaker = fake_speaker.made[0]
+        panel = screen.query_one(SettingsPanel)
+        panel.settings.stop, panel.settings.length = "length", 300
+        await pilot.press(*"wisdom", "enter")
+        await wait_until(pilot, lambda: not screen.speaking and screen.exchanges[-1].answer, what="the answer")
+        answer = screen.exchanges[-1].answer
+        assert speaker.said and " ".join(speaker.said) == " ".join(answer.split())  # all of it, in order
+        stops = speaker.stops
+        await pilot.press("escape")  # the voice may still be going after the text is written: Esc silences it
+        assert speaker.stops > stops
+        # A new question stops the old voice too, and its own sentences follow.
+        app.pace = 30
+        await pilot.press(*"again", "enter")
+        await wait_until(pilot, lambda: screen.speaking and len(screen.reading.text) > 5, what="speaking")
+        stops, said = speaker.stops, len(speaker.said)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not screen.speaking, what="the stop")
+        assert speaker.stops > stops
+        await pilot.pause(0.3)
+        assert len(speaker.said) == said  # nothing more said after Esc
+        # Off again from the F4 panel's switch; the choice is kept for the next launch.
+        assert preferences.load().get("speak") is True
+        await pilot.press("f8")
+        assert not screen.speech.on and screen.query_one("#set-speak").value is False
+        assert preferences.load().get("speak") is False
+
+
+async def test_missing_espeak_leaves_the_toggle_off_with_one_sentence(tiny_model, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        await pilot.press("f8")
+        await pilot.pause()
+        assert not screen.speech.on
+        shown = [n.message for n in app._notifications]
+        assert any("espeak-ng package" in m for m in shown)
+
+
+async def test_f7_saves_the_last_or_the_clicked_exchange(tiny_model, tmp_path):
+    app = make_app(pace=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.oracle_screen
+        for question in ("first", "second"):
+            await pilot.press(*question, "enter")
+            await wait_until(pilot, lambda: not screen.speaking and screen.exchanges[-1].answer, what="the answer")
+        await wait_until(pilot, lambda: "asked" in screen.exchanges[-1].extra, what="the answer filed")
+        dest = tmp_path / "last.png"
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: app.screen is not screen, what="the dialog")
+        app.screen.query_one("#prompt-input").value = str(dest)
+        await pilot.press("enter")
+        await wait_until(pilot, dest.exists, what="the card")
+        image = Image.open(io.BytesIO(dest.read_bytes()))
+        assert image.size == (card.WIDTH, card.HEIGHT)
+        last = screen.exchanges[-1]
+        expected = card.Card.from_record(last.question, last.answer, last.record, asked=last.extra["asked"])
+        assert dest.read_bytes() == card.card_png(expected) and expected.date == last.extra["asked"][:10]
+        # Click the first exchange: F7 now makes its card.
+        first = [v for v in screen.query(ExchangeView) if v.exchange.question == "first"][0]
+        await pilot.click(first)
+        assert first.has_class("selected")
+        dest = tmp_path / "first.svg"
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: app.screen is not screen, what="the dialog")
+        app.screen.query_one("#prompt-input").value = str(dest)
+        await pilot.press("enter")
+        await wait_until(pilot, dest.exists, what="the card")
+        assert "\u201cfirst\u201d" in dest.read_text("utf-8")
