@@ -66,7 +66,7 @@ async def test_toggle_speaks_each_sentence_and_esc_stops_it(tiny_model, fake_spe
         await pilot.press("escape")  # the voice may still be going after the text is written: Esc silences it
         assert speaker.stops > stops
         # A new question stops the old voice too, and its own sentences follow.
-        app.pace = 30
+        screen.stream.pace = 30  # slow enough that Esc comes mid-answer
         await pilot.press(*"again", "enter")
         await wait_until(pilot, lambda: screen.speaking and len(screen.reading.text) > 5, what="speaking")
         stops, said = speaker.stops, len(speaker.said)
