@@ -324,6 +324,17 @@ def test_bf16_flags_without_working_kernels_train_in_float32_and_bf16_says_why(t
 
 
 @pytest.mark.precision
+def test_the_bf16_probe_leaves_the_random_state_as_it_was():
+    """The probe builds layers (drawing weights) whenever a process first asks: a training run whose
+    samples ask mid-run must draw the same numbers as one resumed after it (exact resume)."""
+    torch.manual_seed(0)
+    expected = torch.rand(4)
+    torch.manual_seed(0)
+    precision.bf16_kernels_work.__wrapped__()  # the probe itself, not its cached answer
+    assert torch.equal(torch.rand(4), expected)
+
+
+@pytest.mark.precision
 def test_the_bf16_probe_runs_the_kernels_instead_of_trusting_the_flags():
     """On this machine the probe's answer is what an autocast LSTM really does, whatever the flags say."""
     try:
