@@ -7,7 +7,7 @@ import json
 from dataclasses import replace
 
 from oracle.engine import store
-from oracle.engine.store.records import CheckpointPointer, FileRef, ModelMeta
+from oracle.engine.store.records import CheckpointPointer, FileRef, ModelMeta, Shape
 
 # Fields this version does not know, at every level a record reads.
 EXTRA = {"future_field": {"kept": [1, 2.5, None]}}
@@ -75,7 +75,9 @@ def test_the_checkpoint_pointer_reads_typed(tiny_model):
 
 
 def test_a_model_made_in_code_writes_only_what_it_has():
-    meta = ModelMeta(config={"vocab_size": 2}, vocab="ab", weights=FileRef("weights-1.safetensors", "0" * 64))
-    assert meta.to_dict() == {"config": {"vocab_size": 2}, "vocab": "ab",
+    shape = Shape(vocab_size=2, hidden_size=4, num_layers=1, embed_dim=3, dropout=0.0, one_hot=False)
+    meta = ModelMeta(config=shape, vocab="ab", weights=FileRef("weights-1.safetensors", "0" * 64))
+    assert meta.to_dict() == {"config": {"vocab_size": 2, "hidden_size": 4, "num_layers": 1, "embed_dim": 3, "dropout": 0.0,
+                                         "one_hot": False}, "vocab": "ab",
                               "weights": {"file": "weights-1.safetensors", "sha256": "0" * 64}}
 

@@ -133,26 +133,26 @@ def test_a_corpus_of_words_longer_than_the_limit_gives_a_model_that_answers_and_
 @given(name=HOSTILE, sample=HOSTILE, argv=st.lists(HOSTILE, max_size=4), extra=st.dictionaries(HOSTILE, HOSTILE, max_size=3))
 def test_model_metadata_written_is_read_back(tiny_model, oracle_home, name, sample, argv, extra):
     from oracle.engine.store.meta import read_meta
-    from oracle.engine.store.records import write_meta
+    from oracle.engine.store.records import ModelMeta, write_meta
 
     folder = oracle_home / "models" / tiny_model
-    meta = read_meta(folder)
+    meta = read_meta(folder).to_dict()
     meta["corpora"][0]["name"], meta["command"], meta["future"] = name, argv, extra
     meta["best"] = {**(meta.get("best") or {"epoch": 1, "step": 1}), "sample": sample}
-    write_meta(folder, meta)
-    again = read_meta(folder)
+    write_meta(folder, ModelMeta.from_dict(meta))
+    again = read_meta(folder).to_dict()
     assert again["corpora"][0]["name"] == name and again["best"]["sample"] == sample and again["future"] == extra
 
 
 def test_metadata_its_reader_would_refuse_is_not_written(tiny_model, oracle_home):
     from oracle.engine.errors import OracleError
     from oracle.engine.store.meta import read_meta
-    from oracle.engine.store.records import write_meta
+    from oracle.engine.store.records import ModelMeta, write_meta
 
     folder = oracle_home / "models" / tiny_model
     before = (folder / "meta.json").read_bytes()
-    meta = read_meta(folder)
+    meta = read_meta(folder).to_dict()
     meta["metrics"] = [{**meta["metrics"][-1], "per_source": {f"s{i}": 1.0 for i in range(9000)}}] * 30  # > 4 MB
     with pytest.raises(OracleError, match="was not written"):
-        write_meta(folder, meta)
+        write_meta(folder, ModelMeta.from_dict(meta))
     assert (folder / "meta.json").read_bytes() == before

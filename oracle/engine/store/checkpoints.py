@@ -31,7 +31,7 @@ from oracle.engine.store.records import CheckpointPointer, ModelMeta, write_meta
 from oracle.engine.store.weights import read_weights, sha256_bytes, write_weights
 
 
-def commit_meta(folder: Path, meta: ModelMeta | dict) -> None:
+def commit_meta(folder: Path, meta: ModelMeta) -> None:
     write_meta(folder, meta)
     prune(folder)
 
@@ -61,7 +61,7 @@ def write_checkpoint(folder: Path, net, train_state: dict, pointer: dict) -> Non
 
 def read_checkpoint(folder: Path) -> tuple[CheckpointPointer, dict[str, torch.Tensor], dict]:
     try:
-        pointer = CheckpointPointer.from_dict(read_checkpoint_pointer(folder))
+        pointer = read_checkpoint_pointer(folder)
     except FileNotFoundError:
         if not folder.is_dir():
             raise ModelNotFound(f"No model named {folder.name!r} to resume", remedy="list_models") from None

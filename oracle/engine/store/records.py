@@ -1,174 +1,164 @@
-"""A model's metadata and a run's checkpoint pointer as typed records.
+"""A model's metadata (`meta.json`) and a run's checkpoint pointer (`checkpoint.json`) as typed records.
 
-meta.py checks the JSON (`meta.json`, `checkpoint.json`, an import's metadata); the records here are
-built from the checked dict in one place (`from_dict`) and turned back into JSON in one place
-(`to_dict`, and `write_meta` for meta.json). Fields this version does not know (a newer Oracle, or
-a feature that records more, such as the trainer's `precision`) are kept in `extra` and written back
-as they were, so a read-modify-write (rename, copy, import) never loses them.
+Each record checks itself as it is built (`Record.from_dict`, oracle/engine/record.py): a field of
+the wrong type or out of its bounds is a damaged file, named by its field (meta.config.dropout).
+Fields this version does not know (a newer Oracle, or a feature that records more, such as the
+trainer's `precision`) are kept and written back as they were, so a read-modify-write (rename,
+copy, import) never loses them. Nothing here imports torch: listing models stays light.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+import math
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from oracle.engine.io.atomic import write_bytes_atomic
-from oracle.engine.model.network import ModelConfig
-from oracle.engine.store.meta import FORMAT, FORMAT_VERSION, check_meta, encode_checked, finite_or_none, read_meta
+from oracle.engine.io.limits import MAX_VOCAB
+from oracle.engine.record import Record, RecordError, spec
+
+if TYPE_CHECKING:
+    from oracle.engine.model.network import ModelConfig
+
+FORMAT = "oracle-model"
+FORMAT_VERSION = 1
+NAME = 1000  # corpus and voice names, paths: anything longer is not ours
+_FILE_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}"
+_SHA256 = r"[0-9a-f]{64}"
+LOSS = {"low": 0, "high": 1e6}
 
 
-class _Record:
-    """Built from a checked dict; unknown keys go to `extra`; absent or null fields read as None.
-    `present` remembers which fields the dict had, so that writing it back gives the same dict."""
-
-    NESTED: ClassVar[dict[str, type[_Record]]] = {}  # field -> the record type of its value (or of each item of a list)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]):
-        known = {f.name for f in fields(cls)} - _BOOKKEEPING
-        values = {key: cls._build(key, value) for key, value in data.items() if key in known}
-        return cls(**values, extra={key: value for key, value in data.items() if key not in known},
-                   present=frozenset(values))
-
-    @classmethod
-    def _build(cls, key: str, value):
-        kind = cls.NESTED.get(key)
-        if kind is None or value is None:
-            return value
-        if isinstance(value, list):
-            return tuple(kind.from_dict(item) for item in value)
-        return kind.from_dict(value)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form: the fields that were read, and those since given a value (a field left at
-        None, or at an empty list by default, is left out, as a reader takes it to be), then the
-        unknown fields as they were read."""
-        out = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name in _BOOKKEEPING:
-                continue
-            if f.name in self.present or (value is not None and not (value == () and f.default == ())):
-                out[f.name] = _plain(value)
-        return {**out, **{key: value for key, value in self.extra.items() if key not in out}}
-
-
-_BOOKKEEPING = {"extra", "present"}
-
-
-def _plain(value):
-    if isinstance(value, _Record):
-        return value.to_dict()
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    return value
+def loss(default: Any = None) -> Any:
+    return spec(default, **LOSS)
 
 
 @dataclass(frozen=True)
-class FileRef(_Record):
-    file: str
-    sha256: str
-    extra: dict = field(default_factory=dict, compare=False)
-    present: frozenset = field(default=frozenset(), compare=False, repr=False)
+class FileRef(Record):
+    file: str = spec(pattern=_FILE_NAME)
+    sha256: str = spec(pattern=_SHA256)
 
 
 @dataclass(frozen=True)
-class CorpusRecord(_Record):
-    name: str
-    sha256: str
-    weight: float
-    chars: int
-    path: str | None = None
-    train_chars: int | None = None
-    val_chars: int | None = None
-    extra: dict = field(default_factory=dict, compare=False)
-    present: frozenset = field(default=frozenset(), compare=False, repr=False)
+class Shape(Record):
+    """The network's shape (`config`); `ModelMeta.model_config` is the network's own view of it."""
+    vocab_size: int = spec(low=1, high=MAX_VOCAB)
+    hidden_size: int = spec(low=1, high=16384)
+    num_layers: int = spec(low=1, high=64)
+    embed_dim: int = spec(low=1, high=16384)
+    dropout: float = spec(low=0, high=1, below_high=True)
+    one_hot: bool = spec()
+    voices: int | None = spec(None, low=0, high=10_000)
+    voice_dim: int | None = spec(None, low=0, high=1024)
 
 
 @dataclass(frozen=True)
-class Metric(_Record):
+class CorpusRecord(Record):
+    name: str = spec(max_len=NAME)
+    sha256: str = spec(max_len=64)
+    weight: float = spec(low=0, high=1e9)
+    chars: int = spec(low=0)
+    path: str | None = spec(None, max_len=4096)
+    train_chars: int | None = spec(None, low=0)
+    val_chars: int | None = spec(None, low=0)
+
+
+@dataclass(frozen=True)
+class Metric(Record):
     """One epoch's (or a stopped run's partial epoch's) figures."""
-    epoch: int
-    step: int
-    train_loss: float | None = None
+    epoch: int = spec(low=0)
+    step: int = spec(low=0)
+    train_loss: float | None = spec(**LOSS)  # required, but may be null
     partial: bool | None = None
-    train_bpc: float | None = None
-    val_loss: float | None = None
-    val_bpc: float | None = None
-    val_method: str | None = None
-    per_source: dict | None = None
-    seconds: float | None = None
-    lr: float | None = None
-    extra: dict = field(default_factory=dict, compare=False)
-    present: frozenset = field(default=frozenset(), compare=False, repr=False)
+    train_bpc: float | None = loss()
+    val_loss: float | None = loss()
+    val_bpc: float | None = loss()
+    val_method: str | None = spec(None, max_len=20)
+    per_source: dict[str, float | None] | None = spec(None, max_len=10_000, **LOSS)
+    seconds: float | None = spec(None, low=0)
+    lr: float | None = spec(None, low=0)
 
 
 @dataclass(frozen=True)
-class Best(_Record):
+class Best(Record):
     """The epoch whose weights the model keeps, with its sample at temperature 0.5."""
-    epoch: int
-    step: int
-    val_loss: float | None = None
-    val_bpc: float | None = None
-    train_loss: float | None = None
-    score: float | None = None
-    sample: str | None = None
+    epoch: int = spec(low=0)
+    step: int = spec(low=0)
+    val_loss: float | None = loss()
+    val_bpc: float | None = loss()
+    train_loss: float | None = loss()
+    score: float | None = loss()
+    sample: str | None = spec(None, max_len=100_000)
     weights: FileRef | None = None
-    extra: dict = field(default_factory=dict, compare=False)
-    present: frozenset = field(default=frozenset(), compare=False, repr=False)
-    NESTED: ClassVar[dict[str, type[_Record]]] = {"weights": FileRef}
 
 
 @dataclass(frozen=True)
-class Voice(_Record):
-    name: str
-    weight: float
-    extra: dict = field(default_factory=dict, compare=False)
-    present: frozenset = field(default=frozenset(), compare=False, repr=False)
+class Voice(Record):
+    name: str = spec(max_len=NAME)
+    weight: float = spec(low=0, high=1e9)
+
+
+def _vocab_matches(config: Shape, vocab: str, at: str) -> None:
+    if len(vocab) != config.vocab_size or len(set(vocab)) != len(vocab):
+        raise RecordError(f"vocab holds {len(vocab)} characters ({len(set(vocab))} distinct) but "
+                          f"{at}.config.vocab_size is {config.vocab_size}")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in vocab):
+        raise RecordError(f"{at}.vocab holds a lone surrogate, which no text can contain")
+
+
+def _model_config(config: Shape) -> ModelConfig:
+    from oracle.engine.model.network import ModelConfig  # torch: only when a network is to be built
+
+    return ModelConfig.from_dict(config.to_dict())
 
 
 @dataclass(frozen=True)
-class ModelMeta(_Record):
+class ModelMeta(Record):
     """meta.json of a finished (or saved-so-far) model."""
-    config: dict  # as written; `model_config` is the typed view, this keeps fields a newer Oracle adds
-    vocab: str
-    weights: FileRef
-    name: str | None = None
-    created: str | None = None
-    updated: str | None = None
+    config: Shape
+    vocab: str = spec(max_len=MAX_VOCAB)
+    weights: FileRef = spec()
+    name: str | None = spec(None, max_len=200)
+    created: str | None = spec(None, max_len=100)
+    updated: str | None = spec(None, max_len=100)
     lowercase: bool | None = None
-    parameters: int | None = None
-    recipe_name: str | None = None
-    recipe: dict | None = None
+    parameters: int | None = spec(None, low=0)
+    recipe_name: str | None = spec(None, max_len=200)
+    recipe: dict[str, Any] | None = spec(None, max_len=200)
     corpora: tuple[CorpusRecord, ...] = ()
     metrics: tuple[Metric, ...] = ()
     best: Best | None = None
-    training_seconds: float | None = None
-    device: str | None = None
-    device_name: str | None = None
-    world_size: int | None = None
-    command: tuple[str, ...] = ()  # the last step that trained it
-    commands: list | None = None  # every step, first to last (absent in files from before it was kept)
-    versions: dict | None = None
-    init_from: str | None = None
-    copied_from: str | None = None
+    training_seconds: float | None = spec(None, low=0)
+    device: str | None = spec(None, max_len=200)
+    device_name: str | None = spec(None, max_len=500)
+    world_size: int | None = spec(None, low=1)
+    command: tuple[str, ...] = spec((), max_len=10_000)  # the last step that trained it
+    commands: tuple[tuple[str, ...], ...] | None = None  # every step, first to last (absent before it was kept)
+    versions: dict[str, str] | None = spec(None, max_len=100)
+    init_from: str | None = spec(None, max_len=200)
+    copied_from: str | None = spec(None, max_len=200)
     words: FileRef | None = None
-    voices: tuple[Voice, ...] = ()
-    extra: dict = field(default_factory=dict, compare=False)
-    present: frozenset = field(default=frozenset(), compare=False, repr=False)
-    NESTED: ClassVar[dict[str, type[_Record]]] = {"weights": FileRef, "corpora": CorpusRecord, "metrics": Metric,
-                                                   "best": Best, "words": FileRef, "voices": Voice}
+    voices: tuple[Voice, ...] | None = None
+
+    def check(self, at: str) -> None:
+        _vocab_matches(self.config, self.vocab, at)
+        # A voiced model names each voice once, in voice-table order; an unvoiced one names none.
+        count, names = self.config.voices or 0, [v.name for v in self.voices or ()]
+        if not count:
+            if names:
+                raise RecordError(f"voices are named but {at}.config.voices is 0")
+        elif len(names) != count or not self.config.voice_dim or not all(names) or len(set(names)) != len(names):
+            raise RecordError(f"{at}.voices must name each of the {count} voices of config.voices once")
 
     @cached_property
     def model_config(self) -> ModelConfig:
-        return ModelConfig.from_dict(self.config)
+        return _model_config(self.config)
 
     @property
     def voice_names(self) -> list[str]:
         """The voices in voice-table order (row k + 1 speaks like voice_names[k]); [] for an unvoiced model."""
-        return [v.name for v in self.voices]
+        return [v.name for v in self.voices or ()]
 
     @property
     def corpus_names(self) -> list[str]:
@@ -177,43 +167,56 @@ class ModelMeta(_Record):
     @classmethod
     def read(cls, folder: Path) -> ModelMeta:
         """A model folder's meta.json, checked (CorruptModel names the file and the field)."""
-        return cls.from_dict(read_meta(folder))
+        from oracle.engine.store.meta import read_meta
+
+        return read_meta(folder)
 
 
 @dataclass(frozen=True)
-class CheckpointPointer(_Record):
+class CheckpointPointer(Record):
     """checkpoint.json: where a stopped or running training run continues from."""
-    config: dict
-    vocab: str
-    weights: FileRef
-    state: FileRef
-    recipe: dict
-    corpora: tuple[CorpusRecord, ...]
-    metrics: tuple[Metric, ...]
-    epoch: int
-    batch_index: int
-    step: int
-    elapsed: float
-    name: str | None = None
+    config: Shape
+    vocab: str = spec(max_len=MAX_VOCAB)
+    weights: FileRef = spec()
+    state: FileRef = spec()
+    recipe: dict[str, Any] = spec(max_len=200)
+    corpora: tuple[CorpusRecord, ...] = spec()
+    metrics: tuple[Metric, ...] = spec()
+    epoch: int = spec(low=0)
+    batch_index: int = spec(low=0)
+    step: int = spec(low=0)
+    elapsed: float = spec(low=0)
+    name: str | None = spec(None, max_len=200)
     best: Best | None = None
-    lr_scale: float = 1.0
-    created: str | None = None
-    recipe_name: str | None = None
-    commands: list | None = None  # every command that trained it so far, first to last
-    world: int = 1
-    extra: dict = field(default_factory=dict, compare=False)
-    present: frozenset = field(default=frozenset(), compare=False, repr=False)
-    NESTED: ClassVar[dict[str, type[_Record]]] = {"weights": FileRef, "state": FileRef, "corpora": CorpusRecord,
-                                                   "metrics": Metric, "best": Best}
+    lr_scale: float = spec(1.0, low=0, high=1e6)
+    created: str | None = spec(None, max_len=100)
+    recipe_name: str | None = spec(None, max_len=200)
+    commands: tuple[tuple[str, ...], ...] | None = None  # every command that trained it so far, first to last
+    world: int = spec(1, low=1)
+
+    def check(self, at: str) -> None:
+        _vocab_matches(self.config, self.vocab, at)
 
     @cached_property
     def model_config(self) -> ModelConfig:
-        return ModelConfig.from_dict(self.config)
+        return _model_config(self.config)
 
 
-def write_meta(folder: Path, meta: ModelMeta | dict) -> None:
+def finite_or_none(value: Any) -> Any:
+    """A copy of `value` whose non-finite floats are None: what Oracle writes must read back."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_none(v) for v in value]
+    return value
+
+
+def write_meta(folder: Path, meta: ModelMeta) -> None:
     """The one writer of meta.json: stamped with its format, non-finite numbers as null (what is
     written must pass the reader's checks), replaced atomically."""
-    data = meta.to_dict() if isinstance(meta, ModelMeta) else meta
-    data = finite_or_none({**data, "format": FORMAT, "format_version": FORMAT_VERSION})
+    from oracle.engine.store.meta import check_meta, encode_checked  # meta.py reads these records: imported on use
+
+    data = finite_or_none({**meta.to_dict(), "format": FORMAT, "format_version": FORMAT_VERSION})
     write_bytes_atomic(folder / "meta.json", encode_checked(data, folder / "meta.json", check_meta))

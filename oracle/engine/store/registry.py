@@ -184,8 +184,8 @@ def list_models() -> list[ModelEntry]:
 
 def _entry(folder: Path, shipped: bool) -> ModelEntry:
     try:
-        meta = read_meta(folder)
-        return ModelEntry(folder.name, folder, meta, shipped, ModelMeta.from_dict(meta))
+        info = read_meta(folder)
+        return ModelEntry(folder.name, folder, info.to_dict(), shipped, info)
     except CorruptModel as err:
         return ModelEntry(folder.name, folder, {"error": str(err)}, shipped)
 

@@ -144,7 +144,7 @@ def import_(src: Path, name: str | None = None, force: bool = False) -> str:
     meta, tensors, data = unpack(src)
     build_net(meta, tensors, str(src))
     words = wordlist.from_export(data, meta, str(src))
-    info = ModelMeta.from_dict(meta)
+    info = check_meta(meta, str(src))
     given = name
     name = check_name(name or info.name or Path(src).stem)
     if given is None and name in shipped_names():

@@ -30,7 +30,8 @@ from oracle.engine.model.precision import BF16, FLOAT32, is_bf16_refusal
 from oracle.engine.model.precision import choose as choose_precision
 from oracle.engine.read.reading import Oracle, SampleSettings
 from oracle.engine.read.voices import voice_names
-from oracle.engine.store.records import CheckpointPointer, ModelMeta
+from oracle.engine.store.meta import record_to_write
+from oracle.engine.store.records import CheckpointPointer, ModelMeta, finite_or_none
 from oracle.engine.train import distributed
 from oracle.engine.train.control import TrainingControl
 from oracle.engine.train.evaluate import stream_loss, window_loss
@@ -489,8 +490,10 @@ class Trainer:
         self.on_event(EpochEnd(self.epoch, self.recipe.epochs, self.step, train_loss, val_loss, per_source, samples,
                                passage, self.elapsed(), is_best, per_voice_any=any_voice))
 
-    def _meta(self) -> dict:
-        return {"name": self.name, "created": self.created, "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    def _meta(self) -> ModelMeta:
+        # Built through the record's checks: what the trainer writes must be what a reader accepts.
+        return record_to_write(ModelMeta, finite_or_none({
+                "name": self.name, "created": self.created, "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "config": self.config.to_dict(), "vocab": self.corpus.vocab.chars, "lowercase": self.corpus.lowercase,
                 "parameters": self.net.num_parameters(), "recipe_name": self.recipe_name, "recipe": self.recipe.to_dict(),
                 "corpora": [s.describe() for s in self.corpus.sources], "metrics": self.metrics,
@@ -502,7 +505,8 @@ class Trainer:
                 "commands": self.commands, "versions": versions(),
                 "init_from": self.init_from, "words": self._words_entry(),
                 # Row k of the voice table speaks like the k-th name: what a blend's names refer to.
-                "voices": [{"name": v, "weight": s.weight} for v, s in zip(self.voices, self.corpus.sources, strict=False)]}
+                "voices": [{"name": v, "weight": s.weight} for v, s in zip(self.voices, self.corpus.sources, strict=False)]}),
+            self.folder / "meta.json")
 
     def _words_entry(self) -> dict:
         """The word list of the corpora (words.py), written beside the weights on the first commit."""
