@@ -12,12 +12,21 @@ import sys
 from pathlib import Path
 
 from oracle.cli.flags import add_setting_flags
-from oracle.engine import store
-from oracle.engine.errors import OracleError
-from oracle.engine.read.voices import parse_blend
-from oracle.engine.schema import specs
-from oracle.engine.scripture import Composer, Plan, Progress, Sizes, check_output, regenerate_or_resume, write
-from oracle.engine.scripture.record import DEFAULT_TITLE, theme_key
+from oracle.engine import (
+    DEFAULT_TITLE,
+    Composer,
+    OracleError,
+    Plan,
+    Sizes,
+    check_output,
+    parse_blend,
+    regenerate_or_resume,
+    specs,
+    store,
+    theme_key,
+)
+from oracle.engine import ScriptureProgress as Progress
+from oracle.engine import write_scripture as write
 from oracle.visible import visible
 
 

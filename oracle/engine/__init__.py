@@ -14,13 +14,16 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# name -> the module that defines it; a name equal to its module's last part is the module itself.
-_WHERE: dict[str, str] = {}
+# name -> (the module that defines it, its name there).
+_WHERE: dict[str, tuple[str, str]] = {}
 
 
-def _export(module: str, *names: str) -> None:
+def _export(module: str, *names: str, **renamed: str) -> None:
+    """Export `names` from `module`; `renamed` exports module.value as key (a name the face would confuse)."""
     for name in names:
-        _WHERE[name] = module
+        _WHERE[name] = (module, name)
+    for name, there in renamed.items():
+        _WHERE[name] = (module, there)
 
 
 _export("oracle.engine.errors", "OracleError", "CorruptModel", "ModelBusy", "ModelNotFound", "NameTaken")
@@ -40,6 +43,9 @@ _export("oracle.engine.train.events", "CheckpointSaved", "EpochEnd", "Event", "F
 _export("oracle.engine.train.recipes", "DESCRIPTIONS", "RECIPES", "Recipe", "get_recipe")
 _export("oracle.engine.eye.page", "hex_colour", "html_page", "ink", "legend_stops", "write_html")
 _export("oracle.engine.eye.search", "best", "search", "too_short", "unsearched")
+_export("oracle.engine.scripture", "Composer", "Plan", "Sizes", "check_output", "regenerate_or_resume",
+        ScriptureProgress="Progress", write_scripture="write")
+_export("oracle.engine.scripture.record", "DEFAULT_TITLE", "theme_key")
 # These pull torch in.
 _export("oracle.engine.model.network", "CharLSTM", "ModelConfig")
 _export("oracle.engine.train.trainer", "Trainer")
@@ -55,7 +61,8 @@ def __getattr__(name: str) -> Any:
     if name in _MODULES:
         value = importlib.import_module(_MODULES[name])
     elif name in _WHERE:
-        value = getattr(importlib.import_module(_WHERE[name]), name)
+        module, there = _WHERE[name]
+        value = getattr(importlib.import_module(module), there)
     else:
         raise AttributeError(f"module 'oracle.engine' has no attribute {name!r}")
     globals()[name] = value  # once found, a plain attribute: later lookups skip this function
@@ -81,6 +88,10 @@ if TYPE_CHECKING:  # the type checker sees every name as if imported here
     from oracle.engine.read.reading import STOP_RULES, WORD_MODES, Oracle, Reading, SampleSettings
     from oracle.engine.read.voices import format_blend, normalise, parse_blend
     from oracle.engine.schema import SettingError, Spec, cli_flag, specs
+    from oracle.engine.scripture import Composer, Plan, Sizes, check_output, regenerate_or_resume
+    from oracle.engine.scripture import Progress as ScriptureProgress
+    from oracle.engine.scripture import write as write_scripture
+    from oracle.engine.scripture.record import DEFAULT_TITLE, theme_key
     from oracle.engine.store.meta import read_settings
     from oracle.engine.store.records import ModelMeta
     from oracle.engine.store.registry import settings_path
