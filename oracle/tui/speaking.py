@@ -7,6 +7,7 @@ the screen ever waits for a voice. Esc or a new question stops it at once.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from oracle.engine import OracleError, card, speech
@@ -72,6 +73,10 @@ def toggle_speech(screen, quiet: bool = False) -> None:
     from textual.widgets import Switch
 
     on = not screen.speech.on
+    if on and screen.app.is_web:  # espeak-ng would speak in the server's room, not the browser's
+        screen.notify("Answers cannot be spoken in a browser: the voice would play on the machine running `oracle serve`.",
+                      severity="warning", timeout=8)
+        return
     problem = screen.speech.enable(on)
     if problem:
         screen.notify(problem, severity="warning", timeout=8)
@@ -92,6 +97,11 @@ def save_card(screen) -> None:
         screen.notify("There is no answer to make a card of yet: ask something first.", severity="warning")
         return
 
+    if screen.app.is_web:  # under `oracle serve`: the browser downloads it (Textual's delivery), no server path asked
+        data = card.card_png(_card_of(exchange))
+        screen.app.deliver_binary(io.BytesIO(data), save_filename=card_path(Path("."), exchange).name, mime_type="image/png")
+        screen.notify("The card is on its way to your browser's downloads.")
+        return
     saved: list[Path] = []
 
     def act(dest: str) -> None:  # an OracleError here shows in the dialog, which stays open to correct the name
@@ -113,5 +123,8 @@ def card_path(folder: Path, exchange) -> Path:
 
 def save_exchange_card(exchange, dest: str) -> Path:
     """Write the card of `exchange` to `dest` (.svg or .png); OracleError says why not."""
-    made = card.Card.from_record(exchange.question, exchange.answer, exchange.record, asked=exchange.extra.get("asked"))
-    return card.save_card(made, Path(dest))
+    return card.save_card(_card_of(exchange), Path(dest))
+
+
+def _card_of(exchange) -> card.Card:
+    return card.Card.from_record(exchange.question, exchange.answer, exchange.record, asked=exchange.extra.get("asked"))

@@ -124,3 +124,27 @@ async def test_f7_saves_the_last_or_the_clicked_exchange(tiny_model, tmp_path):
         await pilot.press("enter")
         await wait_until(pilot, dest.exists, what="the card")
         assert "\u201cfirst\u201d" in dest.read_text("utf-8")
+
+
+async def test_served_app_delivers_the_card_to_the_browser(tiny_model, monkeypatch):
+    """Under `oracle serve` a path on the server means nothing to the reader: the PNG goes to the
+    browser through Textual's delivery (textual-serve turns it into a download), and speech is refused."""
+    from oracle.tui.app import OracleApp
+
+    monkeypatch.setattr(OracleApp, "is_web", property(lambda self: True))
+    delivered = []
+    monkeypatch.setattr(OracleApp, "deliver_binary", lambda self, f, **kw: delivered.append((f.read(), kw)))
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        await pilot.press(*"wisdom", "enter")
+        await wait_until(pilot, lambda: not screen.speaking and screen.exchanges[-1].answer, what="the answer")
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: delivered, what="the delivery")
+        data, options = delivered[0]
+        last = screen.exchanges[-1]
+        assert app.screen is screen  # no dialog asking for a path on the server
+        assert options["mime_type"] == "image/png" and options["save_filename"] == f"oracle-card-{last.record['seed']}.png"
+        assert Image.open(io.BytesIO(data)).size == (card.WIDTH, card.HEIGHT)
+        await pilot.press("f8")
+        assert not screen.speech.on
