@@ -69,12 +69,12 @@ class Served:
     """`oracle serve` on a free local port, in this test's ORACLE_HOME, its output in a file (a pipe no one
     reads could fill up and stall it)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *more: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "serve.log"
         with self.log.open("w") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "oracle", "serve", "--port", str(self.port)],
+            self.proc = subprocess.Popen([sys.executable, "-m", "oracle", "serve", "--port", str(self.port), *more],
                                          stdout=out, stderr=subprocess.STDOUT, text=True)
         # The address is printed once the port is listening.
         wait_for(lambda: "Oracle is served at" in self.log.read_text() or self.proc.poll() is not None, 60,
@@ -195,7 +195,7 @@ async def handshake_status(url: str, **headers) -> int:
 
 
 def test_a_page_from_elsewhere_cannot_start_an_app(served):
-    rebound = {"Host": f"rebound.example:{served.port}"}  # a hostile name resolving to 127.0.0.1
+    rebound = {"Host": f"rebound.example:{served.port}", "Origin": f"http://rebound.example:{served.port}"}  # resolving to 127.0.0.1
 
     async def scenario():
         assert await handshake_status(served.url, Origin="http://evil.example") == 403
