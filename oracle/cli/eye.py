@@ -6,7 +6,6 @@ Without --unit it shows the unit the feature search found most telling on this v
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ from oracle.engine import (
     unsearched,
     write_html,
 )
+from oracle.visible import json_text, visible
 
 
 def add_eye(sub, number) -> None:
@@ -95,13 +95,18 @@ def _read_input(args) -> str:
         return args.text
     if sys.stdin.isatty():
         sys.stderr.write("Type or paste the text, then press Ctrl-D:\n")
-    return sys.stdin.read()
+    # Read to a cap (stdin may be /dev/zero or a pipe that never ends): past LONGEST characters the
+    # eye does not look anyway. Bytes that are not UTF-8 become U+FFFD, as for `ask`.
+    source = getattr(sys.stdin, "buffer", None)
+    if source is None:
+        return sys.stdin.read(LONGEST + 1)
+    return source.read(4 * LONGEST + 4).decode("utf-8", "replace")
 
 
 def run_eye(args) -> int:
     text = _read_input(args)
     if len(text) > LONGEST:
-        sys.stderr.write(f"oracle: the eye reads the first {LONGEST:,} of the text's {len(text):,} characters.\n")
+        sys.stderr.write(f"oracle: the eye reads the first {LONGEST:,} characters of the text.\n")
         text = text[:LONGEST]
     oracle = store.load(args.model)
     voice = None
@@ -118,7 +123,7 @@ def run_eye(args) -> int:
     layer, unit, kind, why = _choose(args, found, acts.text)
     acts.unit(layer, unit, kind)  # one clear sentence for a layer or unit the model does not have
     if args.json:
-        print(json.dumps(_as_json(args, acts, found, layer, unit, kind, seconds), ensure_ascii=False))
+        print(json_text(_as_json(args, acts, found, layer, unit, kind, seconds), indent=None))
         return 0
     title = f"{args.model} · layer {layer + 1} unit {unit} · {kind}"
     if args.html:
@@ -153,12 +158,12 @@ def _print_coloured(acts, layer: int, unit: int, kind: str, title: str, why: str
     from rich.text import Text
 
     console = console or Console(highlight=False)
-    console.print(Text(title, style="bold"))
+    console.print(Text(visible(title), style="bold"))
     if why:
-        console.print(Text(why, style="dim"))
+        console.print(Text(visible(why), style="dim"))
     shown = Text()
     for ch, value in zip(acts.text, acts.unit(layer, unit, kind)):
-        shown.append(ch, style=f"{ink(value)} on {hex_colour(value)}" if ch != "\n" else "")
+        shown.append(visible(ch), style=f"{ink(value)} on {hex_colour(value)}" if ch != "\n" else "")
     console.print(shown)
     legend = Text("scale ")
     for value in legend_stops():

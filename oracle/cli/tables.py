@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+from oracle.visible import visible
+
 
 @dataclass
 class Column:
@@ -31,7 +33,11 @@ def on_terminal(stream=None) -> bool:
 
 
 def print_table(columns: list[Column], rows: list[list[str]], caption: str = "", stream=None) -> None:
+    """Every cell goes through `visible` here, the one way a table reaches the terminal: a value from
+    a model's files (a 'created' stamp holding ESC [2J, a bidi override in a corpus name) cannot be missed."""
     stream = stream or sys.stdout
+    rows = [[visible(str(v)) for v in row] for row in rows]
+    caption = visible(caption)
     if on_terminal(stream):
         _rich(columns, rows, caption, stream)
     else:
@@ -56,6 +62,7 @@ def _plain(columns: list[Column], rows: list[list[str]], caption: str, stream) -
 def _rich(columns: list[Column], rows: list[list[str]], caption: str, stream) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(file=stream, highlight=False)
     longest = [max([len(c.title)] + [len(str(row[i])) for row in rows]) for i, c in enumerate(columns)]
@@ -71,5 +78,6 @@ def _rich(columns: list[Column], rows: list[list[str]], caption: str, stream) ->
         table.add_column(c.title, justify="right" if c.right else "left", style=c.style or None,
                          no_wrap=not c.wrap, width=width, min_width=None if c.wrap else longest[i] if width is None else width)
     for row in rows:
-        table.add_row(*[fit(str(v), min(room, columns[i].width)) if i in cuttable else str(v) for i, v in enumerate(row)])
+        # Text, not markup: a corpus named "[red]" or "[link=...]" is shown as it is.
+        table.add_row(*[Text(fit(str(v), min(room, columns[i].width)) if i in cuttable else str(v)) for i, v in enumerate(row)])
     console.print(table)

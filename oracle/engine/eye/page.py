@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from oracle.engine.io.atomic import write_bytes_atomic
+from oracle.visible import visible
 
 _NEGATIVE = (59, 76, 192)
 _MIDDLE = (236, 236, 236)
@@ -48,11 +49,11 @@ def html_page(text: str, values: np.ndarray, title: str, subtitle: str = "") -> 
     hovering a character shows its position and value."""
     spans = []
     for i, (ch, v) in enumerate(zip(text, values)):
-        shown = html.escape(ch) if ch != "\n" else "↵\n"
+        shown = html.escape(visible(ch)) if ch != "\n" else "↵\n"
         spans.append(f'<span style="background:{hex_colour(v)};color:{ink(v)}" title="{i}: {v:+.3f}">{shown}</span>')
     legend = "".join(f'<span style="background:{hex_colour(v)};color:{ink(v)}">{v:+.2f}</span>' for v in legend_stops())
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(visible(title))}</title>
 <style>
 body {{ font-family: sans-serif; margin: 2em; background: #fafafa; color: #222; }}
 pre {{ font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 15px; line-height: 1.5;
@@ -61,8 +62,8 @@ pre span {{ padding: 1px 0; }}
 .legend span {{ font-family: monospace; padding: 2px 6px; }}
 .sub {{ color: #555; }}
 </style></head><body>
-<h1>{html.escape(title)}</h1>
-<p class="sub">{html.escape(subtitle)}</p>
+<h1>{html.escape(visible(title))}</h1>
+<p class="sub">{html.escape(visible(subtitle))}</p>
 <p class="legend">{legend}</p>
 <pre>{"".join(spans)}</pre>
 </body></html>
