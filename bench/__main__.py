@@ -42,9 +42,10 @@ def parse(argv):
     p.add_argument("--no-early-stop", action="store_true", help="train default for its whole budget, even after it beats classic's best")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                    help="where both recipes train; cuda also runs the GPU section (Trainer against a bare cuDNN loop)")
-    p.add_argument("--only", action="append", choices=["quality", "generation", "memory", "gpu", "voices", "prophecy", "app"],
-                   help="run only these sections (voices, prophecy and app run only when named: `--only voices` writes "
-                        "results_voices.*, `--only prophecy` results_prophecy.*, `--only app` results_app.*)")
+    p.add_argument("--only", action="append", choices=["quality", "generation", "memory", "gpu", "voices", "prophecy", "app", "cards"],
+                   help="run only these sections (voices, prophecy, app and cards run only when named: `--only voices` writes "
+                        "results_voices.*, `--only prophecy` results_prophecy.*, `--only app` results_app.*, "
+                        "`--only cards` results_cards.*)")
     p.add_argument("--out", type=Path, help="folder for results.md and results.json (default: bench/ for a full run, "
                                           "a new temporary folder for --quick, so it never overwrites the committed results)")
     args = p.parse_args(argv)
@@ -181,12 +182,17 @@ def run(args, cfg: dict, sections: list[str], command: str) -> int:
         from bench import app
 
         results["app"] = app.measure(**(app.QUICK if args.quick else {}))
+    if "cards" in sections:
+        from bench import cards
+
+        results["cards"] = cards.measure(**(cards.QUICK if args.quick else {}))
     results["load_end"], results["seconds"] = load(), round(time.perf_counter() - t0, 1)
     text = markdown(results)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     # A voices-only or prophecy-only run keeps the main results.
-    stem = {("voices",): "results_voices", ("prophecy",): "results_prophecy", ("app",): "results_app"}.get(tuple(sections), "results")
+    stem = {("voices",): "results_voices", ("prophecy",): "results_prophecy", ("app",): "results_app",
+            ("cards",): "results_cards"}.get(tuple(sections), "results")
     (args.out / f"{stem}.md").write_text(text + f"\nCommand: `{results['command']}` ({results['seconds']} s).\n", "utf-8")
     (args.out / f"{stem}.json").write_text(json.dumps(results, indent=1, default=float) + "\n", "utf-8")
     sys.stderr.write(f"bench: results written to {args.out}\n")

@@ -59,6 +59,10 @@ def markdown(results: dict) -> str:
         from bench.app import markdown as app_markdown
 
         out += [app_markdown(results["app"])]
+    if results.get("cards"):
+        from bench.cards import markdown as cards_markdown
+
+        out += [cards_markdown(results["cards"])]
     if results.get("prophecy"):
         from bench.prophecy import markdown as prophecy_markdown
 
