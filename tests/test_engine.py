@@ -132,7 +132,7 @@ def test_near_zero_temperature_and_top_k_one_are_greedy(tiny_model):
         logits = cursor.advance(char_id)
     greedy = "".join(greedy)
     assert can_open(greedy[0])
-    raw = dict(words="free", heed=0.0)  # the model's own logits, as the reference reads them
+    raw = dict(words="free", heed=0.0, candidates=1)  # the model's own logits, one stream, as the reference reads them
     cold = "".join(oracle.ask("my son, ", SampleSettings(temperature=1e-6, stop="length", length=60, **raw), seed=1))
     top1 = "".join(oracle.ask("my son, ", SampleSettings(temperature=1.5, top_k=1, stop="length", length=60, **raw), seed=2))
     assert cold == greedy == top1
@@ -142,7 +142,7 @@ def test_answers_skip_leading_whitespace_but_the_model_still_reads_it(tiny_model
     from oracle.engine.read.reading import can_open, choose
 
     oracle = store.load(tiny_model)
-    settings = SampleSettings(temperature=1.0, stop="length", length=30, words="free", heed=0.0)  # raw logits, as below
+    settings = SampleSettings(temperature=1.0, stop="length", length=30, words="free", heed=0.0, candidates=1)  # as below
     answers = ["".join(oracle.ask("What is wisdom?", settings, seed=seed)) for seed in range(40)]
     assert all(len(a) == 30 and can_open(a[0]) for a in answers)  # never a space, never ", when he"
     # Replay by hand: a skipped space is still fed to the model and still uses its random draw.

@@ -93,7 +93,9 @@ def test_blends_and_the_any_voice_answer_run(voiced):
 
 def test_the_voice_can_change_while_it_speaks(voiced):
     oracle = store.load(voiced)
-    reading = oracle.ask(" ", SampleSettings(temperature=0.5, stop="length", length=200), seed=4, voice={"abc": 1})
+    # One candidate: the change lands at the next character (a ranked answer takes it up at its next round).
+    reading = oracle.ask(" ", SampleSettings(temperature=0.5, stop="length", length=200, candidates=1), seed=4,
+                         voice={"abc": 1})
     chars = iter(reading)
     first = "".join(next(chars) for _ in range(60))
     reading.set_voice({"xyz": 1})
@@ -327,7 +329,8 @@ async def test_the_voice_changes_while_the_oracle_speaks(app_home):
         await _wait(pilot, lambda: screen.oracle is not None and panel.names, "the model")
         panel.query_one("#voice-0", Input).value = "1"  # abc
         await pilot.pause()
-        screen.ask(" ", settings=SampleSettings(temperature=0.5, stop="length", length=300))
+        # One candidate: the change lands at the next character (ranked, at the next round of up to 240).
+        screen.ask(" ", settings=SampleSettings(temperature=0.5, stop="length", length=300, candidates=1))
         await _wait(pilot, lambda: screen.reading is not None and len(screen.reading.text) >= 40, "the first characters")
         panel.query_one("#voice-0", Input).value = "0"
         panel.query_one("#voice-1", Input).value = "1"  # now xyz

@@ -19,9 +19,8 @@ from safetensors.torch import save as st_save
 from oracle.engine import CorruptModel, SampleSettings, store
 from oracle.engine.data import words
 from oracle.engine.data.vocab import Vocabulary
-from oracle.engine.read import speller as speller_module
 from oracle.engine.read.reading import DEFAULT_HEED
-from oracle.engine.read.speller import DECAY, Lexicon, Speller
+from oracle.engine.read.speller import Lexicon, Speller
 
 WORDS = ["amber", "basalt", "cobalt", "dune", "ember", "flint", "garnet", "harbor", "iris", "jade", "kestrel",
          "lantern", "meadow", "nettle", "obsidian", "pewter", "quartz", "river", "saffron", "thistle"]
@@ -119,7 +118,7 @@ def test_speller_follows_the_word_rule_for_joiners():
         speller = Speller(lexicon)
         for ch in text:
             speller.feed(ids[ch])
-        bias = speller.adjust(__import__("numpy").zeros(len(vocab), "float32"), True, 0.0)
+        bias = speller.adjust(__import__("numpy").zeros(len(vocab), "float32"), True)
         return {ch for ch, b in zip(vocab.chars, bias) if b == 0}
 
     assert allowed_after("lor") == {"d"}
@@ -135,41 +134,22 @@ def test_speller_follows_the_word_rule_for_joiners():
 def test_more_heed_names_the_questions_word_more_often(handful):
     oracle = store.load(handful)
     named = {}
-    for heed in (0.0, 1.5, 4.0):
+    for heed in (0.0, 4.0, 8.0):  # one candidate: heed alone, nothing ranked
         named[heed] = sum(any(words.uses(w, RARE) for w in finished_words(answer(oracle, f"what of {RARE}?", seed,
-                                                                                  heed=heed, length=60)))
+                                                                                  heed=heed, length=60, candidates=1)))
                           for seed in range(20))
-    assert named[0.0] < named[1.5] < named[4.0] or (named[0.0] < named[4.0] and named[4.0] == 20), named
-    assert named[4.0] >= 15
+    assert named[0.0] < named[4.0] <= named[8.0], named
+    assert named[8.0] >= 15
 
 
-def test_a_keyword_bonus_decays_after_each_use():
-    vocab = Vocabulary(" .aeghinrt")
-    lexicon = Lexicon(["rain", "raineth", "the", "night"], vocab)
-    ids = {ch: i for i, ch in enumerate(vocab.chars)}
-    speller = Speller(lexicon, ["rain"])
-    np = __import__("numpy")
-    zero = np.zeros(len(vocab), "float32")
-    assert speller.adjust(zero, True, 2.0)[ids["r"]] == pytest.approx(2.0)
-    for ch in "raineth ":  # an inflection is a use
-        speller.feed(ids[ch])
-    assert speller.weights == [pytest.approx(DECAY)]
-    assert speller.adjust(zero, True, 2.0)[ids["r"]] == pytest.approx(2.0 * DECAY)
-    for ch in "the night ":  # other words leave it alone
-        speller.feed(ids[ch])
-    assert speller.weights == [pytest.approx(DECAY)]
-
-
-def test_without_decay_a_strong_heed_loops_with_it_it_does_not(handful, monkeypatch):
+def test_a_question_word_is_spoken_once_then_its_pull_is_spent(handful):
+    # Heed speaks "zircon" where the network finds it plausible, then lets it be: a strong heed does
+    # not loop on it (the first-letter pull needed a decay and a miss rule to stop "zircon zircon").
     oracle = store.load(handful)
-
-    def uses_of_rare(seed: int) -> int:
-        return sum(words.uses(w, RARE) for w in finished_words(answer(oracle, f"{RARE}?", seed, heed=8.0, length=150)))
-
-    decaying = [uses_of_rare(seed) for seed in range(5)]
-    monkeypatch.setattr(speller_module, "DECAY", 1.0)
-    looping = [uses_of_rare(seed) for seed in range(5)]
-    assert max(decaying) <= 4 and min(looping) >= 8, (decaying, looping)
+    uses = [sum(words.uses(w, RARE) for w in finished_words(answer(oracle, f"{RARE}?", seed, heed=12.0, length=150,
+                                                                   candidates=1)))
+            for seed in range(8)]
+    assert max(uses) <= 3 and sum(u >= 1 for u in uses) >= 6, uses
 
 
 # ---- models without a word list, export and import -------------------------------------------
@@ -230,7 +210,7 @@ def test_settings_check_words_and_heed():
 
 def test_replay_applies_every_mid_answer_change_at_its_character(handful):
     oracle = store.load(handful)
-    start = SampleSettings(temperature=0.3, length=160, stop="length")
+    start = SampleSettings(temperature=0.3, length=160, stop="length", candidates=1)  # a change lands at the next character
     reading = oracle.ask("amber", start, seed=11)
     text = ""
     for ch in reading:  # the app turns the temperature up seven times while it speaks, and heed off once

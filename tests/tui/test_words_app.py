@@ -47,6 +47,7 @@ async def test_replay_after_seven_temperature_changes_while_speaking_is_exact(ti
         panel = screen.query_one(SettingsPanel)
         panel.query_one("#set-stop", Select).value = "length"
         panel.query_one("#set-length").value = "200"
+        panel.query_one("#set-candidates").value = "1"  # one candidate: a change lands at the next character
         await pilot.pause()
         screen.query_one("#ask").focus()
         await pilot.press(*"what of the morning", "enter")

@@ -5,8 +5,11 @@ app turns the temperature up while the answer streams); a seed makes the answer 
 change a reading sees is recorded with the step it took effect at (`record()["changes"]`), and
 `Oracle.ask(..., changes=...)` applies them again at the same steps: replay is exact.
 
-With `words="corpus"` and `heed` > 0 a `Speller` (speller.py) shapes each step's logits: only
-words of the model's word list, and a pull towards the question's content words.
+An answer is spoken in rounds (draw.py): `candidates` continuations drawn side by side from the
+answer so far (batch.py), each to a sentence end, the best by rank.py spoken; one candidate is the
+plain stream, a round per character. With `words="corpus"` a `Speller` (speller.py) keeps each to
+the model's words; with `heed` > 0 the question's words are spoken whole where the network finds
+them plausible (heed.py). Mid-answer changes take effect at the next round.
 
 The prompt is read in bf16 autocast on a CPU that does bf16 natively: 3.3x faster than float32 for a
 100-char prompt (2x256: 2.4 ms against 8.0; 2x384: 5.9 against 19.7; one thread), and no measurable
@@ -22,29 +25,25 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 import torch
 
+from oracle.engine.data import words as wordrule
 from oracle.engine.errors import OracleError
 from oracle.engine.io.limits import MAX_QUESTION_CHARS
 from oracle.engine.model import precision
 from oracle.engine.model.precision import BF16, FLOAT32
 from oracle.engine.model.stepper import LSTMStepper, blas_threads
+from oracle.engine.read.batch import Batch
+from oracle.engine.read.draw import Round, can_open  # noqa: F401  (can_open: part of this module's face)
 from oracle.engine.read.speller import Lexicon, Speller
 from oracle.engine.read.voices import normalise, row_weights
 from oracle.engine.schema import check_all, setting
 
-LEADING_SPACE_LIMIT = 40  # whitespace and stray punctuation an answer may swallow before it starts
-_OPENERS = "\"“‘(["  # punctuation that may open an answer: it opens something that follows
-
-
-def can_open(ch: str) -> bool:
-    """Whether an answer may start with `ch`: a letter or digit, or an opening quote or bracket,
-    never a space or the tail of the model's last sentence (", when he ...")."""
-    return ch.isalnum() or ch in _OPENERS
 PRIME_LIMIT = 4096  # only the last chars of a huge prompt matter to an LSTM's state
 STOP_RULES = ("sentence", "paragraph", "length")
 WORD_MODES = ("corpus", "free")
-BEFORE_WORDS = {"words": "free", "heed": 0.0}  # how every reading was decoded before these settings existed
-DEFAULT_HEED = 2.5  # measured with `python -m bench --only prophecy` (docs/benchmarks.md: "Prophecies")
-_SENTENCE_END = ".!?"
+# How every reading was decoded before these settings existed: free spelling, no heed, one candidate.
+BEFORE_WORDS = {"words": "free", "heed": 0.0, "candidates": 1}
+DEFAULT_HEED = 8.0  # whole words, e^8: measured with `python -m bench --only prophecy` (docs/benchmarks.md: "Answers")
+DEFAULT_CANDIDATES = 8  # drawn side by side per round (docs/benchmarks.md: "Answers")
 
 
 @dataclass
@@ -63,8 +62,10 @@ class SampleSettings:
                               low=0, high=1_000_000)
     words: str = setting("corpus", "words", "corpus: spell only words of the model's corpora; free: any spelling",
                          choices=WORD_MODES)
-    heed: float = setting(DEFAULT_HEED, "heed", "pull towards the question's words (0: off); each use weakens it",
-                          low=0, high=20)
+    heed: float = setting(DEFAULT_HEED, "heed", "speak the question's words whole where the network finds them "
+                          "plausible, their chance raised e^heed (0: off); each is spent once used", low=0, high=20)
+    candidates: int = setting(DEFAULT_CANDIDATES, "candidates", "answers drawn side by side for each sentence; the best "
+                              "by likelihood and use of the question's words is spoken (1: the first draw)", low=1, high=64)
 
     def validate(self) -> "SampleSettings":
         check_all(self)
@@ -76,7 +77,9 @@ class SampleSettings:
     @classmethod
     def from_record(cls, recorded: dict) -> "SampleSettings":
         """The settings a reading's record names. A record from before a setting existed replays with
-        the value that reproduces what it did then (no real-word decoding, no heed)."""
+        the value that reproduces what it did then (no real-word decoding, no heed, one candidate).
+        A record from before ranking (no "candidates") that heeded the question was read with the
+        first-letter pull, which is gone: it replays with whole-word heed, and reads differently."""
         return cls(**{**BEFORE_WORDS, **recorded})
 
 
@@ -150,18 +153,31 @@ class Reading:
         if self.prime_precision == BF16 and not precision.bf16_kernels_work():  # a record from a bf16 machine
             self.prime_precision = FLOAT32
             self._bf16_refused()
+        # The question's words to heed, and how the vocabulary spells them (a word it cannot spell: none).
+        self.keywords = oracle.words.content_words(self.prompt) if oracle.words is not None else []
+        index = {ch: i for i, ch in enumerate(oracle.vocab.chars)}
+        self.spellings = [[index[ch] for ch in k] if all(ch in index for ch in k) else [] for k in self.keywords]
+        self.enders = np.array([not (wordrule.is_letter(ch) or ch in wordrule.JOINERS) for ch in oracle.vocab.chars])
+        self.skipped = 0  # leading characters the answer omitted
+
+    @property
+    def last(self) -> str:
+        return self._last
 
     @staticmethod
     def _wants_words(settings: SampleSettings) -> bool:
         return settings.words == "corpus" or settings.heed > 0
 
     def _make_speller(self, settings: SampleSettings) -> Speller | None:
-        if not self._wants_words(settings) or self.oracle.lexicon is None:
+        if settings.words != "corpus" or self.oracle.lexicon is None:
             return None
-        return Speller(self.oracle.lexicon, self.oracle.words.content_words(self.prompt), after=self._last)
+        return Speller(self.oracle.lexicon, after=self._last)
+
+    def choose(self, logits: np.ndarray, settings: SampleSettings) -> int:
+        return choose(logits, settings, self.rng)
 
     def _settle(self, active: SampleSettings) -> SampleSettings:
-        """The settings for this step: a change made since the last one (by another thread, or due
+        """The settings for this round: a change made since the last one (by another thread, or due
         now in a replay) takes effect here and is recorded with this step's index."""
         while self._schedule and self._schedule[0]["at"] <= self._step:
             for name, value in self._schedule.popleft()["settings"].items():
@@ -183,7 +199,7 @@ class Reading:
         self._stopped = True
 
     def set_voice(self, voice: dict[str, float] | None) -> None:
-        """Speak on in another blend from the next character; a bad blend raises and changes nothing.
+        """Speak on in another blend from the next round; a bad blend raises and changes nothing.
         The change is recorded with its step in `changes`, so a replay makes it at the same place."""
         blend = normalise(voice, self.oracle.voices)
         self._voice_weights = self.oracle.voice_weights(blend)
@@ -191,42 +207,40 @@ class Reading:
         self._voice_changed = True
 
     def __iter__(self):
-        oracle, vocab = self.oracle, self.oracle.vocab
+        oracle = self.oracle
         self._voice_changed, self._initial_voice = False, self.voice  # a change before the first step is the start
         logits, state = self._read_prompt()
-        cursor = oracle.stepper.cursor(state, self._voice_weights)  # the fast path: numpy buffers, one LSTM step per char
+        batch = Batch.start(oracle.stepper, state, 1, self._voice_weights)  # numpy buffers, one LSTM step per char
         active = self._initial
         self._speller = self._make_speller(active)
+        weights = [1.0] * len(self.keywords)  # each question word's pull, spent once used
         with blas_threads(torch.get_num_threads()):  # the steps' products run in numpy's BLAS
-            skipped = 0
             while not self._stopped and len(self.text) < active.length:
                 active = self._settle(active)
-                speller = self._speller
-                if speller is not None:
-                    logits = speller.adjust(logits, active.words == "corpus", active.heed)
-                char_id = choose(logits, active, self.rng)
-                if speller is not None:
-                    speller.feed(char_id)
-                self._step += 1
-                ch = self._last = vocab.chars[char_id]
-                if not self.text and not can_open(ch) and skipped < LEADING_SPACE_LIMIT:
-                    # A question ending in "?" is mostly followed by a line break in the corpora, so
-                    # answers began with a blank line (or a comma going on from the question): the
-                    # model still reads it, the answer omits it.
-                    skipped += 1
-                    self.unshown += ch
-                else:
-                    self.text += ch
-                    yield ch
-                    if self._ends_here(active):
-                        break
                 while self._voice_schedule and self._voice_schedule[0]["at"] <= self._step:  # a replay
                     self.set_voice(self._voice_schedule.popleft()["voice"])
                 if self._voice_changed:  # set by another thread (the app) while this one speaks
                     self._voice_changed = False
-                    cursor.set_voice(self._voice_weights)
+                    batch.set_voice(self._voice_weights)
                     self.changes.append({"at": self._step, "voice": dict(self.voice or {})})
-                logits = cursor.advance(char_id)
+                best = Round(self, active, batch, logits, self._speller, weights).run()
+                batch, logits, self._speller, weights = best.state, best.logits, best.speller, best.weights
+                for char_id, shown in zip(best.ids, best.shown):
+                    self._step += 1
+                    ch = self._last = oracle.vocab.chars[char_id]
+                    if not shown:
+                        # A question ending in "?" is mostly followed by a line break in the corpora, so
+                        # answers began with a blank line (or a comma going on from the question): the
+                        # model still reads it, the answer omits it.
+                        self.skipped += 1
+                        self.unshown += ch
+                    else:
+                        self.text += ch
+                        yield ch
+                        if self._stopped:
+                            return
+                if best.ends_answer:
+                    break
 
     def _read_prompt(self):
         """The prompt through the network once, in the recorded precision where this machine can: a bf16
@@ -248,13 +262,6 @@ class Reading:
     def _bf16_refused(self) -> None:
         said = "This answer was first read in bf16, which this CPU cannot run: it is replayed in float32 and may differ in rare characters"
         self.notice = "; ".join(filter(None, [self.notice, said]))
-
-    def _ends_here(self, s: SampleSettings) -> bool:
-        if s.stop == "length" or len(self.text) < s.min_length:
-            return False
-        if s.stop == "paragraph":
-            return self.text.endswith("\n\n")
-        return self.text[-1] in _SENTENCE_END or self.text.endswith("\n\n")
 
     def record(self) -> dict:
         """What it takes to replay this reading exactly."""

@@ -1,4 +1,4 @@
-"""Real-word decoding and heeding the question, one character at a time, at a small fixed cost.
+"""Real-word decoding, one character at a time, at a small fixed cost.
 
 `Lexicon` lays a word list out for one vocabulary once (per loaded model): a trie numbered
 breadth-first, with per node a packed bit mask (numpy) of the characters that continue a known
@@ -14,13 +14,9 @@ word and a flag saying whether a known word ends there. `Speller` follows one an
 Each step costs a dict lookup and one vector add: the allowed characters of a node are cached as
 an additive bias (0 or -inf per character), made once from the node's mask when first visited.
 
-Heeding: the question's content words get `heed` added to the logit of their next letter while
-the answer could still be spelling them (at a word start their first letter). Each time the answer
-uses one (its stem counts: "raineth" uses "rain"), its bonus is multiplied by DECAY, so an answer
-names the question's things without looping on them. A pull the model keeps turning aside is
-spent too: a word that followed a keyword for three letters or more and then became another word
-("foretell" -> "forest", "forth") multiplies its bonus by MISS; without that, such near misses
-looped ("for forethought forth for forest").
+Heeding the question's words is heed.py's: it speaks a question word whole where the network finds
+it plausible. (This module used to add a bonus to a keyword's first letter at every word start:
+that pull made 43% of answer words alliterate with the question and is gone.)
 """
 
 from __future__ import annotations
@@ -31,9 +27,6 @@ from oracle.engine.data import words as wordrule
 from oracle.engine.data.vocab import Vocabulary
 
 OUT, IN, AFTER_JOINER, UNKNOWN = range(4)  # where the answer stands relative to a word
-DECAY = 0.2  # a keyword's bonus is multiplied by this after each use (measured: bench/prophecy.py)
-MISS = 0.7  # ... and by this when a word followed it for MISS_PREFIX letters or more, then became another word
-MISS_PREFIX = 3
 # The trie's memory: each node costs its packed mask (one bit per character) and ~120 bytes of dict
 # entry and flags. Words are added most frequent first until the budget is spent, so a corpus of
 # thousands of scripts' characters or of millions of words still gives a trie of bounded size.
@@ -117,77 +110,41 @@ class Lexicon:
 
 
 class Speller:
-    """One answer's position in the lexicon, and its keywords' bonuses.
+    """One answer's position in the lexicon.
 
     The state is kept as the key of the bias row the next character needs (2 * node + may_end),
-    so shaping a step is one dict lookup and one vector add. The word being spelled is tracked
-    only while heed is on (it is what keywords are matched against)."""
+    so shaping a step is one dict lookup and one vector add."""
 
-    def __init__(self, lexicon: Lexicon, keywords: list[str] = (), after: str = ""):
+    def __init__(self, lexicon: Lexicon, after: str = ""):
         self.lx = lexicon
         self.state, self.node, self.may_end, self.key = OUT, 0, False, 0
-        self.word = ""  # the word being spelled (lowercase), while heed is on
-        self.tracking = False  # heed has been on: follow words for keywords and their decay
         if after and (wordrule.is_letter(after[-1]) or after[-1] in wordrule.JOINERS):
             self.state = UNKNOWN  # switched on mid-word: that word is let be
-        chars = lexicon.vocab.chars
-        self.index = {ch: i for i, ch in enumerate(chars)}
-        self.lower = [ch.lower() for ch in chars]
-        self.keywords = [k.lower() for k in keywords]
-        self.weights = [1.0] * len(self.keywords)
-        self.uses = [0] * len(self.keywords)
-        self.candidates: list[int] = []  # keywords the current word is still a prefix of
-        self._all = list(range(len(self.keywords)))
-        self._start = np.zeros(len(chars), dtype=np.float32)
-        self._start_heed = None
-        self._buf = np.empty(len(chars), dtype=np.float32)
+        self._buf = np.empty(lexicon.V, dtype=np.float32)
 
-    # ---- shaping the next character's logits ----------------------------------------------
+    def clone(self) -> "Speller":
+        """A copy at the same place (each candidate of a ranked answer spells on its own)."""
+        twin = Speller.__new__(Speller)
+        twin.lx, twin.state, twin.node, twin.may_end, twin.key = self.lx, self.state, self.node, self.may_end, self.key
+        twin._buf = np.empty_like(self._buf)
+        return twin
 
-    def adjust(self, logits: np.ndarray, words_on: bool, heed: float) -> np.ndarray:
-        buf, state = self._buf, self.state
-        if words_on and state != UNKNOWN:
+    def adjust(self, logits: np.ndarray, words_on: bool = True) -> np.ndarray:
+        """The logits with every character that would leave the known words at -inf (a buffer the
+        next call reuses); unchanged while spelling is free or the current word is not a known one."""
+        if words_on and self.state != UNKNOWN:
             row = self.lx._bias.get(self.key)
             if row is None:
                 row = self.lx.bias(self.key >> 1, bool(self.key & 1))
-            np.add(logits, row, out=buf)
-        else:
-            np.copyto(buf, logits)
-        if heed and self.keywords:
-            self.tracking = True
-            if state == OUT:
-                if self._start_heed != heed:
-                    self._rebuild_start(heed)
-                buf += self._start
-            elif self.candidates:
-                at = len(self.word)
-                for i in self.candidates:
-                    k = self.keywords[i]
-                    if len(k) > at:
-                        cid = self.index.get(k[at])
-                        if cid is not None:
-                            buf[cid] += heed * self.weights[i]
-        return buf
-
-    def _rebuild_start(self, heed: float) -> None:
-        start = self._start
-        start[:] = 0.0
-        for k, w in zip(self.keywords, self.weights):
-            for first in {k[0], k[0].upper()}:
-                cid = self.index.get(first)
-                if cid is not None:
-                    start[cid] += heed * w
-        self._start_heed = heed
-
-    # ---- following the chosen character ----------------------------------------------------
+            return np.add(logits, row, out=self._buf)
+        np.copyto(self._buf, logits)
+        return self._buf
 
     def feed(self, char_id: int) -> None:
         lx, state = self.lx, self.state
         if lx._letter[char_id]:
             if state == OUT:
                 node = lx.edges.get(char_id)  # the root is node 0
-                if self.tracking:
-                    self.word, self.candidates = "", self._all
             elif state == UNKNOWN:
                 node = None
             else:
@@ -196,8 +153,6 @@ class Speller:
                 self.state, self.node = UNKNOWN, 0
             else:
                 self.state, self.node, self.key = IN, node, 2 * node + lx._terminal[node]
-            if self.tracking:
-                self._extend(self.lower[char_id])
         elif state == OUT:
             return
         elif lx._joiner[char_id] and state == IN:
@@ -205,31 +160,7 @@ class Speller:
             # "lord" + "'" may still end as "lord" and a quote: a word ender may follow if "lord" is a word.
             self.may_end = lx._terminal[self.node]
             self.state, self.node, self.key = AFTER_JOINER, node, 2 * node + self.may_end
-            if self.tracking:
-                self._extend(self.lower[char_id])
         elif lx._joiner[char_id] and state == UNKNOWN:
-            if self.tracking:
-                self._extend(self.lower[char_id])
+            return
         else:
-            self._word_ends()
-
-    def _extend(self, ch: str) -> None:
-        at = len(self.word)
-        self.word += ch
-        if self.candidates:
-            self.candidates = [i for i in self.candidates if len(self.keywords[i]) > at and self.keywords[i][at] == ch]
-
-    def _word_ends(self) -> None:
-        finished = self.word.rstrip(wordrule.JOINERS)
-        self.state, self.node, self.may_end, self.key, self.word, self.candidates = OUT, 0, False, 0, "", []
-        if finished and self.keywords:
-            lowered = finished.lower()
-            for i, k in enumerate(self.keywords):
-                if wordrule.uses(lowered, k):
-                    self.weights[i] *= DECAY
-                    self.uses[i] += 1
-                elif len(lowered) >= MISS_PREFIX and k[:MISS_PREFIX] == lowered[:MISS_PREFIX]:
-                    self.weights[i] *= MISS
-                else:
-                    continue
-                self._start_heed = None  # the start bonuses change with the weights
+            self.state, self.node, self.may_end, self.key = OUT, 0, False, 0

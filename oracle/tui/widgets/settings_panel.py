@@ -1,5 +1,6 @@
 """The sampling settings beside the conversation: top-k, top-p, length, min length, stop rule,
-real words (corpus or free spelling) and how strongly to heed the question's words.
+real words (corpus or free spelling), how strongly to heed the question's words, and how many
+candidates to draw for each sentence.
 
 Each edit is checked by `SampleSettings.validate()` (the engine's rule, not a copy of it); a bad
 value shows the engine's sentence inline and the last good settings stay in use.
@@ -17,7 +18,7 @@ from oracle.tui.widgets.form_fields import read_settings, setting_widgets
 
 # The reading settings this panel shows; labels, help and rules come from SampleSettings' declarations.
 # (The temperature has its own keys and gauge on the Oracle screen.)
-FIELDS = ("top_k", "top_p", "length", "min_length", "heed")
+FIELDS = ("top_k", "top_p", "length", "min_length", "heed", "candidates")
 
 
 class SettingsPanel(VerticalScroll):

@@ -27,6 +27,8 @@ def describe_record(record: dict, stopped: bool = False) -> str:
         parts.append("real words")
     if s.get("heed"):
         parts.append(f"heed {s['heed']}")
+    if s.get("candidates", 1) > 1:
+        parts.append(f"best of {s['candidates']}")
     if record.get("voice"):
         parts.append(f"voice {format_blend(record['voice'])}")
     if record.get("changes"):
