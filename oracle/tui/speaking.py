@@ -24,6 +24,7 @@ class SpeechControl:
         self.sentences = speech.Sentences()
         self.voice = speech.voice_for(None, speech.TABLE)
         self.table = dict(speech.TABLE)
+        self.told = False  # the reader has been told espeak-ng could not play
 
     def enable(self, on: bool) -> str | None:
         """Turn speaking on or off; the sentence saying why it cannot be turned on, if it cannot."""
@@ -57,6 +58,14 @@ class SpeechControl:
         if self.on and self.speaker is not None:
             for sentence in self.sentences.flush():
                 self.speaker.say(sentence, self.voice)
+
+    def problem(self) -> str | None:
+        """Once: the sentence saying espeak-ng could not play (no sound device...), if it could not."""
+        trouble = getattr(self.speaker, "trouble", None)
+        if not trouble or self.told:
+            return None
+        self.told = True
+        return f"espeak-ng could not speak ({visible(trouble)}): is there a sound device? F8 turns speaking off."
 
     def stop(self) -> None:
         self.sentences = speech.Sentences()

@@ -30,6 +30,7 @@ class FakeSpeaker:
         self.said: list[str] = []
         self.stops = 0
         self.closed = False
+        self.trouble = None  # what espeak-ng said when it could not play
         FakeSpeaker.made.append(self)
 
     def say(self, sentence, voice) -> None:
@@ -148,3 +149,17 @@ async def test_served_app_delivers_the_card_to_the_browser(tiny_model, monkeypat
         assert Image.open(io.BytesIO(data)).size == (card.WIDTH, card.HEIGHT)
         await pilot.press("f8")
         assert not screen.speech.on
+
+
+async def test_a_voice_without_a_sound_device_is_said_once(tiny_model, fake_speaker):
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        await pilot.press("f8")
+        fake_speaker.made[0].trouble = "error: No such file or directory"  # what espeak-ng says with no sound card
+        for question in ("one", "two"):
+            await pilot.press(*question, "enter")
+            await wait_until(pilot, lambda: not screen.speaking and screen.exchanges[-1].answer, what="the answer")
+        await pilot.pause()
+        told = [n.message for n in app._notifications if "could not speak" in n.message]
+        assert len(told) == 1 and "sound device" in told[0]

@@ -156,6 +156,9 @@ class AnswerStream(Widget):
         if self.voice is not None and view is self.view and reading not in self.stopped:
             self.voice.heard(rest)
             self.voice.finish()
+        problem = self.voice.problem() if self.voice is not None else None  # espeak-ng had no sound device...
+        if problem:
+            self.notify(problem, severity="warning", timeout=8)
         exchange = Exchange(view.exchange.question, reading.text, reading.record(),
                             stopped=reading in self.stopped, notice=reading.notice)
         placeholder = view.exchange
