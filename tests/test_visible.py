@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from oracle.engine.store.meta import read_meta
-from oracle.engine.store.records import write_meta
+from oracle.engine.store.records import ModelMeta, write_meta
 from oracle.visible import json_text, visible
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\u202eevil\u200b\u2066[red]x[/red]\x9b\u2028\ufeff\ud800"
@@ -54,10 +54,10 @@ def poison(value, key: str = ""):
 @pytest.fixture
 def hostile_model(tiny_model, oracle_home) -> str:
     folder = oracle_home / "models" / tiny_model
-    meta = poison(read_meta(folder))
+    meta = poison(read_meta(folder).to_dict())
     meta["created"] = HOSTILE  # the field that cleared the screen in `models list`
     meta["extra" + HOSTILE] = {HOSTILE: [HOSTILE]}
-    write_meta(folder, meta)
+    write_meta(folder, ModelMeta.from_dict(meta))
     return tiny_model
 
 
