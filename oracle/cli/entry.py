@@ -11,7 +11,7 @@ import os
 import sys
 
 from oracle import __version__
-from oracle.engine import OracleError
+from oracle.engine import OracleError, paths
 from oracle.visible import visible
 
 
@@ -58,8 +58,8 @@ def build_parser() -> Parser:
     from oracle.cli.train import add_train
 
     parser = Parser(prog="oracle", description="A character-level LSTM oracle: train it on texts you choose, then ask it.",
-                    epilog="Run `oracle` with no command to open the app. Models live in ORACLE_HOME "
-                           "(default: your platform's user data folder for 'oracle').")
+                    epilog="Run `oracle` with no command to open the app. Your models, conversations and settings "
+                           f"are kept in {paths.where()}.")
     parser.add_argument("--version", action="version", version=f"oracle {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     add_ask(sub, _number)

@@ -28,18 +28,44 @@ def lock_path(folder: Path) -> Path:
 def locked(folder: Path):
     """Hold the model name's write lock; a second writer gets a clear refusal instead of a race."""
     folder.parent.mkdir(parents=True, exist_ok=True)
-    fh = open(lock_path(folder), "a+")
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    path = lock_path(folder)
+    for _ in range(10):
+        fh = open(path, "a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise ModelBusy(f"Model {folder.name!r} is being written by another Oracle process: "
+                            "wait for it to finish or use another name.") from None
+        # The lock file of a deleted model is removed (`forget_lock`): one opened just before that
+        # is no lock any more, since the next writer creates a new file. Hold the file the path names.
+        if _same_file(fh, path):
+            break
+        fcntl.flock(fh, fcntl.LOCK_UN)
         fh.close()
-        raise ModelBusy(f"Model {folder.name!r} is being written by another Oracle process: "
-                        "wait for it to finish or use another name.") from None
+    else:
+        raise ModelBusy(f"Model {folder.name!r} keeps being deleted and made by other Oracle processes: try again.")
     try:
         yield
     finally:
         fcntl.flock(fh, fcntl.LOCK_UN)
         fh.close()
+
+
+def _same_file(fh, path: Path) -> bool:
+    try:
+        held, there = os.fstat(fh.fileno()), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)
+
+
+def forget_lock(folder: Path) -> None:
+    """Remove the lock file of a name no model has any more; the caller holds that lock."""
+    try:
+        lock_path(folder).unlink()
+    except OSError:
+        pass
 
 
 def is_model_folder(folder: Path) -> bool:
@@ -57,6 +83,7 @@ def remove_folder(folder: Path) -> None:
             trash = aside_name(folder)
             os.replace(folder, trash)  # one rename: the name is gone at once; deleting files is slow
             shutil.rmtree(trash, ignore_errors=True)
+        forget_lock(folder)  # no `.NAME.lock` left behind by a deleted model
 
 
 def swap_in(staging: Path, target: Path, force: bool) -> None:

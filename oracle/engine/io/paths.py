@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_dir
+from platformdirs import user_data_dir, user_documents_dir
 
 from oracle.engine.errors import OracleError
 
@@ -19,13 +19,27 @@ _PACKAGE_DIR = Path(__file__).resolve().parents[2]  # oracle/ (this file is orac
 _REPO_DIR = _PACKAGE_DIR.parent
 
 
-def home() -> Path:
-    """The data folder, created on first use. ORACLE_HOME overrides the platform default."""
+def _home_path() -> Path:
     env = os.environ.get("ORACLE_HOME")
     try:
-        root = Path(env).expanduser() if env else Path(user_data_dir("oracle", appauthor=False))
+        return Path(env).expanduser() if env else Path(user_data_dir("oracle", appauthor=False))
     except RuntimeError:  # "~someone/x" for a user this system does not have
         raise OracleError(f"ORACLE_HOME {env} starts with ~ for a user that does not exist here: point it at a folder.") from None
+
+
+def where() -> str:
+    """Where the data goes, in words, for `oracle --help`: nothing is created or checked."""
+    try:
+        folder = str(_home_path())
+    except OracleError:
+        folder = os.environ.get("ORACLE_HOME", "?")
+    source = "ORACLE_HOME" if os.environ.get("ORACLE_HOME") else "this platform's data folder; set ORACLE_HOME to move it"
+    return f"{folder} ({source})"
+
+
+def home() -> Path:
+    """The data folder, created on first use. ORACLE_HOME overrides the platform default."""
+    root = _home_path()
     if "\x00" in str(root):
         raise OracleError("ORACLE_HOME holds a NUL character: point it at a folder.")
     if root.exists() and not root.is_dir():
@@ -48,6 +62,20 @@ def models_dir() -> Path:
 
 def conversations_dir() -> Path:
     path = home() / "conversations"
+    try:
+        path.mkdir(exist_ok=True)
+    except OSError as err:
+        raise OracleError(f"Cannot create {path} ({err.strerror}): set ORACLE_HOME to a writable folder.") from None
+    return path
+
+
+def exports_dir() -> Path:
+    """Where an export is offered by default: the user's Documents folder where there is one, else
+    ORACLE_HOME/exports. Never the working folder, which may be a git clone or a system folder."""
+    documents = Path(user_documents_dir())
+    if documents.is_dir() and documents != Path.home():
+        return documents
+    path = home() / "exports"
     try:
         path.mkdir(exist_ok=True)
     except OSError as err:

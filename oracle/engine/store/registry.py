@@ -14,7 +14,7 @@ from pathlib import Path
 from oracle.engine.errors import CorruptModel, ModelBusy, ModelNotFound, OracleError
 from oracle.engine.io import paths
 from oracle.engine.io.atomic import write_json_atomic
-from oracle.engine.io.locks import is_model_folder, locked
+from oracle.engine.io.locks import forget_lock, is_model_folder, locked
 from oracle.engine.store.meta import read_meta, read_settings
 from oracle.engine.store.records import ModelMeta
 
@@ -23,6 +23,7 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # Hidden work folders beside the models: a run before its first checkpoint, an import being
 # written, a model being deleted or replaced. Each carries the model name it belongs to.
 # `.trash-` holds a deleted model on its way out; `.old-` a replaced one until its successor is in place.
+_LOCK = re.compile(r"\.([A-Za-z0-9][A-Za-z0-9._-]{0,63})\.lock")
 _WORK = re.compile(r"\.(staging|import|trash|old)-([A-Za-z0-9][A-Za-z0-9._-]{0,63})-[0-9a-f]+")
 
 
@@ -108,6 +109,7 @@ def unshadow(root: Path) -> None:
         try:
             with locked(root / name), locked(root / new):
                 os.replace(root / name, root / new)
+                forget_lock(root / name)
         except (ModelBusy, OSError):
             continue
 
@@ -138,6 +140,26 @@ def sweep(root: Path) -> None:
                     os.replace(root / entry, root / name)
                 else:
                     shutil.rmtree(root / entry, ignore_errors=True)
+        except (ModelBusy, OSError):
+            continue
+    _forget_stale_locks(root)
+
+
+def _forget_stale_locks(root: Path) -> None:
+    """Remove `.NAME.lock` files of names with no model and no work folder (a model deleted or
+    renamed by a version that left them, or a run that never reached its first checkpoint)."""
+    found = _names(root)
+    for entry in found:
+        lock = _LOCK.fullmatch(entry)
+        if lock is None:
+            continue
+        name = lock.group(1)
+        if name in found or any((w := _WORK.fullmatch(f)) and w.group(2) == name for f in found):
+            continue
+        try:
+            with locked(root / name):  # a writer holds it: busy, and kept
+                if not os.path.lexists(root / name):
+                    forget_lock(root / name)
         except (ModelBusy, OSError):
             continue
 

@@ -23,7 +23,7 @@ from oracle.engine.data import words as wordlist
 from oracle.engine.errors import CorruptModel, NameTaken, OracleError
 from oracle.engine.io import limits, paths
 from oracle.engine.io.atomic import write_bytes_atomic
-from oracle.engine.io.locks import is_model_folder, locked, remove_folder, swap_in
+from oracle.engine.io.locks import forget_lock, is_model_folder, locked, remove_folder, swap_in
 from oracle.engine.io.readers import ReadRefused, parse_json, read_regular
 from oracle.engine.store.meta import MAX_META_BYTES, check_meta
 from oracle.engine.store.records import FileRef, ModelMeta, write_meta
@@ -54,6 +54,7 @@ def rename(old: str, new: str, force: bool = False) -> None:
         # model is untouched; if the move fails, it only carries a stale name inside.
         write_meta(entry.path, replace(ModelMeta.read(entry.path), name=new))
         swap_in(entry.path, target, force=True)
+        forget_lock(entry.path)  # the old name has no model now
 
 
 def delete(name: str) -> None:

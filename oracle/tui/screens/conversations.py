@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 from oracle.engine import OracleError
 from oracle.tui import history
 from oracle.tui.history import Conversation
-from oracle.tui.screens.modals import ConfirmModal, PromptModal
+from oracle.tui.screens.modals import ConfirmModal, PromptModal, export_path
 
 
 def when(stamp: str) -> str:
@@ -174,7 +174,7 @@ class ConversationsScreen(ModalScreen[Conversation | str | None]):
             written = history.export_markdown(chosen.model, chosen, Path(dest))
             self.notify(f"Conversation exported to {written}.")
 
-        default = str(Path.cwd() / f"{chosen.model}-{chosen.id}.md")
+        default = export_path(f"{chosen.model}-{chosen.id}.md")
         self.app.push_screen(PromptModal("Export this conversation to Markdown file:", default, paths=True, act=export))
 
     def action_delete(self) -> None:

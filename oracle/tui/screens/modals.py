@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,8 +11,17 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from oracle.engine import NameTaken, OracleError
+from oracle.engine import NameTaken, OracleError, paths
 from oracle.tui.widgets.path_suggester import PathSuggester
+
+
+def export_path(filename: str) -> str:
+    """The path an export dialog offers: in Documents, else ORACLE_HOME/exports (not the working folder)."""
+    try:
+        folder = paths.exports_dir()
+    except OracleError:
+        folder = Path.home()
+    return str(folder / filename)
 
 
 class PromptModal(ModalScreen[str | None]):

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Static
 
 from oracle.engine import NameTaken, OracleError, figures, store
-from oracle.tui.screens.modals import ConfirmModal, PromptModal
+from oracle.tui.screens.modals import ConfirmModal, PromptModal, export_path
 from oracle.tui.widgets.charts import LossChart
 from oracle.tui.widgets.nav import NavBar
 from oracle.tui.widgets.train_form import taken
@@ -274,7 +274,7 @@ class ModelsScreen(Screen):
                 else:
                     self.notify(f"Exported {entry.name} to {written}.")
 
-        default = str(Path.cwd() / f"{entry.name}{store.EXPORT_SUFFIX}")
+        default = export_path(f"{entry.name}{store.EXPORT_SUFFIX}")
         self.app.push_screen(PromptModal(f"Export {entry.name} to file:", default, paths=True), done)
 
     def action_import(self) -> None:

@@ -89,7 +89,7 @@ class ConversationFiler(Widget):
             self.notify(str(err), severity="error")
 
     def export(self) -> None:
-        from oracle.tui.screens.modals import PromptModal
+        from oracle.tui.screens.modals import PromptModal, export_path
 
         if self.conversation is None or not self.conversation.count:
             self.notify("There is no conversation to export yet.", severity="warning")
@@ -105,7 +105,7 @@ class ConversationFiler(Widget):
                 else:
                     self.notify(f"Conversation exported to {written}.")
 
-        default = str(Path.cwd() / f"{name}-conversation.md")
+        default = export_path(f"{name}-conversation.md")
         self.app.push_screen(PromptModal("Export the conversation to Markdown file:", default, paths=True), done)
 
     def start_new(self) -> None:
