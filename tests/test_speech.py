@@ -59,7 +59,7 @@ def test_missing_espeak_is_one_sentence_and_exit_2(tmp_path):
     import subprocess
     import sys
 
-    for flag in (["--say"], ["--say-to", str(tmp_path / "x.wav")]):
+    for flag in (["--say"], ["--say-to", str(tmp_path / "x.wav")]):  # (tmp_path exists: the folder check passes)
         done = subprocess.run([sys.executable, "-m", "oracle", "ask", "hello?", *flag], capture_output=True, text=True, env=env,
                               timeout=120)
         assert done.returncode == 2 and done.stdout == ""
@@ -97,3 +97,12 @@ def test_speaker_stop_silences_at_once(tmp_path):
     assert time.monotonic() - started < 2  # the 5 s sentence was cut and the other two dropped
     speaker.close()
     assert "sentence 1" not in (log.read_text() if log.exists() else "")
+
+
+def test_a_missing_folder_is_said_before_the_answer(capsys, tiny_model, tmp_path):
+    for flag, name in (("--say-to", "x.wav"), ("--card", "x.png")):
+        code = main(["ask", "what is wisdom?", flag, str(tmp_path / "no-such-folder" / name)])
+        out, err = capsys.readouterr()
+        assert code == 2 and out == "" and "does not exist" in err
+    code = main(["ask", "what is wisdom?", "--say-to", str(tmp_path / "x.mp3")])
+    assert code == 2 and "must end in .wav" in capsys.readouterr().err

@@ -32,6 +32,12 @@ class Sharing:
         if self.card is not None and self.card.suffix.lower() not in card.SUFFIXES:
             raise OracleError(f"--card {args.card} must end in .svg or .png: name the card CARD.svg or CARD.png.")
         self.say, self.say_to = getattr(args, "say", False), getattr(args, "say_to", None)
+        if self.say_to and Path(self.say_to).suffix.lower() != ".wav":
+            raise OracleError(f"--say-to {self.say_to} must end in .wav: espeak-ng writes WAV files.")
+        for flag, name in (("--card", args.card), ("--say-to", self.say_to)):
+            folder = Path(name).expanduser().parent if name else None
+            if folder is not None and not folder.is_dir():
+                raise OracleError(f"{flag} {name}: the folder {folder} does not exist: create it, or name a file in another.")
         self.program = speech.espeak() if self.say or self.say_to else None
         self.table = speech.load_table() if self.program else None
         self.speaker: speech.Speaker | None = None
