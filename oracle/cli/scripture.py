@@ -7,7 +7,6 @@ on, and the book it finishes is the one an uninterrupted run writes.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -19,11 +18,11 @@ from oracle.engine import (
     Plan,
     Sizes,
     check_output,
-    parse_blend,
+    parse_themes,
+    parse_voices,
     regenerate_or_resume,
     specs,
     store,
-    theme_key,
 )
 from oracle.engine import ScriptureProgress as Progress
 from oracle.engine import write_scripture as write
@@ -50,32 +49,6 @@ def add_scripture(sub, number) -> None:
     p.set_defaults(func=run_scripture)
 
 
-def voices(given: list[str], books: int) -> dict[int, dict[str, float]]:
-    out: dict[int, dict[str, float]] = {}
-    for text in given:
-        match = re.fullmatch(r"\s*(\d+)\s*=(.*)", text)
-        blend = parse_blend(match[2] if match else text)
-        if match is None:
-            out.update({b: dict(blend) for b in range(1, books + 1)})
-        elif not 1 <= int(match[1]) <= books:
-            raise OracleError(f"--voice {text!r} names book {match[1]}, but the scripture has {books} book(s) (--books).")
-        else:
-            out[int(match[1])] = blend
-    return out
-
-
-def themes(given: list[str]) -> dict[str, str]:
-    out = {}
-    for text in given:
-        match = re.fullmatch(r"\s*(\d+(?::\d+)?)\s*=(.*)", text, re.DOTALL)
-        key, words = (match[1], match[2].strip()) if match else ("*", text.strip())
-        theme_key(key)
-        if not words:
-            raise OracleError(f"--theme {text!r} gives no words: write --theme 'WORDS' or --theme CHAPTER='WORDS'.")
-        out[key] = words
-    return out
-
-
 def run_scripture(args) -> int:
     output = check_output(Path(args.output))  # before any verse: a bad path must not cost a book's time
     name = args.model or store.active_name()
@@ -87,7 +60,7 @@ def run_scripture(args) -> int:
         import secrets
 
         seed = secrets.randbelow(2**31)
-    plan = Plan(name, seed, args.title, sizes, voices(args.voice, sizes.books), themes(args.theme))
+    plan = Plan(name, seed, args.title, sizes, parse_voices(args.voice, sizes.books), parse_themes(args.theme))
     oracle = store.load(name)
     scripture = regenerate_or_resume(oracle, plan, args.resume)
     composer = Composer(oracle, scripture)

@@ -43,9 +43,11 @@ _export("oracle.engine.train.events", "CheckpointSaved", "EpochEnd", "Event", "F
 _export("oracle.engine.train.recipes", "DESCRIPTIONS", "RECIPES", "Recipe", "get_recipe")
 _export("oracle.engine.eye.page", "hex_colour", "html_page", "ink", "legend_stops", "write_html")
 _export("oracle.engine.eye.search", "best", "search", "too_short", "unsearched")
-_export("oracle.engine.scripture", "Composer", "Plan", "Sizes", "check_output", "regenerate_or_resume",
-        ScriptureProgress="Progress", write_scripture="write")
-_export("oracle.engine.scripture.record", "DEFAULT_TITLE", "theme_key")
+_export("oracle.engine.scripture", "Composer", "Plan", "Sizes", "Scripture", "ChapterDone", "check_output",
+        "regenerate_or_resume", ScriptureProgress="Progress", write_scripture="write", start_scripture="start",
+        list_scriptures="list_saved", load_scripture="load", render_scripture="render")
+_export("oracle.engine.scripture.record", "DEFAULT_TITLE", "theme_key", "parse_themes", "parse_voices")
+_export("oracle.engine.scripture.md", "chapter_markdown", scripture_markdown="render")
 # These pull torch in.
 _export("oracle.engine.model.network", "CharLSTM", "ModelConfig")
 _export("oracle.engine.train.trainer", "Trainer")
@@ -88,10 +90,16 @@ if TYPE_CHECKING:  # the type checker sees every name as if imported here
     from oracle.engine.read.reading import STOP_RULES, WORD_MODES, Oracle, Reading, SampleSettings
     from oracle.engine.read.voices import format_blend, normalise, parse_blend
     from oracle.engine.schema import SettingError, Spec, cli_flag, specs
-    from oracle.engine.scripture import Composer, Plan, Sizes, check_output, regenerate_or_resume
+    from oracle.engine.scripture import ChapterDone, Composer, Plan, Scripture, Sizes, check_output, regenerate_or_resume
     from oracle.engine.scripture import Progress as ScriptureProgress
+    from oracle.engine.scripture import list_saved as list_scriptures
+    from oracle.engine.scripture import load as load_scripture
+    from oracle.engine.scripture import render as render_scripture
+    from oracle.engine.scripture import start as start_scripture
     from oracle.engine.scripture import write as write_scripture
-    from oracle.engine.scripture.record import DEFAULT_TITLE, theme_key
+    from oracle.engine.scripture.md import chapter_markdown
+    from oracle.engine.scripture.md import render as scripture_markdown
+    from oracle.engine.scripture.record import DEFAULT_TITLE, parse_themes, parse_voices, theme_key
     from oracle.engine.store.meta import read_settings
     from oracle.engine.store.records import ModelMeta
     from oracle.engine.store.registry import settings_path

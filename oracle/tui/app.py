@@ -19,11 +19,12 @@ from oracle.tui.screens.help import HelpScreen
 from oracle.tui.screens.modals import ConfirmModal
 from oracle.tui.screens.models import ModelsScreen
 from oracle.tui.screens.oracle import OracleScreen
+from oracle.tui.screens.scripture import ScriptureScreen
 from oracle.tui.screens.train import TrainScreen
 from oracle.tui.theme import KAWAII
 
 DEFAULT_PACE = 90.0  # characters per second an answer is spoken at; 0 means as fast as the model goes
-SCREENS = {"oracle": OracleScreen, "train": TrainScreen, "models": ModelsScreen, "eye": EyeScreen}
+SCREENS = {"oracle": OracleScreen, "train": TrainScreen, "models": ModelsScreen, "eye": EyeScreen, "scripture": ScriptureScreen}
 
 
 class OracleApp(App):
@@ -36,6 +37,7 @@ class OracleApp(App):
         Binding("f2", "show('train')", "Train", show=False),
         Binding("f3", "show('models')", "Models", show=False),
         Binding("f9", "show('eye')", "Eye", show=False),
+        Binding("f10", "show('scripture')", "Scripture", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]

@@ -213,3 +213,33 @@ def list_saved() -> list[tuple[Path, Scripture | None]]:
         except (OracleError, OSError):
             found.append((path, None))
     return found
+
+
+def parse_voices(given: list[str], books: int) -> dict[int, dict[str, float]]:
+    """['1=kjv:0.7,dhammapada:0.3', '2=jargon'] -> {1: {...}, 2: {...}}; a blend without 'BOOK=' is every book's."""
+    from oracle.engine.read.voices import parse_blend
+
+    out: dict[int, dict[str, float]] = {}
+    for text in given:
+        match = re.fullmatch(r"\s*(\d+)\s*=(.*)", text, re.DOTALL)
+        blend = parse_blend(match[2] if match else text)
+        if match is None:
+            out.update({b: dict(blend) for b in range(1, books + 1)})
+        elif not 1 <= int(match[1]) <= books:
+            raise OracleError(f"The voice {text.strip()!r} names book {match[1]}, but the scripture has {books} book(s).")
+        else:
+            out[int(match[1])] = blend
+    return out
+
+
+def parse_themes(given: list[str]) -> dict[str, str]:
+    """['the sea', '3=the light', '2:1=exile'] -> {'*': 'the sea', '3': 'the light', '2:1': 'exile'}."""
+    out = {}
+    for text in given:
+        match = re.fullmatch(r"\s*(\d+(?::\d+)?)\s*=(.*)", text, re.DOTALL)
+        key, words = (match[1], match[2].strip()) if match else ("*", text.strip())
+        theme_key(key)
+        if not words:
+            raise OracleError(f"The theme {text.strip()!r} gives no words: write WORDS, CHAPTER=WORDS or BOOK:CHAPTER=WORDS.")
+        out[key] = words
+    return out
