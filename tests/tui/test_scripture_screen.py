@@ -4,13 +4,14 @@ one sentence about a bad field."""
 
 from __future__ import annotations
 
+import time
 import zipfile
 
 import pytest
 from textual.widgets import Input, Markdown, OptionList
 
 from oracle.engine import store
-from oracle.engine.scripture import Composer, Plan, Sizes, render, start
+from oracle.engine.scripture import Composer, Plan, Sizes, compose, render, start
 from oracle.engine.scripture import record as records
 from oracle.tui.app import make_app
 
@@ -31,7 +32,14 @@ def uninterrupted(model: str):
 
 
 @pytest.mark.asyncio
-async def test_the_screen_writes_stops_continues_exports_and_reopens(tiny_model, tmp_path):
+async def test_the_screen_writes_stops_continues_exports_and_reopens(tiny_model, tmp_path, monkeypatch):
+    said = compose.Composer._say
+
+    def slowly(self, *args):  # the tiny model writes a verse in milliseconds: slow it so Stop lands mid-book
+        time.sleep(0.05)
+        return said(self, *args)
+
+    monkeypatch.setattr(compose.Composer, "_say", slowly)
     app = make_app(pace=0)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("f10")
