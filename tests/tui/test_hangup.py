@@ -50,3 +50,52 @@ async def test_a_theme_of_any_type_in_settings_starts_the_app(oracle_home, theme
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.is_running and isinstance(app.theme, str)
+
+
+HOSTILE_RECORDS = [
+    {"model": "tiny", "seed": 4, "settings": {"temperature": 0.5, "top_p": "x", "length": 40}},
+    {"model": "tiny", "seed": 5, "settings": ["temperature", 0.5]},
+    {"model": "tiny", "seed": 6, "settings": {"temperature": 0.5, "length": 40, "from_a_newer_oracle": {"x": 1}}},
+    {"model": "tiny", "seed": 7},
+    {"model": ["tiny"], "seed": "7", "settings": {"length": True}, "voice": ["a"], "changes": [{"at": "x"}], "prime": 3},
+    "not a record",
+]
+
+
+@pytest.mark.parametrize("record", HOSTILE_RECORDS)
+async def test_a_record_of_unexpected_types_starts_replays_and_exports(tiny_model, tmp_path, record):
+    from textual.widgets import Input
+
+    from oracle.tui import history
+    from oracle.tui.history import Exchange
+    from oracle.tui.screens.modals import PromptModal
+
+    conversation = history.save(tiny_model, [Exchange("who is wise?", "the fear.", {}), Exchange("and?", "more", {})])
+    part = conversation.folder / "part-000000.json"
+    data = json.loads(part.read_text("utf-8"))
+    data["exchanges"][-1]["record"] = record  # as a hand edit or a newer Oracle would leave it
+    part.write_text(json.dumps(data), "utf-8")
+    app = make_app(pace=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: len(screen.exchanges) == 2, what="the conversation")
+        screen.replay_last()  # the palette's "Replay the last answer exactly"
+        await wait_until(pilot, lambda: len(screen.exchanges) == 3 and not screen.speaking, what="the replay")
+        assert screen.exchanges[-1].question == "and?" and screen.exchanges[-1].answer
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptModal), what="the export prompt")
+        app.screen.query_one(Input).value = str(tmp_path / "out.md")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: (tmp_path / "out.md").exists(), what="the export")
+    assert "who is wise?" in (tmp_path / "out.md").read_text("utf-8")
+    saved = json.loads(part.read_text("utf-8"))["exchanges"][1]["record"]
+    assert set(map(json.dumps, leaves(record))) <= set(map(json.dumps, leaves(saved)))  # nothing lost: kept, or flagged
+
+
+def leaves(value) -> list:
+    """Every key and scalar in a JSON value."""
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items() for leaf in [k, *leaves(v)]]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in leaves(v)]
+    return [value]

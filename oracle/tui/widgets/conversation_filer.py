@@ -15,9 +15,10 @@ from pathlib import Path
 from textual.message import Message
 from textual.widget import Widget
 
-from oracle.engine import OracleError, SampleSettings, store
+from oracle.engine import OracleError, store
 from oracle.tui import history
 from oracle.tui.history import Conversation, Exchange
+from oracle.tui.record_check import replay_settings
 from oracle.tui.widgets.transcript import Transcript
 
 
@@ -25,7 +26,7 @@ def replay_of(exchange: Exchange) -> dict:
     """How to ask `exchange`'s question again for the very same answer (`OracleScreen.ask`'s arguments):
     the settings it started with, then every change made while it spoke, at the same characters."""
     record = exchange.record
-    return dict(question=exchange.question, seed=record.get("seed"), settings=SampleSettings.from_record(record["settings"]),
+    return dict(question=exchange.question, seed=record.get("seed"), settings=replay_settings(record),
                 changes=record.get("changes"), voice=record.get("voice") or {}, prime=record.get("prime", "float32"))
 
 
