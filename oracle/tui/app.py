@@ -20,6 +20,7 @@ from oracle.tui.screens.modals import ConfirmModal
 from oracle.tui.screens.models import ModelsScreen
 from oracle.tui.screens.oracle import OracleScreen
 from oracle.tui.screens.scripture import ScriptureScreen
+from oracle.tui.screens.too_small import TooSmallScreen, too_small
 from oracle.tui.screens.train import TrainScreen
 from oracle.tui.theme import KAWAII
 
@@ -66,6 +67,28 @@ class OracleApp(App):
         while self._signals:
             loop.remove_signal_handler(self._signals.pop())
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_window(event.size.width, event.size.height)
+
+    def _fit_window(self, width: int, height: int) -> None:
+        """Below 80x24, say so plainly instead of drawing cut widgets; put the screens back when it grows."""
+        if not self.is_screen_installed("oracle"):
+            return  # the first screen is not there yet: on_mount checks once it is
+        showing = isinstance(self.screen, TooSmallScreen)
+        if too_small(width, height):
+            if showing:
+                self.screen.show_size(width, height)
+            else:
+                self.push_screen(TooSmallScreen())
+        elif showing:
+            self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the window is too small only quitting works: a screen switch would replace the notice.
+        if action != "quit" and self.screen_stack and isinstance(self.screen, TooSmallScreen):
+            return False
+        return super().check_action(action, parameters)
+
     def on_mount(self) -> None:
         self._end_on_hangup()
         self.register_theme(KAWAII)
@@ -76,6 +99,7 @@ class OracleApp(App):
         for name, screen in SCREENS.items():
             self.install_screen(screen(), name)
         self.push_screen(self.start)
+        self.call_after_refresh(lambda: self._fit_window(*self.size))  # a window already too small at start
 
     def on_exit_app(self) -> None:
         # Thread workers cannot be killed: ask the trainer to save and stop, and the reading to end,
@@ -138,6 +162,8 @@ class OracleApp(App):
 
     def action_show(self, name: str) -> None:
         # Installed screens are kept alive when switched away from: a training run keeps going.
+        if isinstance(self.screen, TooSmallScreen):
+            return  # switching would replace the notice; the screens come back when the window grows
         if self.screen is not self.get_screen(name):
             self.switch_screen(name)
 
