@@ -79,7 +79,7 @@ async def test_scrolling_up_reads_older_exchanges_and_a_new_conversation_starts_
         table = listing.query_one(DataTable)
         await wait_until(pilot, lambda: table.row_count == 2, what="two conversations")
         assert [c.id for c in listing.shown] == [new.id, old.id]
-        await pilot.press("slash", *"ANSWER 500:")
+        await pilot.press(*"ANSWER 500:")  # the search box has the focus
         await wait_until(pilot, lambda: [c.id for c in listing.shown] == [old.id], what="the search")
         assert "answer 500:" in str(table.get_row_at(0)[-1])
         await pilot.press("enter", "enter")  # to the list, then open the highlighted one
@@ -99,7 +99,7 @@ async def test_list_exports_and_deletes(tiny_model, tmp_path):
         await pilot.press("ctrl+l")
         await wait_until(pilot, lambda: isinstance(app.screen, ConversationsScreen) and app.screen.shown, what="the list")
         listing = app.screen
-        await pilot.press("down", "e")  # the second row: the long one
+        await pilot.press("down", "down", "e")  # from the search box to the list, then its second row: the long one
         await wait_until(pilot, lambda: app.screen.query("#prompt-input"), what="the export dialog")
         dest = tmp_path / "long.md"
         app.screen.query_one("#prompt-input").value = str(dest)

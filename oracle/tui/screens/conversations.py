@@ -61,7 +61,7 @@ class ConversationsScreen(ModalScreen[Conversation | str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="conversations-box"):
             yield Label("Conversations", id="conversations-title")
-            yield Static("Enter or o reopens · e exports · d deletes · / searches · Ctrl+N starts a new one · Esc closes",
+            yield Static("Type to search · ↓ to the list, where Enter or o reopens, e exports, d deletes · Ctrl+N new · Esc closes",
                          id="conversations-keys")
             yield Input(placeholder="Search the words of every question and answer…", id="conversation-search")
             yield DataTable(id="conversation-table", cursor_type="row", zebra_stripes=True)
@@ -81,7 +81,9 @@ class ConversationsScreen(ModalScreen[Conversation | str | None]):
         table.add_column("exchanges", key="count", width=9)
         table.add_column("begins with / found", key="text")
         self.reload()
-        table.focus()
+        # The search box has the focus: what is typed searches, and the table's one-letter keys wait
+        # until Down (or Enter, or Tab) moves to the list.
+        self.query_one("#conversation-search", Input).focus()
 
     def reload(self) -> None:
         try:
@@ -105,6 +107,11 @@ class ConversationsScreen(ModalScreen[Conversation | str | None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "conversation-search":
             self.search_for(event.value)
+
+    def on_key(self, event) -> None:
+        if event.key == "down" and isinstance(self.focused, Input):
+            event.stop()
+            self.query_one(DataTable).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -42,7 +43,8 @@ class OracleScreen(Screen):
     number (all 0: any voice); the blend changes from the next character, even in mid-answer."""
     HELP_KEYS = [("enter", "ask the question in the box"), ("ctrl+j / shift+enter", "a new line in the question")]
     BINDINGS = [
-        Binding("escape", "stop", "Stop"),
+        # From anywhere on the screen: stop the answer, and back to the question box.
+        Binding("escape", "back", "Stop · back"),
         Binding("ctrl+r", "ask_again", "Again", tooltip="ask the last question again, with a new seed"),
         Binding("f4", "toggle_settings", "Settings", tooltip="show or hide the reading settings (top-k, length, stop...)"),
         # In the top bar's "(^↓ ^↑)", the help (?) and the command palette rather than the narrow footer:
@@ -91,8 +93,9 @@ class OracleScreen(Screen):
             with Vertical(id="conversation"):
                 yield NoOracle(id="empty")
                 yield Transcript(id="transcript")
-            yield self.settings_panel
-            yield VoicesPanel(id="voices")
+            with Vertical(id="side"):  # one column, so the conversation keeps its width with both shown
+                yield self.settings_panel
+                yield VoicesPanel(id="voices")
         yield QuestionBox(id="ask")
         yield Footer()
         yield self.stream
@@ -184,6 +187,18 @@ class OracleScreen(Screen):
 
     def action_stop(self) -> None:
         self.stream.stop()
+
+    def action_back(self) -> None:
+        self.stream.stop()
+        self.query_one(QuestionBox).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        # Text typed where no text goes (a list, a panel) is meant for the question: it goes there,
+        # so nothing typed is lost, and a "?" in it is a question mark rather than the help.
+        if event.is_printable and event.character not in (None, " ") and self.query_one(QuestionBox).takes(self.focused):
+            event.stop()
+            event.prevent_default()
+            self.query_one(QuestionBox).type(event.character)
 
     def shutdown(self) -> None:
         self.stream.cancel()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from textual import events
 from textual.message import Message
-from textual.widgets import TextArea
+from textual.widget import Widget
+from textual.widgets import Input, OptionList, Select, TextArea
 
 NEWLINE_KEYS = ("shift+enter", "ctrl+j", "alt+enter")
 
@@ -38,6 +39,18 @@ class QuestionBox(TextArea):
     def value(self, text: str) -> None:
         self.load_text(text)
         self.move_cursor(self.document.end)
+
+    def takes(self, focused: Widget | None) -> bool:
+        """Whether text typed while `focused` has the focus belongs here: it is no text field and no open list."""
+        if focused is self or isinstance(focused, (Input, TextArea)):
+            return False
+        return not (isinstance(focused, Select) and focused.expanded) and not isinstance(focused, OptionList)
+
+    def type(self, text: str) -> None:
+        """Add `text` at the end, as if typed here."""
+        self.focus()
+        self.move_cursor(self.document.end)
+        self.insert(text)
 
     def check_consume_key(self, key: str, character: str | None = None) -> bool:
         # An empty box leaves `?` to the help binding, so the footer shows "? Help" while it is empty.

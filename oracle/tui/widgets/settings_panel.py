@@ -21,7 +21,7 @@ from oracle.tui.widgets.form_fields import read_settings, setting_widgets
 FIELDS = ("top_k", "top_p", "length", "min_length", "heed", "candidates")
 
 
-class SettingsPanel(VerticalScroll):
+class SettingsPanel(VerticalScroll, can_focus=False):  # its fields are the Tab stops, not the panel
     def __init__(self, settings: SampleSettings | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.settings = settings if settings is not None else preferences.reading_settings()  # as left last time

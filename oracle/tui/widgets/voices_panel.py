@@ -19,7 +19,7 @@ from textual.widgets import Input, Label, Static
 from oracle.engine import format_blend
 
 
-class VoicesPanel(VerticalScroll):
+class VoicesPanel(VerticalScroll, can_focus=False):  # its fields are the Tab stops, not the panel
     class Changed(Message):
         def __init__(self, blend: dict[str, float] | None) -> None:
             super().__init__()
