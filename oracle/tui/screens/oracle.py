@@ -9,74 +9,72 @@ speaks.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Switch
 
 from oracle.engine import OracleError, SampleSettings
 from oracle.tui import preferences
-from oracle.tui.history import Conversation, Exchange
+from oracle.tui.history import Conversation
 from oracle.tui.speaking import SpeechControl, save_card, toggle_speech
 from oracle.tui.widgets.answer_stream import AnswerStream
 from oracle.tui.widgets.conversation_filer import ConversationFiler, replay_of
-from oracle.tui.widgets.model_picker import ModelPicker, welcome
+from oracle.tui.widgets.conversation_pane import ConversationPane
+from oracle.tui.widgets.model_picker import ModelPicker
 from oracle.tui.widgets.nav import NavBar
-from oracle.tui.widgets.oracle_bar import NoOracle, OracleBar
+from oracle.tui.widgets.oracle_bar import OracleBar
 from oracle.tui.widgets.question_box import QuestionBox
-from oracle.tui.widgets.settings_panel import SettingsPanel
+from oracle.tui.widgets.reading_controls import ReadingControls
 from oracle.tui.widgets.transcript import Transcript
 from oracle.tui.widgets.voices_panel import VoicesPanel
 
-TEMPERATURE_STEP = 0.1
+HELP = """Ask a question in the box at the bottom and press Enter: the oracle answers in the voice of
+the texts it was trained on, one character at a time. Each answer notes its seed and settings.
+A model trained on several texts lists its voices at the right: Tab to a voice's weight and type a
+number (all 0: any voice); the blend changes from the next character, even in mid-answer."""
+HELP_KEYS = [("enter", "ask the question in the box"), ("ctrl+j / shift+enter", "a new line in the question")]
+# The screen's keys (the help and the palette list them; the footer shows those with show=True).
+KEYS = [
+    # From anywhere on the screen: stop the answer, and back to the question box.
+    Binding("escape", "back", "Stop · back"),
+    Binding("ctrl+r", "ask_again", "Again", tooltip="ask the last question again, with a new seed"),
+    Binding("f4", "toggle_settings", "Settings", tooltip="show or hide the reading settings (top-k, length, stop...)"),
+    # In the top bar's "(^↓ ^↑)", the help (?) and the command palette rather than the narrow footer:
+    # Priority, or the question box would take F6 (it selects a line there).
+    Binding("ctrl+down,f5", "temperature(-1)", "Cooler (temperature down)", show=False, priority=True),
+    Binding("ctrl+up,f6", "temperature(1)", "Hotter (temperature up)", show=False, priority=True),
+    Binding("ctrl+o", "choose_model", "Switch model", show=False),
+    Binding("ctrl+s", "export", "Export to Markdown", show=False),
+    # Priority, as F5 and F6: the question box would otherwise take them.
+    Binding("f7", "card", "Save as a card", show=False, priority=True,
+            tooltip="the clicked exchange, else the last answer, as an SVG or PNG card"),
+    Binding("f8", "toggle_speech", "Speak answers", show=False, priority=True,
+            tooltip="speak answers aloud as they stream (espeak-ng); Esc stops"),
+    Binding("ctrl+n", "new_conversation", "New conversation", show=False),
+    Binding("ctrl+l", "conversations", "Conversations: reopen, search, export, delete", show=False),
+    # Priority: the question box would otherwise take them to move its cursor.
+    Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False, priority=True,
+            tooltip="scroll the conversation up, even while typing"),
+    Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False, priority=True,
+            tooltip="scroll the conversation down, even while typing"),
+]
 
 
 class OracleScreen(Screen):
-    HELP = """Ask a question in the box at the bottom and press Enter: the oracle answers in the voice of
-    the texts it was trained on, one character at a time. Each answer notes its seed and settings.
-    A model trained on several texts lists its voices at the right: Tab to a voice's weight and type a
-    number (all 0: any voice); the blend changes from the next character, even in mid-answer."""
-    HELP_KEYS = [("enter", "ask the question in the box"), ("ctrl+j / shift+enter", "a new line in the question")]
-    BINDINGS = [
-        # From anywhere on the screen: stop the answer, and back to the question box.
-        Binding("escape", "back", "Stop · back"),
-        Binding("ctrl+r", "ask_again", "Again", tooltip="ask the last question again, with a new seed"),
-        Binding("f4", "toggle_settings", "Settings", tooltip="show or hide the reading settings (top-k, length, stop...)"),
-        # In the top bar's "(^↓ ^↑)", the help (?) and the command palette rather than the narrow footer:
-        # Priority, or the question box would take F6 (it selects a line there).
-        Binding("ctrl+down,f5", "temperature(-1)", "Cooler (temperature down)", show=False, priority=True),
-        Binding("ctrl+up,f6", "temperature(1)", "Hotter (temperature up)", show=False, priority=True),
-        Binding("ctrl+o", "choose_model", "Switch model", show=False),
-        Binding("ctrl+s", "export", "Export to Markdown", show=False),
-        # Priority, as F5 and F6: the question box would otherwise take them.
-        Binding("f7", "card", "Save as a card", show=False, priority=True,
-                tooltip="the clicked exchange, else the last answer, as an SVG or PNG card"),
-        Binding("f8", "toggle_speech", "Speak answers", show=False, priority=True,
-                tooltip="speak answers aloud as they stream (espeak-ng); Esc stops"),
-        Binding("ctrl+n", "new_conversation", "New conversation", show=False),
-        Binding("ctrl+l", "conversations", "Conversations: reopen, search, export, delete", show=False),
-        # Priority: the question box would otherwise take them to move its cursor.
-        Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False, priority=True,
-                tooltip="scroll the conversation up, even while typing"),
-        Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False, priority=True,
-                tooltip="scroll the conversation down, even while typing"),
-    ]
+    HELP, HELP_KEYS, BINDINGS = HELP, HELP_KEYS, KEYS  # declared above, as data
 
-    temperature: reactive[float] = reactive(SampleSettings().temperature, init=False)
     speaking: reactive[bool] = reactive(False)
 
     def __init__(self) -> None:
         super().__init__(id="oracle-screen")
         self.oracle = None
-        self.settings_panel = SettingsPanel(id="settings", classes="hidden")  # as the reader left them last time
-        self.set_reactive(OracleScreen.temperature, self.settings_panel.settings.temperature)
-        self.stream = AnswerStream()
-        self.filer = ConversationFiler()
+        self.controls = ReadingControls(id="side")  # temperature, settings and voices: one column at the right
+        self.pane = ConversationPane(id="conversation")
+        self.stream, self.filer = self.pane.stream, self.pane.filer
         self.speech = self.stream.voice = SpeechControl()  # "speak answers" (F8): the stream feeds it
 
     # What the other parts hold, under the names the app's callers and tests use.
@@ -85,21 +83,16 @@ class OracleScreen(Screen):
     conversation = property(lambda self: self.filer.conversation)
     exchanges = property(lambda self: self.filer.exchanges)
     eye_unit = property(lambda self: self.stream.eye_unit)
+    temperature = property(lambda self: self.controls.temperature)
 
     def compose(self) -> ComposeResult:
         yield NavBar("oracle")
         yield OracleBar(id="oracle-bar")
         with Horizontal(id="oracle-body"):
-            with Vertical(id="conversation"):
-                yield NoOracle(id="empty")
-                yield Transcript(id="transcript")
-            with Vertical(id="side"):  # one column, so the conversation keeps its width with both shown
-                yield self.settings_panel
-                yield VoicesPanel(id="voices")
+            yield self.pane
+            yield self.controls
         yield QuestionBox(id="ask")
         yield Footer()
-        yield self.stream
-        yield self.filer
 
     def on_mount(self) -> None:
         self.sub_title = "consult"
@@ -118,8 +111,7 @@ class OracleScreen(Screen):
     def refresh_models(self) -> None:
         """Fill the model picker and load the active model if it changed (or vanished)."""
         entries, active = self.query_one(ModelPicker).refresh_models()
-        self.query_one("#empty").display = not entries
-        self.query_one("#transcript").display = bool(entries)
+        self.pane.show_models(bool(entries))
         if not entries:
             self.oracle = None
             self._show_state()
@@ -128,14 +120,13 @@ class OracleScreen(Screen):
             self.use_model(active)
 
     def use_model(self, name: str, conversation: Conversation | None = None) -> None:
-        self.action_stop()
+        self.stream.stop()
         oracle = self.query_one(ModelPicker).load(name)
         if oracle is None:
             return
         self.oracle = oracle
-        self.query_one(VoicesPanel).show_oracle(oracle)
-        self.query_one(Transcript).welcome = welcome(oracle)
-        self.filer.show(*((conversation, []) if conversation is not None else self.filer.current(name)))
+        self.controls.show_oracle(oracle)
+        self.pane.open(oracle, conversation)
         self._show_state()
 
     def on_model_picker_chosen(self, event: ModelPicker.Chosen) -> None:
@@ -167,23 +158,20 @@ class OracleScreen(Screen):
         if self.oracle is None:
             self.notify("There is no model to ask yet: train one on the Train screen (F2).", severity="warning")
             return
-        self.action_stop()
-        settings = settings or replace(self.settings_panel.settings, temperature=round(self.temperature, 2))
+        self.stream.stop()
+        settings = settings or self.controls.settings()
         try:
-            blend = self.query_one(VoicesPanel).blend if voice is None else voice  # {}: any voice
+            blend = self.controls.blend if voice is None else voice  # {}: any voice
             reading = self.oracle.ask(question, settings, seed, changes=changes, voice=blend, prime=prime)
         except OracleError as err:
             self.notify(str(err), severity="error")
             return
-        self.settings_panel.remember(settings)
-        exchange = Exchange(question, "", reading.record(), notice=reading.notice)
-        self.filer.begin(reading, exchange)
+        self.controls.remember(settings)
         self.speaking = True
-        self.stream.speak(reading, self.query_one(Transcript).begin(exchange))
+        self.pane.speak(question, reading)
 
     def on_answer_stream_ended(self, event: AnswerStream.Ended) -> None:
-        self.speaking = self.stream.speaking
-        self.filer.file(event.reading, event.placeholder, event.exchange)
+        self.speaking = self.stream.speaking  # filed by the pane on its way here
 
     def action_stop(self) -> None:
         self.stream.stop()
@@ -203,7 +191,7 @@ class OracleScreen(Screen):
     def shutdown(self) -> None:
         self.stream.cancel()
         self.speech.close()
-        self.settings_panel.remember(replace(self.settings_panel.settings, temperature=round(self.temperature, 2)))
+        self.controls.remember()
 
     def action_ask_again(self) -> None:
         if self.filer.last_question is None:
@@ -224,12 +212,11 @@ class OracleScreen(Screen):
         self.stream.set_voice(event.blend)
 
     def action_temperature(self, direction: int) -> None:
-        self.temperature = min(3.0, max(0.0, round(self.temperature + direction * TEMPERATURE_STEP, 2)))
+        self.controls.nudge(direction)
 
-    def watch_temperature(self, value: float) -> None:
+    def on_reading_controls_temperature(self, event: ReadingControls.Temperature) -> None:
         if self.reading is not None:
-            self.reading.settings.temperature = value  # takes effect from the next character
-        self.settings_panel.settings.temperature = value
+            self.reading.settings.temperature = event.value  # takes effect from the next character
         self._show_state()
 
     def watch_speaking(self, speaking: bool) -> None:
@@ -241,7 +228,7 @@ class OracleScreen(Screen):
         self.query_one(OracleBar).show_state(self.temperature, self.speaking, self.oracle is not None)
 
     def action_toggle_settings(self) -> None:
-        self.settings_panel.toggle_class("hidden")
+        self.controls.toggle_settings()
 
     def action_toggle_speech(self, quiet: bool = False) -> None:
         toggle_speech(self, quiet)
@@ -263,9 +250,6 @@ class OracleScreen(Screen):
 
     def action_new_conversation(self) -> None:
         self.filer.start_new()
-
-    def on_conversation_filer_switched(self, event: ConversationFiler.Switched) -> None:
-        self.action_stop()
 
     def on_conversation_filer_wants_model(self, event: ConversationFiler.WantsModel) -> None:
         self.use_model(event.conversation.model, event.conversation)

@@ -1,0 +1,66 @@
+"""How the next answer is read: the temperature (its keys and gauge), the reading settings (F4)
+and the voices of a voiced model, in one column at the right of the conversation.
+
+The column holds the one copy of the settings the screen asks with (`settings()`), keeps them for
+the next launch (`remember()`), and posts `ReadingControls.Temperature` when the temperature moves
+so the screen can hand it to the answer speaking (voices post `VoicesPanel.Changed` likewise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+
+from oracle.engine import SampleSettings
+from oracle.tui.widgets.settings_panel import SettingsPanel
+from oracle.tui.widgets.voices_panel import VoicesPanel
+
+TEMPERATURE_STEP = 0.1
+
+
+class ReadingControls(Vertical):
+    temperature: reactive[float] = reactive(SampleSettings().temperature, init=False)
+
+    class Temperature(Message):
+        def __init__(self, value: float) -> None:
+            super().__init__()
+            self.value = value
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.panel = SettingsPanel(id="settings", classes="hidden")  # as the reader left them last time
+        self.set_reactive(ReadingControls.temperature, self.panel.settings.temperature)
+
+    def compose(self) -> ComposeResult:
+        yield self.panel
+        yield VoicesPanel(id="voices")
+
+    def settings(self) -> SampleSettings:
+        """The settings to ask with now."""
+        return replace(self.panel.settings, temperature=round(self.temperature, 2))
+
+    @property
+    def blend(self) -> dict[str, float] | None:
+        return self.query_one(VoicesPanel).blend
+
+    def show_oracle(self, oracle) -> None:
+        self.query_one(VoicesPanel).show_oracle(oracle)
+
+    def toggle_settings(self) -> None:
+        self.panel.toggle_class("hidden")
+
+    def nudge(self, direction: int) -> None:
+        """One step cooler (-1) or hotter (1), between 0 and 3."""
+        self.temperature = min(3.0, max(0.0, round(self.temperature + direction * TEMPERATURE_STEP, 2)))
+
+    def watch_temperature(self, value: float) -> None:
+        self.panel.settings.temperature = value
+        self.post_message(self.Temperature(value))
+
+    def remember(self, settings: SampleSettings | None = None) -> None:
+        """Keep `settings` (by default those shown) for the next launch."""
+        self.panel.remember(settings or self.settings())
