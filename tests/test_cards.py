@@ -118,3 +118,11 @@ def test_ask_card_twice_gives_the_same_file(capsys, tiny_model, tmp_path, monkey
     assert texts[-1] == "tiny \u00b7 seed 9 \u00b7 2025-12-03"
     code = main(["ask", "what is wisdom?", "--card", str(tmp_path / "card.gif")])
     assert code == 2 and "must end in .svg or .png" in capsys.readouterr().err
+
+
+def test_a_verse_card_names_its_place():
+    from dataclasses import replace
+
+    verse = replace(_card("And the night answered the stars."), heading="The Book of <Night> 3:14")
+    texts = _texts(card_svg(verse))
+    assert texts[0] == "The Book of <Night> 3:14" and _texts(card_svg(_card()))[0] == "THE ORACLE ANSWERS"

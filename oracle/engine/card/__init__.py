@@ -38,6 +38,7 @@ QUESTION_SIZE, QUESTION_LINES, QUESTION_TOP = 27, 2, 142
 ANSWER_SIZES = (36, 32, 28, 25)  # the largest that holds the answer; past the last, it is cut
 ANSWER_BOTTOM, LEADING = 572, 1.38
 FOOTER_SIZE, FOOTER_Y = 17, 622
+HEADING_SIZE = 27  # 21 px letter-spaced by 5: about as wide as 27 px set tight
 SUFFIXES = (".svg", ".png")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -50,6 +51,8 @@ class Card:
     voice: dict | None = None  # the blend it was read in (None: any voice)
     seed: int | None = None
     date: str | None = None  # YYYY-MM-DD: when it was asked (left out when unknown)
+    # The line above the question: a scripture's verse can name its place ("PROVERBS OF THE NIGHT 3:14").
+    heading: str = "THE ORACLE ANSWERS"
 
     @classmethod
     def from_record(cls, question: str, answer: str, record: dict, asked: str | None = None) -> Card:
@@ -110,7 +113,8 @@ def card_svg(card: Card) -> str:
         petal_x=WIDTH - 110, petal_x2=WIDTH - 88, petal_x3=WIDTH - 72, rule_y=rule_y, footer_y=FOOTER_Y,
         question=_lines(question, QUESTION_TOP, QUESTION_SIZE, PALETTE["secondary"], 1.3),
         answer=_lines(answer, answer_top + size * 0.8, size, PALETTE["foreground"]),
-        footer=escape(footer), **PALETTE)
+        footer=escape(footer), heading=escape(_clip(shown(" ".join(card.heading.split())), font, HEADING_SIZE, TEXT_WIDTH - 160,
+                                                     always=False)), **PALETTE)
 
 
 def _clip(line: str, font: FontMetrics, size: float, width: float, always: bool = True) -> str:
