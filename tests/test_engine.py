@@ -60,7 +60,7 @@ def test_stop_and_resume_equals_an_uninterrupted_run(tiny_corpus):
             control.stop()
 
     first = Trainer("interrupted", [str(tiny_corpus)], recipe, on_event=stop_early, control=control)
-    import oracle.engine.train.trainer as train_module
+    import oracle.engine.train.epochs as train_module
     old = train_module.PROGRESS_SECONDS
     train_module.PROGRESS_SECONDS = 0.0  # report every step so the stop lands exactly at stop_at
     try:
@@ -78,7 +78,7 @@ def test_stop_and_resume_equals_an_uninterrupted_run(tiny_corpus):
 def test_every_command_that_trained_a_model_is_kept_across_resumes(tiny_corpus):
     import json
 
-    import oracle.engine.train.trainer as train_module
+    import oracle.engine.train.epochs as train_module
 
     control = TrainingControl()
     steps_per_epoch = []

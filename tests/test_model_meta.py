@@ -81,3 +81,18 @@ def test_a_model_made_in_code_writes_only_what_it_has():
                                          "one_hot": False}, "vocab": "ab",
                               "weights": {"file": "weights-1.safetensors", "sha256": "0" * 64}}
 
+
+
+def test_the_run_state_is_saved_and_loaded_symmetrically(tiny_model):
+    from oracle.engine.train.run_state import RunState
+
+    folder = store.user_dir(tiny_model)
+    raw = json.loads((folder / "checkpoint.json").read_text("utf-8"))
+    pointer, _, _ = store.read_checkpoint(folder)
+    state = RunState.from_pointer(pointer, ["oracle", "train", "--resume", tiny_model], [])
+    assert state.commands[-1] == ["oracle", "train", "--resume", tiny_model] and state.step == raw["step"] > 0
+    saved = state.pointer_fields(raw["elapsed"])
+    # What from_pointer read, pointer_fields writes back as it was (the resume's own command added).
+    assert {**saved, "commands": saved["commands"][:-1]} == {k: raw[k] for k in saved}
+    assert RunState.from_pointer(replace(pointer, commands=tuple(map(tuple, saved["commands"]))), [], []).commands[:-1] \
+        == saved["commands"]

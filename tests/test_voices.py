@@ -208,7 +208,7 @@ def test_resume_keeps_the_voice_vectors_bit_identical(_sources):
         if isinstance(event, Progress) and event.step >= 17:
             control.stop()
 
-    import oracle.engine.train.trainer as train_module
+    import oracle.engine.train.epochs as train_module
 
     old, train_module.PROGRESS_SECONDS = train_module.PROGRESS_SECONDS, 0.0
     try:

@@ -69,9 +69,9 @@ def _train(args, overrides: dict) -> int:
     if args.resume:
         if args.corpora:
             raise OracleError("--resume continues with the run's own corpora: leave out the corpus paths.")
-        trainer = Trainer(args.resume, resume=True, command=["oracle", *sys.argv[1:]], on_event=listen, control=control,
-                          overrides={k: v for k, v in overrides.items()
-                                     if k in ("epochs", "max_minutes", "device", "checkpoint_minutes", "sample_length")})
+        trainer = Trainer.resumed(args.resume, {k: v for k, v in overrides.items()
+                                                if k in ("epochs", "max_minutes", "device", "checkpoint_minutes", "sample_length")},
+                                  command=["oracle", *sys.argv[1:]], on_event=listen, control=control)
     else:
         if not args.name:
             raise OracleError("Name the new model with --name NAME (or continue one with --resume NAME).")
@@ -80,8 +80,10 @@ def _train(args, overrides: dict) -> int:
         if args.init_from:
             _refuse_shape_flags(args, overrides)
         recipe = get_recipe(args.recipe).with_overrides(**overrides)
-        trainer = Trainer(args.name, args.corpora, recipe, recipe_name=args.recipe, force=args.force, encoding=args.encoding,
-                          init_from=args.init_from, command=["oracle", *sys.argv[1:]], on_event=listen, control=control)
+        options = dict(recipe_name=args.recipe, force=args.force, encoding=args.encoding, command=["oracle", *sys.argv[1:]],
+                       on_event=listen, control=control)
+        trainer = (Trainer.from_model(args.name, args.init_from, args.corpora, recipe, **options) if args.init_from
+                   else Trainer.new(args.name, args.corpora, recipe, **options))
 
     def on_interrupt(signum, frame):
         if control.stopped:

@@ -115,7 +115,7 @@ class TrainScreen(Screen):
             return
         plan: Plan = form.plan
         form.freeze(plan.name)
-        self._launch(plan.name, "Reading and checking the corpora…", lambda on_event, control: Trainer(
+        self._launch(plan.name, "Reading and checking the corpora…", lambda on_event, control: Trainer.new(
             plan.name, plan.sources, plan.recipe, recipe_name=plan.recipe_name, command=plan.command,
             on_event=on_event, control=control))
 
@@ -132,8 +132,8 @@ class TrainScreen(Screen):
             return
         form.freeze(name)
         self._launch(name, f"Loading {name}'s checkpoint and reading its corpora…",
-                     lambda on_event, control: Trainer(name, resume=True, command=["oracle", "train", "--resume", name],
-                                                       on_event=on_event, control=control))
+                     lambda on_event, control: Trainer.resumed(name, command=["oracle", "train", "--resume", name],
+                                                               on_event=on_event, control=control))
 
     def action_pause(self) -> None:
         if self.state == "running" and self.control:
