@@ -58,3 +58,45 @@ def test_a_run_stopped_twice_before_its_first_meta_is_listed_removable_and_resum
     assert rc == 0 and not folder.exists(), err
     rc, out, err = cli(["models", "list"], capsys)
     assert "twice" not in out
+
+
+# ---- (e) the guards from main's first line ------------------------------------------------------
+
+@pytest.mark.parametrize("argv", [["--help"], ["models", "list"], ["ask", "who is wise?", "-n", "20"]])
+def test_a_full_stdout_is_one_sentence(tiny_model, oracle_home, argv):
+    with open("/dev/full", "w") as full:
+        run = subprocess.run([*ORACLE, *argv], env={**_env(oracle_home)}, stdout=full, stderr=subprocess.PIPE, text=True,
+                             timeout=120)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "standard output" in run.stderr, run.stderr
+
+
+def test_ctrl_c_at_any_moment_of_a_start_is_one_line(tiny_model, oracle_home):
+    import signal
+    import time
+
+    for delay in (0.1, 0.2, 0.3, 0.6, 1.0, 1.5):
+        proc = subprocess.Popen([*ORACLE, "ask", "who is wise?", "-n", "2000", "--stop", "length"], env=_env(oracle_home),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        err = proc.communicate(timeout=60)[1]
+        assert "Traceback" not in err and err.count("\n") <= 1, (delay, err)
+        assert proc.returncode in (0, 130), (delay, proc.returncode, err)
+
+
+def test_models_show_with_null_metrics_is_a_table_not_a_crash(tiny_model, oracle_home, capsys):
+    from oracle.engine.store.meta import read_meta
+    from oracle.engine.store.records import ModelMeta, write_meta
+
+    folder = oracle_home / "models" / tiny_model
+    meta = read_meta(folder).to_dict()
+    meta["metrics"] = [{**m, "train_loss": None, "val_loss": None, "train_bpc": None, "val_bpc": None} for m in meta["metrics"]]
+    write_meta(folder, ModelMeta.from_dict(meta))
+    rc, out, err = cli(["models", "show", tiny_model], capsys)
+    assert rc == 0 and "epoch" in out and "Traceback" not in err, (out, err)
+    rc, out, err = cli(["models", "list"], capsys)
+    assert rc == 0 and tiny_model in out, err
+
+
+def _env(home: Path) -> dict:
+    return {"ORACLE_HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path.cwd()), "COLUMNS": "200"}

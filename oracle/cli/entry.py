@@ -107,6 +107,38 @@ def _tolerant_streams() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The whole command under the guards, from its first line: Ctrl-C at any moment (while the
+    parser or torch is still importing too), a full or closed stdout wherever it is met, and library
+    warnings, each end as one line on stderr, never a traceback."""
+    _one_line_warnings()
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # --help and usage errors print too: a full stdout shows here, not at exit
+        return code
+    except KeyboardInterrupt:
+        _say_error("interrupted.")
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    except OSError as err:
+        if err.errno not in (errno.ENOSPC, errno.EBADF, errno.EIO):
+            raise
+        _quiet_stdout()  # the interpreter's last flush must not fail again
+        _say_error(f"standard output could not be written ({os.strerror(err.errno)}): what this command printed is lost.")
+        return 2
+
+
+def _one_line_warnings() -> None:
+    """torch and other libraries warn about their own internals (deprecations, TF32, named tensors):
+    nothing a reader can act on. Theirs are left out; any other is one line on stderr."""
+    import warnings
+
+    warnings.filterwarnings("ignore", module=r"(torch|torchvision|numpy|textual|rich|aiohttp)(\.|$)")
+    warnings.showwarning = lambda message, category, *rest, **more: _say_error(f"warning: {str(message).strip().splitlines()[0][:300]}")
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     _tolerant_streams()
     parser = build_parser()
@@ -136,12 +168,26 @@ def main(argv: list[str] | None = None) -> int:
             _quiet_stdout()
             _say_error("standard output is closed: nothing could be printed.")
             return 2
+        if _stdout_fails():  # stdout is /dev/full or a full disk: main() says so, not "free some space"
+            raise
+        if err.errno == errno.ENAMETOOLONG:
+            where = f" {err.filename}" if err.filename else ""
+            _say_error(f"The file name{where} is too long for the file system: choose a shorter name or folder.")
+            return 2
         # A full disk or a read-only folder met outside the trainer: writes are atomic, so what was
         # saved before is intact; say what failed where, in one sentence.
         where = f" ({err.filename})" if err.filename else ""
         _say_error(f"{err.strerror or err}{where}: free some space or make the folder writable, then try again; "
                    "files saved before are intact.")
         return 2
+
+
+def _stdout_fails() -> bool:
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return True
+    return False
 
 
 def _quiet_stdout() -> None:

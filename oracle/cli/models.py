@@ -110,14 +110,19 @@ def _show(args) -> int:
     else:
         say("  voices: none (trained on a single source or without voices)")
     for m in meta.metrics:
-        val = "-" if m.val_loss is None else f"{m.val_loss:.3f} nats ({m.val_bpc:.3f} bits)"
-        say(f"  epoch {m.epoch:>3}{' (partial)' if m.partial else '':<10} train {m.train_loss:.3f}  validation {val}")
+        # Any figure may be null (a run stopped before it had one, an imported file): "-", never a crash.
+        val = "-" if m.val_loss is None else f"{m.val_loss:.3f} nats ({_figure(m.val_bpc)} bits)"
+        say(f"  epoch {m.epoch:>3}{' (partial)' if m.partial else '':<10} train {_figure(m.train_loss)}  validation {val}")
     if meta.command:
         say(f"  command: {shlex.join(str(part) for part in meta.command)}")
     sample = meta.best.sample if meta.best else None
     if sample is not None:
         say(f"  sample (T=0.5): {fit(figures.sample(sample), 160)}")
     return 0
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _rm(args) -> int:
