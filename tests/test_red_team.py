@@ -283,7 +283,7 @@ def test_5_one_hot_streaming_builds_no_vocabulary_square(monkeypatch):
         raise AssertionError("torch.eye(vocab) was built")
 
     monkeypatch.setattr(torch, "eye", no_eye)
-    stepper = LSTMStepper(net)
+    stepper = LSTMStepper.from_net(net)
     logits = stepper.cursor().advance(7).copy()
     expected, _ = net(torch.tensor([[7]]), last_only=True)
     assert np.allclose(logits, expected[0].detach().numpy(), atol=1e-5)

@@ -17,14 +17,14 @@ def test_cursor_matches_full_forward_from_a_primed_state():
         with torch.no_grad():
             full, _ = net(ids)
             _, primed = net(ids[:, :10])  # start mid-stream, as Reading does after the prompt
-        cursor = LSTMStepper(net).cursor(primed)
+        cursor = LSTMStepper.from_net(net).cursor(primed)
         for t in range(10, 50):
             logits = cursor.advance(int(ids[0, t]))
             np.testing.assert_allclose(logits, full[0, t].numpy(), atol=1e-5, err_msg=f"position {t}")
         h, c = cursor.state()
         with torch.no_grad():
             _, (h_ref, c_ref) = net(ids)
-        assert torch.allclose(h, h_ref, atol=1e-5) and torch.allclose(c, c_ref, atol=1e-5)
+        assert np.allclose(h, h_ref.numpy(), atol=1e-5) and np.allclose(c, c_ref.numpy(), atol=1e-5)
 
 
 def test_choose_draws_what_rng_choice_would():

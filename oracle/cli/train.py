@@ -8,7 +8,7 @@ import sys
 from oracle.cli.flags import add_setting_flags
 from oracle.cli.report import TrainReport
 from oracle.cli.tables import Column, print_table
-from oracle.engine import DESCRIPTIONS, RECIPES, Recipe, Trainer, TrainingControl, bundled_corpora, distributed, get_recipe, specs
+from oracle.engine import DESCRIPTIONS, RECIPES, Recipe, TrainingControl, bundled_corpora, get_recipe, specs
 
 
 def add_train(sub, number) -> None:
@@ -48,6 +48,8 @@ def run_train(args) -> int:
                     [[name, DESCRIPTIONS[name]] for name in RECIPES])
         return 0
     overrides = {name: getattr(args, name) for name in specs(Recipe)}
+    from oracle.engine import distributed  # torch: only a training run pays for importing it
+
     distributed.init()
     rank = distributed.rank()
     try:
@@ -61,7 +63,7 @@ def run_train(args) -> int:
 
 
 def _train(args, overrides: dict) -> int:
-    from oracle.engine import OracleError
+    from oracle.engine import OracleError, Trainer, distributed  # torch: only a training run pays for it
 
     control = TrainingControl()
     report = TrainReport(quiet=args.quiet or distributed.rank() != 0)

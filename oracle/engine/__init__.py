@@ -6,7 +6,7 @@ it never imports a UI toolkit (a test checks that `textual` stays out).
 
 Every name is resolved on first use (PEP 562): `from oracle.engine import specs` imports the
 schema alone, so answering `oracle --help` or a question never pays for torch; only the names
-that need it (Trainer, CharLSTM, distributed, the eye's activations) bring it in.
+that need it (Trainer, CharLSTM, distributed, an Eye's first read) bring it in.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ _export("oracle.engine.io.readers", "ReadRefused", "read_json")
 _export("oracle.engine.io.limits", "MAX_PROMPT_BYTES")
 _export("oracle.engine.read.reading", "Oracle", "Reading", "SampleSettings", "STOP_RULES", "WORD_MODES")
 _export("oracle.engine.read.voices", "format_blend", "normalise", "parse_blend")
+_export("oracle.engine.read.pace", "DEFAULT_PACE", "Delivery", "Pacer")
+_export("oracle.engine.model.config", "ModelConfig")
 _export("oracle.engine.store.meta", "read_settings")
 _export("oracle.engine.store.registry", "settings_path")
 _export("oracle.engine.store.records", "ModelMeta")
@@ -48,10 +50,10 @@ _export("oracle.engine.scripture", "Composer", "Plan", "Sizes", "Scripture", "Ch
         list_scriptures="list_saved", load_scripture="load", render_scripture="render")
 _export("oracle.engine.scripture.record", "DEFAULT_TITLE", "theme_key", "parse_themes", "parse_voices")
 _export("oracle.engine.scripture.md", "chapter_markdown", scripture_markdown="render")
+_export("oracle.engine.eye.activations", "Eye", "KINDS", "LONGEST", "check_unit", "look")  # torch: on an Eye's first read
 # These pull torch in.
-_export("oracle.engine.model.network", "CharLSTM", "ModelConfig")
+_export("oracle.engine.model.network", "CharLSTM")
 _export("oracle.engine.train.trainer", "Trainer")
-_export("oracle.engine.eye.activations", "Eye", "KINDS", "LONGEST", "check_unit", "look")
 # Whole modules, used as namespaces (store.load, figures.size, paths.data_dir, distributed.launch).
 _MODULES = {"store": "oracle.engine.store", "figures": "oracle.engine.figures", "paths": "oracle.engine.io.paths",
             "distributed": "oracle.engine.train.distributed", "card": "oracle.engine.card", "speech": "oracle.engine.speech"}
@@ -86,7 +88,9 @@ if TYPE_CHECKING:  # the type checker sees every name as if imported here
     from oracle.engine.io.atomic import write_bytes_atomic, write_json_atomic
     from oracle.engine.io.limits import MAX_PROMPT_BYTES
     from oracle.engine.io.readers import ReadRefused, read_json
-    from oracle.engine.model.network import CharLSTM, ModelConfig
+    from oracle.engine.model.config import ModelConfig
+    from oracle.engine.model.network import CharLSTM
+    from oracle.engine.read.pace import DEFAULT_PACE, Delivery, Pacer
     from oracle.engine.read.reading import STOP_RULES, WORD_MODES, Oracle, Reading, SampleSettings
     from oracle.engine.read.voices import format_blend, normalise, parse_blend
     from oracle.engine.schema import SettingError, Spec, cli_flag, specs

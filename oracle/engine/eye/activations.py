@@ -6,6 +6,8 @@ pass of PyTorch's fused LSTM kernel for the hidden states, then every gate at on
 (two matrix products), then the cell states by their element-wise recurrence. Side by side on
 the shipped default, one thread, 2,000 characters, this took 0.98 s (median of 7) against 1.30 s
 for a numpy loop of one matrix-vector product per step (both on a host with load ~13 on 2 cores).
+Torch is imported by the first `Eye`, not by this module: `oracle eye --help`, the unit search on
+activations already read, and the app's start do not pay for it.
 An `Eye` keeps its state, so a second `read` continues where the first ended: the app uses that
 to colour an answer as it streams.
 
@@ -19,8 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-from torch import nn
 
 from oracle.engine.errors import OracleError
 
@@ -63,6 +63,9 @@ class Eye:
     def __init__(self, oracle, voice=None):
         """`voice`: for a voiced model, blend weights over its voice table (`Oracle.voice_weights`);
         None reads in the "any voice" vector, as an unvoiced answer does."""
+        import torch
+        from torch import nn
+
         self.oracle = oracle
         self.voice = None if voice is None else torch.as_tensor(np.asarray(voice, dtype=np.float32))
         net, cfg = oracle.net, oracle.net.config
@@ -86,8 +89,10 @@ class Eye:
         self.h[:] = 0
         self.c[:] = 0
 
-    def state(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(h, c) shaped (layers, 1, hidden), like nn.LSTM's."""
+    def state(self):
+        """(h, c) shaped (layers, 1, hidden), like nn.LSTM's, as torch tensors."""
+        import torch
+
         return (torch.from_numpy(self.h.copy())[:, None], torch.from_numpy(self.c.copy())[:, None])
 
     def read(self, text: str, exact: bool = False) -> Activations:
@@ -120,6 +125,8 @@ class Eye:
 
     def _inputs(self, text: str) -> np.ndarray:
         """The first layer's input for every character, by the model's own input function."""
+        import torch
+
         ids = torch.from_numpy(self.oracle.vocab.encode(text).astype(np.int64))[None]
         with torch.inference_mode():
             if self.voice is None:
@@ -133,6 +140,8 @@ class Eye:
         2. With every step's previous hidden state known, all gates at once: two matrix products.
         3. The cell state: c_t = f_t * c_(t-1) + i_t * g_t, the one recurrence left (element-wise).
         """
+        import torch
+
         one, w_ih, w_hh, bias = self._layers[k]
         H = self.hidden
         with torch.inference_mode():

@@ -1,7 +1,7 @@
 """CharLSTM: the whole model in one small file.
 
 `forward(x, state)` runs a batch of sequences and returns next-character logits for every
-position; `LSTMStepper` (stream.py) reuses the same weights one character at a time for generation.
+position; `LSTMStepper` (stepper.py) reuses the same weights one character at a time for generation.
 
 Voices: a model trained on several sources has a small learned vector per source (row k of
 `voice`, k = 1..voices) and one "any voice" vector (row 0). The chosen voice is fed with every
@@ -11,35 +11,15 @@ first layer linearly, blending vectors is blending their effect on the gates.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from oracle.engine.model.config import ModelConfig
 
-@dataclass(frozen=True)
-class ModelConfig:
-    vocab_size: int
-    hidden_size: int = 512
-    num_layers: int = 2
-    embed_dim: int = 64
-    dropout: float = 0.2
-    one_hot: bool = False  # keras-classic feeds one-hot vectors instead of a learned embedding
-    voices: int = 0  # learned source voices (0: an unvoiced model, as every single-source one is)
-    voice_dim: int = 0  # size of each voice vector
-
-    @property
-    def input_size(self) -> int:
-        return (self.vocab_size if self.one_hot else self.embed_dim) + (self.voice_dim if self.voices else 0)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ModelConfig":
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
-
+__all__ = ["CharLSTM", "ModelConfig", "State", "from_arrays", "without_voices"]  # ModelConfig: its old home
 
 State = tuple[torch.Tensor, torch.Tensor]
 
@@ -143,3 +123,11 @@ def without_voices(tensors: dict[str, torch.Tensor], config: ModelConfig) -> tup
     folded["lstm.bias_ih_l0"] = tensors["lstm.bias_ih_l0"] + w[:, chars:] @ tensors["voice.weight"][0]
     folded["lstm.weight_ih_l0"] = w[:, :chars].contiguous()
     return folded, replace(config, voices=0, voice_dim=0)
+
+
+def from_arrays(config: ModelConfig, arrays: dict) -> CharLSTM:
+    """A network for training or the eye from the numpy weights a reading loaded (already checked
+    against the config), built when first needed."""
+    net = CharLSTM(config)
+    net.load_state_dict({k: torch.tensor(v) for k, v in arrays.items()}, strict=True)  # copies: the arrays may be read-only views
+    return net.eval()

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 FLOAT32, BF16 = "float32", "bf16"
 CPUINFO = Path("/proc/cpuinfo")
@@ -22,6 +24,8 @@ NATIVE_BF16_FLAGS = {"avx512_bf16", "amx_bf16", "bf16"}  # x86 AVX512-BF16 and A
 def cpu_has_native_bf16() -> bool:
     """True where the CPU computes bf16 in hardware (what makes CPU autocast faster, not slower)."""
     try:  # torch's own cpuinfo probe (private, so it may go away): the answer oneDNN acts on
+        import torch
+
         return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except (AttributeError, RuntimeError):
         pass
@@ -62,6 +66,8 @@ def native_bf16() -> bool:
 def choose(amp: str, device: torch.device) -> tuple[str, str | None]:
     """The precision to train in for an `amp` setting (off | bf16 | auto) on `device`, and a notice
     when bf16 was asked for and cannot run here (auto falls back to float32 without one)."""
+    import torch
+
     if amp == "off":
         return FLOAT32, None
     if device.type == "cuda":

@@ -12,32 +12,34 @@ arithmetic. Here the weights are laid out once for stepping:
   1.5-2x faster than torch's CPU build on the AMD EPYC we measure on (1024x256: 25 µs against
   43 µs; 2048x1024: 200 µs against 250-300 µs, one thread each);
 - OpenBLAS would start one thread per core for the bigger products, so a stream runs under
-  `blas_threads(torch.get_num_threads())`: one knob, torch's, sets the threads of both libraries.
+  `blas_threads(read_threads())`: torch's thread count once torch is loaded (one knob for both
+  libraries), else OMP_NUM_THREADS or the physical cores, as torch would choose.
 
 A voiced model's voice vector is constant through a reading, so its share of the first layer's
 gates (W_ih's voice columns times the blended vector) is added into that lookup table once per
 blend (`voice_table`), and again only when the blend changes mid-reading: streaming costs the same.
 
-`Cursor` holds the running (h, c) of one stream. The prompt itself goes through nn.LSTM once
-(`Oracle.prime`): over a whole sequence oneDNN's fused kernel is as fast as anything here (a
-100-char prompt, default model, one thread: median 8.7-9.2 ms against 9.8-10.3 ms for feeding it
-layer by layer through this cursor, measured side by side over 200 rounds).
+`Cursor` holds the running (h, c) of one stream. `prime` reads a whole prompt: the first layer's
+input projections are rows of the same table, each upper layer's input projections for all
+positions are one matrix product (T x H by H x 4H), and only the recurrence (W_hh times h) goes
+step by step. Everything is built from the safetensors arrays, so answering never imports torch.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from contextlib import contextmanager
 
 import numpy as np
-import torch
 
-from oracle.engine.model.network import CharLSTM
+from oracle.engine.model.config import ModelConfig
 
 
-def _gates_ifog(w: torch.Tensor, hidden: int) -> torch.Tensor:
+def _gates_ifog(w: np.ndarray, hidden: int) -> np.ndarray:
     """Reorder PyTorch's gate rows (i, f, g, o) to (i, f, o, g) and halve the three sigmoid gates."""
-    i, f, g, o = w.split(hidden, dim=0)
-    return torch.cat([i * 0.5, f * 0.5, o * 0.5, g], dim=0)
+    i, f, g, o = np.split(np.asarray(w, dtype=np.float32), 4, axis=0)
+    return np.ascontiguousarray(np.concatenate([i * 0.5, f * 0.5, o * 0.5, g], axis=0))
 
 
 _controller = None
@@ -55,36 +57,61 @@ def blas_threads(limit: int):
         yield
 
 
+def read_threads() -> int:
+    """How many threads a reading's products may use: torch's own count when torch is loaded (the
+    app may have set it for training), else what torch would pick without being imported for it."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        return torch.get_num_threads()
+    try:
+        return max(1, int(os.environ.get("OMP_NUM_THREADS", "")))
+    except ValueError:
+        pass
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cpus // 2 if cpus > 2 else cpus)  # torch counts physical cores: most hosts run 2 threads per core
+
+
 class LSTMStepper:
-    def __init__(self, net: CharLSTM):
-        cfg = net.config
+    """A model's weights laid out for reading: from the arrays of its safetensors file (state_dict names)."""
+
+    def __init__(self, config: ModelConfig, arrays: dict[str, np.ndarray]):
+        cfg = self.config = config
         self.hidden, self.layers_count, self.vocab_size = cfg.hidden_size, cfg.num_layers, cfg.vocab_size
         H = cfg.hidden_size
-        with torch.no_grad():
-            lstm = net.lstm
-            w_ih0 = lstm.weight_ih_l0.detach().float().cpu()
-            bias0 = (lstm.bias_ih_l0 + lstm.bias_hh_l0).detach().float().cpu()
-            # W_ih's first columns read the character; a voiced model's last ones its voice
-            chars = cfg.vocab_size if cfg.one_hot else cfg.embed_dim
-            # (vocab, 4H): the first layer's input contribution for every character, biases included. A
-            # one-hot row times W_ih is just a column of W_ih: no (vocab x vocab) identity is built.
-            per_char = w_ih0[:, :chars].T if cfg.one_hot else net.embed.weight.detach().float().cpu() @ w_ih0[:, :chars].T
-            self.table = _gates_ifog((per_char + bias0).T, H).T.contiguous().numpy()
-            # (voice rows, 4H): each voice vector's contribution to the first layer's gates.
-            self.voice_gates = None
-            if cfg.voices:
-                voice = net.voice.weight.detach().float().cpu()
-                self.voice_gates = _gates_ifog((voice @ w_ih0[:, chars:].T).T, H).T.contiguous().numpy()
-            # Weights are kept (out, in) so each product is one BLAS gemv over contiguous rows.
-            self.w_hh0 = _gates_ifog(lstm.weight_hh_l0.detach().float().cpu(), H).contiguous().numpy()
-            self.upper = []
-            for k in range(1, cfg.num_layers):
-                w = torch.cat([getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")], dim=1)
-                b = getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")
-                self.upper.append((_gates_ifog(w.detach().float().cpu(), H).contiguous().numpy(),
-                                   _gates_ifog(b.detach().float().cpu()[:, None], H)[:, 0].contiguous().numpy()))
-            self.w_out = net.head.weight.detach().float().cpu().contiguous().numpy()  # (vocab, H)
-            self.b_out = net.head.bias.detach().float().cpu().contiguous().numpy()
+
+        def f32(name: str) -> np.ndarray:
+            return np.asarray(arrays[name], dtype=np.float32)
+
+        w_ih0 = f32("lstm.weight_ih_l0")
+        bias0 = f32("lstm.bias_ih_l0") + f32("lstm.bias_hh_l0")
+        # W_ih's first columns read the character; a voiced model's last ones its voice
+        chars = cfg.vocab_size if cfg.one_hot else cfg.embed_dim
+        # (vocab, 4H): the first layer's input contribution for every character, biases included. A
+        # one-hot row times W_ih is just a column of W_ih: no (vocab x vocab) identity is built.
+        per_char = w_ih0[:, :chars].T if cfg.one_hot else f32("embed.weight") @ w_ih0[:, :chars].T
+        self.table = np.ascontiguousarray(_gates_ifog((per_char + bias0).T, H).T)
+        # (voice rows, 4H): each voice vector's contribution to the first layer's gates.
+        self.voice_gates = None
+        if cfg.voices:
+            self.voice_gates = np.ascontiguousarray(_gates_ifog((f32("voice.weight") @ w_ih0[:, chars:].T).T, H).T)
+        # Weights are kept (out, in) so each product is one BLAS gemv over contiguous rows.
+        self.w_hh0 = _gates_ifog(f32("lstm.weight_hh_l0"), H)
+        self.upper = []
+        for k in range(1, cfg.num_layers):
+            w = np.concatenate([f32(f"lstm.weight_ih_l{k}"), f32(f"lstm.weight_hh_l{k}")], axis=1)
+            b = f32(f"lstm.bias_ih_l{k}") + f32(f"lstm.bias_hh_l{k}")
+            self.upper.append((_gates_ifog(w, H), _gates_ifog(b[:, None], H)[:, 0].copy()))
+        # The same upper layers split for `prime`: W_ih transposed (in, 4H) for the all-positions
+        # product, W_hh alone (4H, H) for the recurrence (a few MB more than stepping alone needs).
+        self.prime_upper = [(np.ascontiguousarray(w[:, :H].T), np.ascontiguousarray(w[:, H:]), b) for w, b in self.upper]
+        self.w_out = np.ascontiguousarray(f32("head.weight"))  # (vocab, H)
+        self.b_out = np.ascontiguousarray(f32("head.bias"))
+
+    @classmethod
+    def from_net(cls, net) -> "LSTMStepper":
+        """From a torch CharLSTM (tests, training): its weights as float32 arrays."""
+        arrays = {k: v.detach().float().cpu().numpy() for k, v in net.state_dict().items()}
+        return cls(net.config, arrays)
 
     def voice_table(self, weights: np.ndarray | None) -> np.ndarray:
         """The per-character table with a voice blend's constant term added (weights over the voice rows)."""
@@ -94,14 +121,55 @@ class LSTMStepper:
             weights = np.eye(len(self.voice_gates), 1, dtype=np.float32)[:, 0]  # row 0: any voice
         return self.table + (np.asarray(weights, dtype=np.float32) @ self.voice_gates)[None]
 
-    def cursor(self, state: tuple[torch.Tensor, torch.Tensor] | None = None, voice: np.ndarray | None = None) -> "Cursor":
-        """A stream positioned after `state` ((h, c), each (layers, 1, hidden) as nn.LSTM returns), or at the start;
-        `voice`: blend weights over a voiced model's voice rows (None: any voice)."""
+    def cursor(self, state=None, voice: np.ndarray | None = None) -> "Cursor":
+        """A stream positioned after `state` ((h, c), each (layers, 1, hidden) or (layers, hidden) arrays,
+        or nn.LSTM's tensors), or at the start; `voice`: blend weights over a voiced model's voice rows
+        (None: any voice)."""
         return Cursor(self, state, voice)
+
+    def prime(self, ids: np.ndarray, voice: np.ndarray | None = None) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """Read a whole prompt (char ids, at least one): the logits after its last char and (h, c),
+        each (layers, 1, hidden), as nn.LSTM's forward gives them, to float32 rounding."""
+        H, L, T = self.hidden, self.layers_count, len(ids)
+        x = self.voice_table(voice)[np.asarray(ids, dtype=np.intp)]  # (T, 4H): layer 1's input projections
+        h_all, c_all = np.zeros((L, 1, H), np.float32), np.zeros((L, 1, H), np.float32)
+        seq = np.empty((T, H), np.float32)  # each layer's h at every position, the next layer's input
+        for k in range(L):
+            w_hh = self.w_hh0
+            if k:  # this layer's input projections for every position at once
+                w_ih_t, w_hh, b = self.prime_upper[k - 1]
+                x = seq @ w_ih_t
+                x += b
+            _recur(x, w_hh, seq, c_all[k, 0])
+            h_all[k, 0] = seq[-1]
+        logits = self.w_out @ seq[-1] + self.b_out
+        return logits, (h_all, c_all)
+
+
+def _recur(x: np.ndarray, w_hh: np.ndarray, out: np.ndarray, c: np.ndarray) -> None:
+    """One layer's recurrence over a sequence: x (T, 4H) the input projections (gates in i, f, o, g
+    order, sigmoid rows halved, biases in); writes each step's h into out (T, H) and ends with c."""
+    H = len(c)
+    h = np.zeros(H, np.float32)
+    gates = np.empty(4 * H, np.float32)
+    tmp = np.empty(H, np.float32)
+    for t in range(len(x)):
+        np.matmul(w_hh, h, out=gates)
+        gates += x[t]
+        np.tanh(gates, out=gates)
+        sig = gates[:3 * H]
+        sig *= 0.5
+        sig += 0.5
+        c *= gates[H:2 * H]
+        np.multiply(gates[:H], gates[3 * H:], out=tmp)
+        c += tmp
+        h = out[t]
+        np.tanh(c, out=h)
+        h *= gates[2 * H:3 * H]
 
 
 class Cursor:
-    """The running state of one stream, in preallocated numpy buffers shared with torch views."""
+    """The running state of one stream, in preallocated numpy buffers."""
 
     def __init__(self, stepper: LSTMStepper, state=None, voice: np.ndarray | None = None):
         H, L = stepper.hidden, stepper.layers_count
@@ -114,8 +182,8 @@ class Cursor:
         self.c = np.zeros((L, H), dtype=np.float32)
         if state is not None:
             h, c = state
-            self.h[:] = h.detach().float().cpu().reshape(-1).numpy()
-            self.c[:] = c.detach().float().cpu().reshape(L, H).numpy()
+            self.h[:] = np.asarray(h, dtype=np.float32).reshape(-1)
+            self.c[:] = np.asarray(c, dtype=np.float32).reshape(L, H)
         self.gates = np.empty(4 * H, dtype=np.float32)
         self.logits = np.empty(stepper.vocab_size, dtype=np.float32)
         # The views each product reads, made once: slicing per call costs time on every character.
@@ -158,7 +226,7 @@ class Cursor:
         """Speak on in another blend from the next character (the state read so far is kept)."""
         self.table = self.s.voice_table(weights)
 
-    def state(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(h, c) as tensors shaped (layers, 1, hidden), like nn.LSTM's."""
+    def state(self) -> tuple[np.ndarray, np.ndarray]:
+        """(h, c) as arrays shaped (layers, 1, hidden), like nn.LSTM's."""
         L, H = self.s.layers_count, self.s.hidden
-        return torch.from_numpy(self.h.copy()).reshape(L, 1, H), torch.from_numpy(self.c.copy()).reshape(L, 1, H)
+        return self.h.copy().reshape(L, 1, H), self.c.copy().reshape(L, 1, H)

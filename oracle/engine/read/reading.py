@@ -11,10 +11,9 @@ plain stream, a round per character. With `words="corpus"` a `Speller` (speller.
 the model's words; with `heed` > 0 the question's words are spoken whole where the network finds
 them plausible (heed.py). Mid-answer changes take effect at the next round.
 
-The prompt is read in bf16 autocast on a CPU that does bf16 natively: 3.3x faster than float32 for a
-100-char prompt (2x256: 2.4 ms against 8.0; 2x384: 5.9 against 19.7; one thread), and no measurable
-cost in quality (150 held-out KJV prompts, the loss of the 30 chars after each: 1.1932 either way).
-The steps after it stay float32. The record names a bf16 prime, so a replay primes the same way.
+The prompt is read in numpy float32 (stepper.py's `prime`), as every answer step is: answering never
+imports torch. A record from before that says "prime": "bf16" when its prompt was read in bf16
+autocast (on a CPU with native bf16); such a replay reads it the same way, with torch.
 """
 
 from __future__ import annotations
@@ -23,14 +22,14 @@ from collections import deque
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
-import torch
 
 from oracle.engine.data import words as wordrule
 from oracle.engine.errors import OracleError
 from oracle.engine.io.limits import MAX_QUESTION_CHARS
 from oracle.engine.model import precision
+from oracle.engine.model.config import Weights
 from oracle.engine.model.precision import BF16, FLOAT32
-from oracle.engine.model.stepper import LSTMStepper, blas_threads
+from oracle.engine.model.stepper import LSTMStepper, blas_threads, read_threads
 from oracle.engine.read.batch import Batch
 from oracle.engine.read.draw import Round, can_open  # noqa: F401  (can_open: part of this module's face)
 from oracle.engine.read.speller import Lexicon, Speller
@@ -209,12 +208,13 @@ class Reading:
     def __iter__(self):
         oracle = self.oracle
         self._voice_changed, self._initial_voice = False, self.voice  # a change before the first step is the start
-        logits, state = self._read_prompt()
+        with blas_threads(read_threads()):  # the prompt's products run in numpy's BLAS
+            logits, state = self._read_prompt()
         batch = Batch.start(oracle.stepper, state, 1, self._voice_weights)  # numpy buffers, one LSTM step per char
         active = self._initial
         self._speller = self._make_speller(active)
         weights = [1.0] * len(self.keywords)  # each question word's pull, spent once used
-        with blas_threads(torch.get_num_threads()):  # the steps' products run in numpy's BLAS
+        with blas_threads(read_threads()):  # the steps' products run in numpy's BLAS
             while not self._stopped and len(self.text) < active.length:
                 active = self._settle(active)
                 while self._voice_schedule and self._voice_schedule[0]["at"] <= self._step:  # a replay
@@ -276,23 +276,35 @@ class Reading:
 
 
 class Oracle:
-    """A loaded model ready to answer: network, vocabulary, casing and a fast stepper."""
+    """A loaded model ready to answer: its weights laid out for numpy, vocabulary, casing, word list."""
 
     def __init__(self, name: str, net, vocab, lowercase: bool, meta: dict | None = None, words=None,
                  words_notice: str | None = None):
+        """`net`: the model's `Weights` (numpy arrays, as `store.load` reads them) or a torch CharLSTM
+        (a model being trained)."""
         self.name = name
-        self.net = net.eval()
+        self.weights = net if isinstance(net, Weights) else Weights.from_net(net)
+        self._net = None if isinstance(net, Weights) else net.eval()
+        self.config = self.weights.config
         self.vocab = vocab
         self.lowercase = lowercase
         self.meta = meta or {}
-        self.stepper = LSTMStepper(net)
-        on_cpu = next(net.parameters()).device.type == "cpu"
-        self.prime_precision = BF16 if on_cpu and precision.native_bf16() else FLOAT32
+        self.stepper = LSTMStepper(self.config, self.weights.arrays)
+        self.prime_precision = FLOAT32  # how new readings read the prompt (records of old bf16 ones still replay)
         self.words = words  # its WordList (words.py), or None: it spells freely and heeds nothing
         self.words_notice = words_notice or "This oracle has no word list, so it spells freely and does not heed the question's words"
         self._lexicon: Lexicon | None = None
         # The names of a voiced model's voices, in voice-table order (row k + 1 is voices[k]).
-        self.voices = [v["name"] for v in self.meta.get("voices") or []] if net.config.voices else []
+        self.voices = [v["name"] for v in self.meta.get("voices") or []] if self.config.voices else []
+
+    @property
+    def net(self):
+        """The torch CharLSTM (eye, training, tests), built from the weights on first use: imports torch."""
+        if self._net is None:
+            from oracle.engine.model.network import from_arrays
+
+            self._net = from_arrays(self.config, self.weights.arrays)
+        return self._net
 
     @property
     def lexicon(self) -> Lexicon | None:
@@ -303,21 +315,24 @@ class Oracle:
 
     def voice_weights(self, blend: dict[str, float] | None) -> np.ndarray | None:
         """A normalised blend as weights over the voice table (None for an unvoiced model)."""
-        if not self.net.config.voices:
+        if not self.config.voices:
             return None
-        return row_weights(blend, self.voices, self.net.config.voices + 1)
+        return row_weights(blend, self.voices, self.config.voices + 1)
 
-    @torch.inference_mode()
     def prime(self, text: str, voice: np.ndarray | None = None,
-              read_in: str | None = None) -> tuple[np.ndarray, tuple[torch.Tensor, torch.Tensor]]:
-        """Feed the prompt once through the full-sequence LSTM (in `voice`, blend weights over the voice
-        table; None: any voice; `read_in` float32 or bf16, this machine's choice by default); return the last
-        logits and (h, c) in float32."""
-        ids = torch.from_numpy(self.vocab.encode(text).astype(np.int64))[None]
+              read_in: str | None = None) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """Read the prompt once (in `voice`, blend weights over the voice table; None: any voice);
+        return the last logits and (h, c), each (layers, 1, hidden), in float32. `read_in` float32 reads
+        it in numpy; bf16 (an old record's) in torch's bf16 autocast, as that record was read."""
+        ids = self.vocab.encode(text)
+        if (read_in or self.prime_precision) != BF16:
+            return self.stepper.prime(ids, voice)
+        import torch
+
         weights = None if voice is None else torch.from_numpy(np.asarray(voice, dtype=np.float32))
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=(read_in or self.prime_precision) == BF16):
-            logits, (h, c) = self.net(ids, last_only=True, voice=weights)
-        return logits[0].float().numpy(), (h.float(), c.float())
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+            logits, (h, c) = self.net(torch.from_numpy(ids.astype(np.int64))[None], last_only=True, voice=weights)
+        return logits[0].float().numpy(), (h.float().numpy(), c.float().numpy())
 
     def ask(self, prompt: str, settings: SampleSettings | None = None, seed: int | None = None,
             voice: dict[str, float] | None = None, changes: list[dict] | None = None, prime: str | None = None) -> Reading:

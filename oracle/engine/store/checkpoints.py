@@ -11,8 +11,7 @@ import io
 import tempfile
 import time
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from oracle.engine.errors import CorruptModel, ModelNotFound, OracleError
 from oracle.engine.io import limits
@@ -30,6 +29,9 @@ from oracle.engine.store.meta import (
 from oracle.engine.store.records import CheckpointPointer, ModelMeta, write_meta
 from oracle.engine.store.weights import read_weights, sha256_bytes, write_weights
 
+if TYPE_CHECKING:
+    import torch
+
 
 def commit_meta(folder: Path, meta: ModelMeta) -> None:
     write_meta(folder, meta)
@@ -46,6 +48,8 @@ def prune(folder: Path) -> None:
 
 def write_checkpoint(folder: Path, net, train_state: dict, pointer: dict) -> None:
     """The resumable state: weights + optimiser/scheduler/RNG (torch.save, read back weights_only)."""
+    import torch  # only training writes checkpoints
+
     weights = write_weights(folder, "last", net)
     buf = tempfile.SpooledTemporaryFile()
     torch.save(train_state, buf)
@@ -60,6 +64,8 @@ def write_checkpoint(folder: Path, net, train_state: dict, pointer: dict) -> Non
 
 
 def read_checkpoint(folder: Path) -> tuple[CheckpointPointer, dict[str, torch.Tensor], dict]:
+    import torch  # only resuming a run reads one
+
     try:
         pointer = read_checkpoint_pointer(folder)
     except FileNotFoundError:

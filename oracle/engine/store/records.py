@@ -20,7 +20,7 @@ from oracle.engine.io.limits import MAX_VOCAB
 from oracle.engine.record import Record, RecordError, spec
 
 if TYPE_CHECKING:
-    from oracle.engine.model.network import ModelConfig
+    from oracle.engine.model.config import ModelConfig
 
 FORMAT = "oracle-model"
 FORMAT_VERSION = 1
@@ -108,7 +108,7 @@ def _vocab_matches(config: Shape, vocab: str, at: str) -> None:
 
 
 def _model_config(config: Shape) -> ModelConfig:
-    from oracle.engine.model.network import ModelConfig  # torch: only when a network is to be built
+    from oracle.engine.model.config import ModelConfig
 
     return ModelConfig.from_dict(config.to_dict())
 

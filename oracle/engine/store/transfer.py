@@ -2,7 +2,8 @@
 
 An export is a safetensors file whose metadata holds the model's meta.json (and its word list). An
 import is checked in full (metadata, weights against config, word list) before anything is written,
-and is written in a hidden folder swapped in under the name's lock.
+and is written in a hidden folder swapped in under the name's lock. Weights move as numpy arrays:
+managing models never imports torch.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import torch
-from safetensors.torch import load as st_load
-from safetensors.torch import save as st_save
+import numpy as np
+from safetensors.numpy import load as st_load
+from safetensors.numpy import save as st_save
 
 from oracle.engine.data import words as wordlist
 from oracle.engine.errors import CorruptModel, NameTaken, OracleError
@@ -28,7 +29,7 @@ from oracle.engine.io.readers import ReadRefused, parse_json, read_regular
 from oracle.engine.store.meta import MAX_META_BYTES, check_meta
 from oracle.engine.store.records import FileRef, ModelMeta, write_meta
 from oracle.engine.store.registry import ModelEntry, check_name, find, models_root, shipped_names, user_dir
-from oracle.engine.store.weights import build_net, read_weights, sha256_bytes
+from oracle.engine.store.weights import check_arrays, read_arrays, sha256_bytes
 
 EXPORT_SUFFIX = ".oracle"
 STALE_TEMP_SECONDS = 600  # an export writes in seconds: a temp file this old was left by a killed one
@@ -62,7 +63,7 @@ def delete(name: str) -> None:
 
 
 def _pack(entry: ModelEntry) -> bytes:
-    tensors = read_weights(entry.path / entry.info.weights.file, entry.info.weights.sha256)
+    tensors = read_arrays(entry.path / entry.info.weights.file, entry.info.weights.sha256)
     extra = {}
     if entry.info.words is not None:  # the word list travels in the export's metadata, checked on import
         extra["oracle_words"] = wordlist.export_text(entry.path, entry.meta)
@@ -109,8 +110,8 @@ def _clear_stale_temp(dest: Path) -> None:
                 continue
 
 
-def unpack(src: Path) -> tuple[dict, dict[str, torch.Tensor], bytes]:
-    """An export file read and checked whole: its metadata, its tensors and its bytes (refused with one sentence)."""
+def unpack(src: Path) -> tuple[dict, dict[str, np.ndarray], bytes]:
+    """An export file read and checked whole: its metadata, its weights (numpy arrays) and its bytes (refused with one sentence)."""
     try:
         data = read_regular(Path(src), limits.MAX_IMPORT_BYTES)
     except FileNotFoundError:
@@ -143,7 +144,7 @@ def unpack(src: Path) -> tuple[dict, dict[str, torch.Tensor], bytes]:
 def import_(src: Path, name: str | None = None, force: bool = False) -> str:
     """Validate everything first; only a model that loads is written, and atomically."""
     meta, tensors, data = unpack(src)
-    build_net(meta, tensors, str(src))
+    check_arrays(meta, tensors, str(src))
     words = wordlist.from_export(data, meta, str(src))
     info = check_meta(meta, str(src))
     given = name
@@ -186,5 +187,5 @@ def copy(src: str, dest: str, force: bool = False) -> str:
     check_name(dest)
     if not force and is_model_folder(user_dir(dest)):
         raise NameTaken(f"A model named {dest!r} already exists", remedy="replace_model")
-    tensors = read_weights(entry.path / entry.info.weights.file, entry.info.weights.sha256)
+    tensors = read_arrays(entry.path / entry.info.weights.file, entry.info.weights.sha256)
     return _install(replace(entry.info, copied_from=src), tensors, dest, force, wordlist.read_bytes(entry.path, entry.meta))

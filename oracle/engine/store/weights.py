@@ -1,5 +1,9 @@
-"""A model's weights: read and checked against their recorded sha256, built into a network whose
-config they must match, written under a fresh name. Only safetensors: nothing here ever unpickles.
+"""A model's weights: read and checked against their recorded sha256 and their config, written under a
+fresh name. Only safetensors: nothing here ever unpickles.
+
+Reading for an answer needs numpy alone (`read_arrays`, `check_arrays`, `load`): importing torch
+costs seconds, most of a cold `oracle ask`. Training, transfers and checkpoints, which need torch
+tensors, import torch when they call the functions that hand out tensors or networks.
 """
 
 from __future__ import annotations
@@ -7,11 +11,9 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as st_load
-from safetensors.torch import save as st_save
+import numpy as np
 
 from oracle.engine.data import words as wordlist
 from oracle.engine.data.vocab import Vocabulary
@@ -19,16 +21,21 @@ from oracle.engine.errors import CorruptModel
 from oracle.engine.io import limits
 from oracle.engine.io.atomic import write_bytes_atomic
 from oracle.engine.io.readers import ReadRefused, read_regular
-from oracle.engine.model.network import CharLSTM, ModelConfig
+from oracle.engine.model.config import ModelConfig, Weights, weight_shapes
 from oracle.engine.read.reading import Oracle
 from oracle.engine.store.registry import find
+
+if TYPE_CHECKING:
+    import torch
+
+    from oracle.engine.model.network import CharLSTM
 
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_weights(path: Path, expected_sha: str | None) -> dict[str, torch.Tensor]:
+def _read_checked(path: Path, expected_sha: str | None) -> bytes:
     try:
         data = read_regular(path, limits.MAX_WEIGHTS_BYTES)
     except ReadRefused as why:
@@ -38,50 +45,86 @@ def read_weights(path: Path, expected_sha: str | None) -> dict[str, torch.Tensor
     if expected_sha and sha256_bytes(data) != expected_sha:
         raise CorruptModel(f"{path} does not match the sha256 recorded in its metadata (truncated or altered): "
                            "restore the model from an export.")
+    return data
+
+
+def _unreadable(path: Path) -> CorruptModel:
+    return CorruptModel(f"{path} is not a readable safetensors file: restore the model from an export.")
+
+
+def read_arrays(path: Path, expected_sha: str | None) -> dict[str, np.ndarray]:
+    """The weights as numpy arrays (no torch): what reading an answer needs."""
+    from safetensors.numpy import load as np_load
+
+    data = _read_checked(path, expected_sha)
+    try:
+        return np_load(data)
+    except Exception:  # SafetensorError, or a dtype numpy has no name for (bf16)
+        raise _unreadable(path) from None
+
+
+def read_weights(path: Path, expected_sha: str | None) -> dict[str, torch.Tensor]:
+    """The weights as torch tensors, for training, checkpoints and transfers."""
+    from safetensors.torch import load as st_load
+
+    data = _read_checked(path, expected_sha)
     try:
         return st_load(data)
-    except (SafetensorError, Exception):
-        raise CorruptModel(f"{path} is not a readable safetensors file: restore the model from an export.") from None
+    except Exception:
+        raise _unreadable(path) from None
 
 
-def build_net(meta: dict, tensors: dict[str, torch.Tensor], where: str) -> CharLSTM:
+def check_arrays(meta: dict, arrays: dict, where: str) -> ModelConfig:
+    """The config a model's metadata names, once its weights (arrays or tensors) are exactly the ones
+    that config implies, by name and shape; otherwise one sentence saying it cannot be loaded."""
     mismatch = CorruptModel(f"{where} holds weights whose names or shapes do not match its config: it cannot be loaded.")
     try:
         config = ModelConfig.from_dict(meta["config"])
         # A config that lies (hidden size 10^6) must not allocate gigabytes before we notice the file
         # holds nothing like it: its weights (counted, not built) must be what the file holds.
-        # Counting, not a meta-device model: the first meta-device op costs seconds (torch imports its
-        # meta kernels), which every `oracle ask` would pay.
-        if limits.parameters(config) > sum(t.numel() for t in tensors.values()):
+        if limits.parameters(config) > sum(int(np.prod(a.shape)) for a in arrays.values()):
             raise mismatch
-        net = CharLSTM(config)
+        expected = weight_shapes(config)
     except Exception:
         raise mismatch from None
-    if {k: v.shape for k, v in net.state_dict().items()} != {k: v.shape for k, v in tensors.items()}:
+    if expected != {k: tuple(v.shape) for k, v in arrays.items()}:
         raise mismatch
+    return config
+
+
+def build_net(meta: dict, tensors: dict[str, torch.Tensor], where: str) -> CharLSTM:
+    from oracle.engine.model.network import CharLSTM
+
+    config = check_arrays(meta, tensors, where)
     try:
+        net = CharLSTM(config)
         net.load_state_dict(tensors, strict=True)
-    except RuntimeError:
-        raise mismatch from None
+    except (RuntimeError, ValueError, TypeError):
+        raise CorruptModel(f"{where} holds weights whose names or shapes do not match its config: it cannot be loaded.") from None
     return net
 
 
 def load(name: str) -> Oracle:
+    """A model ready to answer, read with numpy and safetensors alone."""
     entry = find(name)
     info = entry.info
-    tensors = read_weights(entry.path / info.weights.file, info.weights.sha256)
-    net = build_net(entry.meta, tensors, str(entry.path))
+    arrays = read_arrays(entry.path / info.weights.file, info.weights.sha256)
+    config = check_arrays(entry.meta, arrays, str(entry.path))
     words, words_notice = wordlist.read(entry.path, entry.meta)  # a damaged word list costs only the words
-    return Oracle(name, net, Vocabulary(info.vocab), bool(info.lowercase), entry.meta, words, words_notice)
+    return Oracle(name, Weights(config, arrays), Vocabulary(info.vocab), bool(info.lowercase), entry.meta, words, words_notice)
 
 
-def state_tensors(net: torch.nn.Module) -> dict[str, torch.Tensor]:
+def state_tensors(net) -> dict[str, torch.Tensor]:
+    import torch
+
     module = getattr(net, "module", net)  # unwrap DDP
     return {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in module.state_dict().items()}
 
 
 def write_weights(folder: Path, prefix: str, net) -> dict:
     """Write weights under a new unique name; return {file, sha256} for the JSON that commits them."""
+    from safetensors.torch import save as st_save
+
     data = st_save(state_tensors(net))
     fname = f"{prefix}-{time.time_ns():x}.safetensors"
     write_bytes_atomic(folder / fname, data)

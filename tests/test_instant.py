@@ -1,0 +1,122 @@
+"""The torch-free read path (#26): numpy priming against torch's forward, old records replaying exactly,
+and `oracle ask`, `oracle models`, `oracle --help` running without importing torch."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from oracle.engine import SampleSettings, store
+from tests.conftest import REPO
+
+PROMPTS = ["what is truth?", "The fear of the LORD is the beginning of wisdom.\n" * 3, "a"]
+
+
+def torch_prime(oracle, text: str, voice=None, read_in=None):
+    """How the prompt was read before #26: nn.LSTM's forward, float32 (the reference)."""
+    ids = torch.from_numpy(oracle.vocab.encode(text).astype(np.int64))[None]
+    weights = None if voice is None else torch.from_numpy(np.asarray(voice, dtype=np.float32))
+    with torch.inference_mode():
+        logits, (h, c) = oracle.net(ids, last_only=True, voice=weights)
+    return logits[0].numpy(), (h.numpy(), c.numpy())
+
+
+def assert_primes_match(oracle, voices) -> None:
+    for text in PROMPTS:
+        text = oracle.vocab.fit_prompt(text, oracle.lowercase)[0]
+        for voice in voices:
+            weights = oracle.voice_weights(voice)
+            got_logits, (got_h, got_c) = oracle.prime(text, weights)
+            want_logits, (want_h, want_c) = torch_prime(oracle, text, weights)
+            np.testing.assert_allclose(got_logits, want_logits, atol=2e-5, rtol=1e-5, err_msg=f"{text!r} {voice}")
+            np.testing.assert_allclose(got_h, want_h, atol=2e-5, rtol=1e-5, err_msg=f"{text!r} {voice}")
+            np.testing.assert_allclose(got_c, want_c, atol=2e-5, rtol=1e-5, err_msg=f"{text!r} {voice}")
+
+
+def test_numpy_priming_equals_the_torch_forward_on_the_default_model():
+    oracle = store.load("default")
+    assert oracle.config.voices, "the shipped default is voiced: its voice columns are checked too"
+    assert_primes_match(oracle, [None, {"kjv": 1.0}, {"jargon": 0.3, "proverbs": 0.7}])
+
+
+def test_numpy_priming_equals_the_torch_forward_on_a_voiced_tiny_model(tmp_path, corpus_text):
+    from oracle.engine import Recipe, Trainer
+
+    half = len(corpus_text) // 2
+    (tmp_path / "first.txt").write_text(corpus_text[:half], "utf-8")
+    (tmp_path / "second.txt").write_text(corpus_text[half:], "utf-8")
+    # two layers, so the upper layer's all-positions product is checked with a voice below it
+    recipe = Recipe(hidden_size=24, num_layers=2, embed_dim=8, voice_dim=4, dropout=0.0, seq_len=32, batch_size=16,
+                    epochs=1, val_fraction=0.1, seed=7)
+    Trainer("voiced", [str(tmp_path / "first.txt"), str(tmp_path / "second.txt")], recipe, command=["test"]).run()
+    oracle = store.load("voiced")
+    assert sorted(oracle.voices) == ["first", "second"]
+    assert_primes_match(oracle, [None, {"first": 1.0}, {"first": 0.3, "second": 0.7}])
+
+
+def test_numpy_priming_equals_the_torch_forward_on_deeper_and_one_hot_models():
+    from oracle.engine.model.config import ModelConfig, Weights
+    from oracle.engine.model.network import CharLSTM
+    from oracle.engine.read.reading import Oracle
+
+    torch.manual_seed(3)
+    vocab = store.load("default").vocab
+    for config in (ModelConfig(vocab_size=len(vocab), hidden_size=20, num_layers=3, embed_dim=6),
+                   ModelConfig(vocab_size=len(vocab), hidden_size=12, num_layers=2, one_hot=True)):
+        net = CharLSTM(config).eval()
+        oracle = Oracle("random", Weights.from_net(net), vocab, lowercase=True)
+        assert_primes_match(oracle, [None])
+
+
+@pytest.mark.parametrize("model", ["default", "tiny"])
+def test_an_old_float32_record_replays_exactly(model, request):
+    """Records made when the prompt went through nn.LSTM give the same answer read in numpy."""
+    name = model if model == "default" else request.getfixturevalue("tiny_model")
+    old, new = store.load(name), store.load(name)
+    old.prime = lambda text, voice=None, read_in=None: torch_prime(old, text, voice)  # the code before #26
+    settings = SampleSettings(stop="length", length=150, temperature=0.9)
+    for seed in range(6):
+        for question in PROMPTS[:2]:
+            before = old.ask(question, settings, seed=seed)
+            record = json.loads(json.dumps({**before.record(), "answer": "".join(before)}))  # as a conversation saves it
+            assert "prime" not in record
+            again = new.ask(question, SampleSettings.from_record(record["settings"]), seed=record["seed"],
+                            prime=record.get("prime"))
+            assert "".join(again) == record["answer"], (seed, question)
+
+
+def test_a_bf16_record_replays_as_it_was_read(tiny_model):
+    oracle = store.load(tiny_model)
+    settings = SampleSettings(stop="length", length=80)
+    first = oracle.ask("what is wisdom?", settings, seed=3, prime="bf16")
+    answer = "".join(first)
+    assert first.record()["prime"] == "bf16"
+    assert "".join(store.load(tiny_model).ask("what is wisdom?", settings, seed=3, prime="bf16")) == answer
+
+
+def test_new_readings_are_primed_in_numpy_float32(tiny_model):
+    reading = store.load(tiny_model).ask("what is wisdom?", seed=1)
+    assert "".join(reading) and "prime" not in reading.record()  # a float32 record, as before bf16 priming
+
+
+def _run_without_torch(code: str, home) -> str:
+    """Run `code` in a fresh interpreter; return the modules it imported, one line."""
+    probe = f"{code}\nimport sys\nprint('MODULES', ' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    env = {**os.environ, "ORACLE_HOME": str(home), "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.rsplit("MODULES", 1)[1].split()
+
+
+@pytest.mark.parametrize("argv", [["ask", "what is truth?", "--length", "60", "--seed", "1"], ["models", "list"],
+                                  ["models", "show", "default"], ["--help"], ["eye", "--help"], ["train", "--help"]])
+def test_the_read_path_and_the_shell_never_import_torch(argv, oracle_home):
+    code = f"from oracle.cli.entry import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
+    modules = _run_without_torch(code, oracle_home)
+    assert "torch" not in modules and "oracle" in modules
