@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -120,3 +121,56 @@ def test_the_read_path_and_the_shell_never_import_torch(argv, oracle_home):
     code = f"from oracle.cli.entry import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
     modules = _run_without_torch(code, oracle_home)
     assert "torch" not in modules and "oracle" in modules
+
+
+def test_a_pacer_keeps_its_schedule_whatever_each_character_costs():
+    from oracle.engine.read.pace import Pacer
+
+    now = [100.0]
+    pacer = Pacer(50, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    costs = [0.001] * 40 + [0.3] + [0.001] * 59  # a hiccup of 0.3 s after 40 characters (a busy host)
+    shown = []
+    for n, cost in enumerate(costs, start=1):
+        now[0] += cost  # computing character n
+        pacer.wait(n)
+        shown.append(now[0])
+    start = shown[0]
+    assert shown[39] - start == pytest.approx(39 / 50)  # on time before the hiccup
+    assert shown[40] - start == pytest.approx(39 / 50 + 0.3)  # late after it (due at 40 / 50)...
+    assert shown[-1] - start == pytest.approx(99 / 50)  # ...and back on schedule: several at once, then on time
+    assert sum(1 for a, b in zip(shown[40:], shown[41:]) if b - a < 0.01) >= 10
+    never = Pacer(0, clock=lambda: now[0], sleep=lambda s: pytest.fail("pace 0 waits"))
+    never.wait(1), never.wait(1000)
+
+
+class TimedStdout:
+    """stdout that notes when each character was written."""
+
+    def __init__(self) -> None:
+        self.chars: list[tuple[float, str]] = []
+
+    def write(self, text: str) -> int:
+        self.chars.extend((time.monotonic(), ch) for ch in text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def text(self) -> str:
+        return "".join(ch for _, ch in self.chars)
+
+
+def test_oracle_ask_pace_spreads_the_answer_without_changing_it(monkeypatch, capsys):
+    from oracle.cli.entry import main
+
+    args = ["ask", "what is truth?", "--length", "40", "--stop", "length", "--seed", "4"]
+    fast, paced = TimedStdout(), TimedStdout()
+    monkeypatch.setattr(sys, "stdout", fast)
+    assert main(args) == 0
+    monkeypatch.setattr(sys, "stdout", paced)
+    assert main([*args, "--pace", "100"]) == 0
+    assert paced.text() == fast.text() and len(paced.text().rstrip("\n")) == 40
+    took = paced.chars[39][0] - paced.chars[0][0]
+    assert 0.39 * 0.95 <= took <= 0.39 * 1.3, took  # the 40th character is due 39 / 100 s after the first
+    monkeypatch.setattr(sys, "stdout", sys.__stdout__)
+    assert main([*args, "--pace", "-1"]) == 2 and "--pace" in capsys.readouterr().err

@@ -6,7 +6,7 @@ import sys
 
 from oracle.cli.flags import add_setting_flags
 from oracle.cli.share import Sharing, add_share_flags
-from oracle.engine import OracleError, SampleSettings, parse_blend, specs, store
+from oracle.engine import Delivery, OracleError, Pacer, SampleSettings, parse_blend, specs, store
 from oracle.visible import visible
 
 
@@ -18,6 +18,7 @@ def add_ask(sub, number) -> None:
     p.add_argument("--model", "-m", help="model name (default: the one chosen with `oracle models use NAME` or in the app, "
                                          "else your newest model, else the shipped default)")
     add_setting_flags(p, SampleSettings, defaults=defaults)
+    add_setting_flags(p, Delivery, defaults=Delivery(pace=0.0))  # a shell gets the answer at once unless it asks
     p.add_argument("--seed", type=number(int, "--seed", 0), help="the same seed, model, question and settings give the same answer")
     p.add_argument("--voice", metavar="NAME:WEIGHT,...", help="a voiced model's blend of voices, e.g. kjv:0.7,devils-dictionary:0.3 "
                    "(names as `oracle models show` lists them; weights are normalised; default: any voice)")
@@ -45,8 +46,10 @@ def run_ask(args) -> int:
         sys.stderr.write(f"oracle: {visible(reading.notice)}.\n")
     out = sys.stdout
     sharing.begin(reading)
+    pacer = Pacer(args.pace)
     try:
-        for ch in reading:
+        for n, ch in enumerate(reading, start=1):
+            pacer.wait(n)
             out.write(visible(ch))  # a model that learned ESC must not drive the terminal
             out.flush()
             sharing.heard(ch)

@@ -24,7 +24,6 @@ from oracle.tui.screens.too_small import TooSmallScreen, too_small
 from oracle.tui.screens.train import TrainScreen
 from oracle.tui.theme import KAWAII
 
-DEFAULT_PACE = 90.0  # characters per second an answer is spoken at; 0 means as fast as the model goes
 SCREENS = {"oracle": OracleScreen, "train": TrainScreen, "models": ModelsScreen, "eye": EyeScreen, "scripture": ScriptureScreen}
 
 
@@ -43,9 +42,9 @@ class OracleApp(App):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, pace: float = DEFAULT_PACE, start: str = "oracle", theme: str | None = None) -> None:
+    def __init__(self, pace: float | None = None, start: str = "oracle", theme: str | None = None) -> None:
         super().__init__()
-        self.pace = pace
+        self.pace = preferences.pace() if pace is None else pace  # characters per second (0: as fast as it reads)
         self.start = start
         self.start_theme = theme
         self._signals: list[int] = []
@@ -208,9 +207,10 @@ class OracleApp(App):
         self.call_after_refresh(self.train_screen.resume_run, name)
 
 
-def make_app(pace: float = DEFAULT_PACE, start: str = "oracle", theme: str | None = None) -> OracleApp:
+def make_app(pace: float | None = None, start: str = "oracle", theme: str | None = None) -> OracleApp:
     """The one way the app is built, by `oracle` and by the tests (which pass pace=0).
 
+    Without `pace`, the pace chosen last time (F4), else 90 characters per second.
     Without `theme`, the theme chosen last time (Ctrl+P, "Change theme"), else Oracle's own."""
     return OracleApp(pace=pace, start=start, theme=theme)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 
-from oracle.engine import OracleError, SampleSettings, read_settings, settings_path, write_json_atomic
+from oracle.engine import DEFAULT_PACE, Delivery, OracleError, SampleSettings, read_settings, settings_path, write_json_atomic
 
 KEY = "preferences"
 
@@ -48,3 +48,11 @@ def reading_settings() -> SampleSettings:
 
 def save_reading_settings(settings: SampleSettings) -> None:
     save(reading=asdict(settings))
+
+
+def pace() -> float:
+    """The pace answers were spoken at last (characters per second), checked by today's rule."""
+    try:
+        return Delivery(pace=load().get("pace", DEFAULT_PACE)).validate().pace
+    except (OracleError, TypeError, ValueError):
+        return DEFAULT_PACE

@@ -42,7 +42,8 @@ async def test_palette_lists_the_main_actions_and_runs_them(tiny_model):
         await palette_settles_on(pilot, app, f"use model {tiny_model}")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen is app.oracle_screen, what="back to the Oracle")
-        assert app.oracle_screen.oracle.name == tiny_model
+        await wait_until(pilot, lambda: app.oracle_screen.oracle and app.oracle_screen.oracle.name == tiny_model,
+                         what="the model, loaded in a worker")
 
 
 async def test_function_keys_switch_screens_and_the_kawaii_theme_is_default(tiny_model):

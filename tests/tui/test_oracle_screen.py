@@ -31,6 +31,7 @@ async def test_ask_streams_an_answer_that_replays_exactly(tiny_model):
     app = make_app(pace=0)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.oracle_screen
+        await wait_until(pilot, lambda: screen.oracle is not None, what="the model, loaded in a worker")
         assert screen.oracle.name == tiny_model
         welcome = screen.query(".welcome")
         assert welcome and "voice of proverbs" in str(welcome.first().render())

@@ -42,6 +42,8 @@ def cpu_has_native_bf16() -> bool:
 @functools.cache
 def bf16_kernels_work() -> bool:
     """Whether bf16 autocast really runs an LSTM and a linear layer on this CPU (~2 ms, once a process)."""
+    import torch  # only a bf16 record's replay or training asks
+
     try:  # fork_rng: building the probe's layers draws weights, and must not move a training run's RNG
         with torch.random.fork_rng(devices=[]), torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
             lstm, head = torch.nn.LSTM(8, 8, batch_first=True), torch.nn.Linear(8, 4)

@@ -29,6 +29,7 @@ from oracle.tui.widgets.nav import NavBar
 from oracle.tui.widgets.oracle_bar import OracleBar
 from oracle.tui.widgets.question_box import QuestionBox
 from oracle.tui.widgets.reading_controls import ReadingControls
+from oracle.tui.widgets.settings_panel import SettingsPanel
 from oracle.tui.widgets.transcript import Transcript
 from oracle.tui.widgets.voices_panel import VoicesPanel
 
@@ -76,6 +77,8 @@ class OracleScreen(Screen):
         self.pane = ConversationPane(id="conversation")
         self.stream, self.filer = self.pane.stream, self.pane.filer
         self.speech = self.stream.voice = SpeechControl()  # "speak answers" (F8): the stream feeds it
+        self.loading: tuple[str, Conversation | None] | None = None  # the model a worker loads, and where it opens
+        self.waiting: dict | None = None  # a question asked before that model was ready: asked once it is
 
     # What the other parts hold, under the names the app's callers and tests use.
     reading = property(lambda self: self.stream.reading)
@@ -116,18 +119,30 @@ class OracleScreen(Screen):
             self.oracle = None
             self._show_state()
             return
+        if self.loading is not None and self.loading[0] == active:
+            return
         if self.oracle is None or self.oracle.name != active or not any(e.name == active for e in entries):
             self.use_model(active)
 
     def use_model(self, name: str, conversation: Conversation | None = None) -> None:
+        """Switch to `name`: it loads in a worker while this screen stays drawn and takes the question."""
         self.stream.stop()
-        oracle = self.query_one(ModelPicker).load(name)
-        if oracle is None:
-            return
-        self.oracle = oracle
-        self.controls.show_oracle(oracle)
-        self.pane.open(oracle, conversation)
+        if self.query_one(ModelPicker).load(name):
+            self.loading = (name, conversation)
+            self._show_state()
+
+    def on_model_picker_loaded(self, event: ModelPicker.Loaded) -> None:
+        if self.loading is None or self.loading[0] != event.name:
+            return  # another model was chosen while this one loaded
+        (_, conversation), self.loading = self.loading, None
+        waiting, self.waiting = self.waiting, None
+        if event.oracle is not None:
+            self.oracle = event.oracle
+            self.controls.show_oracle(event.oracle)
+            self.pane.open(event.oracle, conversation)
         self._show_state()
+        if waiting is not None and event.oracle is not None:
+            self.ask(**waiting)
 
     def on_model_picker_chosen(self, event: ModelPicker.Chosen) -> None:
         self.use_model(event.name)
@@ -155,6 +170,10 @@ class OracleScreen(Screen):
 
     def ask(self, question: str, seed: int | None = None, settings: SampleSettings | None = None,
             changes: list[dict] | None = None, voice: dict | None = None, prime: str | None = None) -> None:
+        if self.loading is not None:  # asked before the model is ready: it waits for it, and says so
+            self.waiting = dict(question=question, seed=seed, settings=settings, changes=changes, voice=voice, prime=prime)
+            self.notify(f"{self.loading[0]} is still loading: your question is asked as soon as it is ready.", timeout=4)
+            return
         if self.oracle is None:
             self.notify("There is no model to ask yet: train one on the Train screen (F2).", severity="warning")
             return
@@ -208,6 +227,9 @@ class OracleScreen(Screen):
 
     # ---- settings ----------------------------------------------------------------------------
 
+    def on_settings_panel_pace_chosen(self, event: SettingsPanel.PaceChosen) -> None:
+        self.app.pace = self.stream.pace = event.pace  # from the next answer on
+
     def on_voices_panel_changed(self, event: VoicesPanel.Changed) -> None:
         self.stream.set_voice(event.blend)
 
@@ -225,7 +247,8 @@ class OracleScreen(Screen):
     def _show_state(self) -> None:
         if not self.children:  # not composed yet
             return
-        self.query_one(OracleBar).show_state(self.temperature, self.speaking, self.oracle is not None)
+        loading = self.loading[0] if self.loading else None
+        self.query_one(OracleBar).show_state(self.temperature, self.speaking, self.oracle is not None, loading)
 
     def action_toggle_settings(self) -> None:
         self.controls.toggle_settings()

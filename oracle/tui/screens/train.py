@@ -2,7 +2,8 @@
 
 The `Trainer` runs in a thread worker owned by this (installed, never destroyed) screen, so
 switching screens does not stop it. Its events arrive through `post_message` (thread-safe and
-non-blocking for the trainer) and its pause/stop go through a `TrainingControl`.
+non-blocking for the trainer) and its pause/stop go through a `TrainingControl`. The trainer's module
+(and torch with it) is imported by that worker when a run starts: the app opens without it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 from textual.worker import Worker
 
-from oracle.engine import Event, Failed, OracleError, Trainer, TrainingControl, store
+from oracle.engine import Event, Failed, OracleError, TrainingControl, store
 from oracle.tui.training_messages import (
     EpochEnded,
     TrainingFailed,
@@ -31,6 +32,14 @@ from oracle.tui.training_messages import (
 from oracle.tui.widgets.nav import NavBar
 from oracle.tui.widgets.train_form import Plan, TrainForm
 from oracle.tui.widgets.train_live import TrainLive
+
+
+def trainer_start(start: str):
+    """Trainer.new or Trainer.resumed, importing torch on first use: called in the training worker, so the
+    app never waits for it."""
+    from oracle.engine import Trainer
+
+    return getattr(Trainer, start)
 
 
 class TrainScreen(Screen):
@@ -115,7 +124,7 @@ class TrainScreen(Screen):
             return
         plan: Plan = form.plan
         form.freeze(plan.name)
-        self._launch(plan.name, "Reading and checking the corpora…", lambda on_event, control: Trainer.new(
+        self._launch(plan.name, "Reading and checking the corpora…", lambda on_event, control: trainer_start("new")(
             plan.name, plan.sources, plan.recipe, recipe_name=plan.recipe_name, command=plan.command,
             on_event=on_event, control=control))
 
@@ -132,8 +141,8 @@ class TrainScreen(Screen):
             return
         form.freeze(name)
         self._launch(name, f"Loading {name}'s checkpoint and reading its corpora…",
-                     lambda on_event, control: Trainer.resumed(name, command=["oracle", "train", "--resume", name],
-                                                               on_event=on_event, control=control))
+                     lambda on_event, control: trainer_start("resumed")(name, command=["oracle", "train", "--resume", name],
+                                                                  on_event=on_event, control=control))
 
     def action_pause(self) -> None:
         if self.state == "running" and self.control:

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
-from oracle.engine import OracleError
+from oracle.engine import OracleError, Pacer
 from oracle.tui.history import Exchange
 from oracle.tui.widgets.transcript import ExchangeView
 
@@ -105,14 +105,14 @@ class AnswerStream(Widget):
     @work(thread=True, group="reading", exit_on_error=False)  # not exclusive: a stopped answer still finishes and is filed
     def _stream(self, reading, view: ExchangeView) -> None:
         worker = get_current_worker()
+        pacer = Pacer(self.pace)  # each character due on a schedule: late ones go out together, in one frame
         buffer, last = "", time.monotonic()
         shown = threading.Event()  # set when the last posted chunk is on screen: one chunk in flight at a time
         shown.set()
         try:
-            for ch in reading:
+            for n, ch in enumerate(reading, start=1):
+                pacer.wait(n)
                 buffer += ch
-                if self.pace:
-                    time.sleep(1 / self.pace)
                 now = time.monotonic()
                 if worker.is_cancelled:
                     reading.stop()

@@ -3,13 +3,15 @@
 It lists the models itself (`refresh()`), offers nothing else (no blank "no model" entry), and
 posts `ModelPicker.Chosen` when the reader picks another one; `ModelPicker.Closed` when a list
 opened by Ctrl+O closes, picked or not, so the screen can hand the focus back to the question.
-`load()` loads a model and makes it the active one.
+`load()` makes a model the active one and loads it in a worker: the screen is drawn and takes typing
+meanwhile, and `ModelPicker.Loaded` brings the model (or None, the reason told) when it is ready.
 """
 
 from __future__ import annotations
 
 import gc
 
+from textual import work
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Select
@@ -27,6 +29,13 @@ class ModelPicker(Horizontal):
 
     class Closed(Message):
         """The list opened by `open()` closed again."""
+
+    class Loaded(Message):
+        """The model `load()` was asked for is ready (`oracle`), or could not be loaded (None)."""
+
+        def __init__(self, name: str, oracle) -> None:
+            super().__init__()
+            self.name, self.oracle = name, oracle
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -83,19 +92,39 @@ class ModelPicker(Horizontal):
             if event.value != self.current:
                 self.post_message(self.Chosen(event.value))
 
-    def load(self, name: str):
-        """Make `name` the active model and return it loaded (None, with the reason told, if it cannot be)."""
+    def load(self, name: str) -> bool:
+        """Make `name` the active model and start loading it (False, the reason told, if it cannot be)."""
         try:
             store.set_active(name)
+        except OracleError as err:
+            self.notify(str(err), severity="error", title="Cannot use this model")
+            return False
+        self._load(name)
+        return True
+
+    @work(thread=True, group="loading", exclusive=True, exit_on_error=False)
+    def _load(self, name: str) -> None:
+        try:
             oracle = store.load(name)
+        except OracleError as err:
+            oracle = err
+        except Exception as err:  # a bug costs this model, never the app
+            oracle = OracleError(f"{name} could not be loaded: {err.__class__.__name__}: {err}")
+        try:
+            self.app.call_from_thread(self._loaded, name, oracle)
+        except RuntimeError:  # the app closed while the model loaded
+            pass
+
+    def _loaded(self, name: str, oracle) -> None:
+        if isinstance(oracle, OracleError):
+            self.notify(str(oracle), severity="error", title="Cannot use this model")
+            oracle = None
+        else:
             # The model's tables (words, vocabulary) are long-lived objects: keep the garbage collector
             # from walking them again on every collection while answers stream and pages are drawn.
             gc.freeze()
-        except OracleError as err:
-            self.notify(str(err), severity="error", title="Cannot use this model")
-            return None
-        self.show(name)
-        return oracle
+            self.show(name)
+        self.post_message(self.Loaded(name, oracle))
 
 
 def welcome(oracle) -> str:

@@ -12,6 +12,7 @@ from textual.widgets import Button, Static
 
 from oracle.engine import paths
 from oracle.tui.widgets.model_picker import ModelPicker
+from oracle.visible import visible
 
 
 class OracleBar(Horizontal):
@@ -20,10 +21,11 @@ class OracleBar(Horizontal):
         yield Static("", id="temperature")
         yield Static("", id="speaking")
 
-    def show_state(self, temperature: float, speaking: bool, oracle: bool) -> None:
+    def show_state(self, temperature: float, speaking: bool, oracle: bool, loading: str | None = None) -> None:
         self.query_one("#temperature", Static).update(f"temperature {temperature:.2f}  (^↓ ^↑)")
         label = self.query_one("#speaking", Static)
-        label.update("● speaking…" if speaking else ("○ listening" if oracle else "○ no oracle"))
+        idle = f"◌ loading {visible(loading)}…" if loading else ("○ listening" if oracle else "○ no oracle")
+        label.update("● speaking…" if speaking else idle)
         label.set_class(speaking, "speaking")
 
 

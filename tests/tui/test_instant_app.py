@@ -1,0 +1,116 @@
+"""The app ready at once (#26): its first screen without torch, a question asked while the model loads,
+and answers spoken on a schedule that holds when the reading is slow."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+from oracle.engine import SampleSettings, store
+from oracle.engine.read import reading as reading_module
+from oracle.tui.app import make_app
+from oracle.tui.widgets.transcript import ExchangeView
+from tests.conftest import REPO
+
+from .conftest import wait_until
+
+
+def test_the_first_screen_and_the_loaded_model_import_no_torch(tiny_model, oracle_home):
+    script = textwrap.dedent("""
+        import asyncio, sys
+        from oracle.tui.app import make_app
+
+        async def main():
+            app = make_app(pace=0)
+            async with app.run_test(size=(80, 24)) as pilot:
+                screen = app.oracle_screen
+                for _ in range(600):
+                    if screen.oracle is not None and screen.query_one("#ask").display:
+                        break
+                    await pilot.pause(0.05)
+                print("LOADED", screen.oracle.name)
+                await pilot.press(*"wisdom", "enter")
+                for _ in range(600):
+                    if screen.exchanges and screen.exchanges[-1].answer and not screen.speaking:
+                        break
+                    await pilot.pause(0.05)
+                print("ANSWERED", bool(screen.exchanges[-1].answer))
+            print("TORCH", "torch" in sys.modules)
+
+        asyncio.run(main())
+    """)
+    env = {**os.environ, "ORACLE_HOME": str(oracle_home), "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=180, cwd=REPO)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"LOADED {tiny_model}" in out.stdout and "ANSWERED True" in out.stdout, out.stdout
+    assert "TORCH False" in out.stdout
+
+
+@pytest.mark.asyncio
+async def test_a_question_asked_while_the_model_loads_waits_for_it_and_is_answered(tiny_model, monkeypatch):
+    real_load, started, release = store.load, [], threading.Event()
+
+    def slow_load(name):
+        started.append(time.monotonic())
+        release.wait(30)  # a big model on a slow disk: ready when the test says
+        return real_load(name)
+
+    monkeypatch.setattr(store, "load", slow_load)
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: started, what="the load to start")
+        assert screen.oracle is None and screen.loading[0] == tiny_model
+        assert "loading" in str(screen.query_one("#speaking").render())
+        await pilot.press(*"what is wisdom?", "enter")  # the box takes it while the model loads
+        assert screen.waiting is not None and not screen.exchanges
+        assert any("still loading" in n.message for n in app._notifications)
+        release.set()
+        await wait_until(pilot, lambda: screen.exchanges and screen.exchanges[-1].answer and not screen.speaking,
+                         what="the answer")
+        exchange = screen.exchanges[-1]
+        assert exchange.question == "what is wisdom?"
+        replay = real_load(tiny_model).ask("what is wisdom?", SampleSettings(**exchange.record["settings"]),
+                                           seed=exchange.record["seed"])
+        assert "".join(replay) == exchange.answer
+
+
+@pytest.mark.asyncio
+async def test_the_pace_holds_its_schedule_when_the_reading_is_slowed(tiny_model, monkeypatch):
+    pace, length, cost = 60.0, 120, 0.008  # each character costs 8 ms: half the 16.7 ms the pace allows
+    real_iter = reading_module.Reading.__iter__
+
+    def slowed(self):
+        for ch in real_iter(self):
+            time.sleep(cost)  # stands for a loaded host: computing and drawing each character take time
+            yield ch
+
+    monkeypatch.setattr(reading_module.Reading, "__iter__", slowed)
+    shown, real_add = [], ExchangeView.add
+
+    def timed_add(view, chars):  # when each chunk reached the screen
+        if chars:
+            shown.append((time.monotonic(), len(chars)))
+        real_add(view, chars)
+
+    monkeypatch.setattr(ExchangeView, "add", timed_add)
+    app = make_app(pace=pace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+        screen.query_one("#settings").settings = SampleSettings(stop="length", length=length)
+        await pilot.press(*"wisdom", "enter")
+        await wait_until(pilot, lambda: screen.exchanges and len(screen.exchanges[-1].answer) == length
+                         and not screen.speaking, what="the answer")
+    assert sum(n for _, n in shown) == length
+    took = shown[-1][0] - shown[0][0]  # from the first chunk on screen to the last
+    due = (length - shown[0][1]) / pace  # the first chunk's characters were due when it was drawn
+    # A sleep of 1 / pace after each character would take (1 / pace + cost) per character: 2.9 s here.
+    assert due * 0.93 <= took <= due * 1.1 + 0.1, (took, due)
+    assert max(n for _, n in shown) >= 2  # a frame draws every character due by then
