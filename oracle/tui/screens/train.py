@@ -142,7 +142,7 @@ class TrainScreen(Screen):
         form.freeze(name)
         self._launch(name, f"Loading {name}'s checkpoint and reading its corpora…",
                      lambda on_event, control: trainer_start("resumed")(name, command=["oracle", "train", "--resume", name],
-                                                                  on_event=on_event, control=control))
+                                                                        on_event=on_event, control=control))
 
     def action_pause(self) -> None:
         if self.state == "running" and self.control:
