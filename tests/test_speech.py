@@ -88,8 +88,10 @@ def test_say_speaks_each_sentence_without_holding_up_the_stream(capsys, tiny_mod
 def test_speaker_stop_silences_at_once(tmp_path):
     log = tmp_path / "said.txt"
     speaker = Speaker(str(_fake_espeak(tmp_path, log, delay=5)))
+    queued = time.monotonic()
     for n in range(3):
         speaker.say(f"sentence {n}.", TABLE["default"])
+    assert time.monotonic() - queued < 0.5  # 15 s of speech queued without waiting for any of it
     time.sleep(0.3)
     started = time.monotonic()
     speaker.stop()
@@ -106,3 +108,13 @@ def test_a_missing_folder_is_said_before_the_answer(capsys, tiny_model, tmp_path
         assert code == 2 and out == "" and "does not exist" in err
     code = main(["ask", "what is wisdom?", "--say-to", str(tmp_path / "x.mp3")])
     assert code == 2 and "must end in .wav" in capsys.readouterr().err
+
+
+def test_the_apps_voice_follows_a_blend_changed_mid_answer(oracle_home):
+    from oracle.tui.speaking import SpeechControl
+
+    control = SpeechControl()
+    control.begin({"kjv": 1.0})
+    assert control.voice == TABLE["kjv"]
+    control.follow({"kjv": 0.2, "jargon": 0.8})
+    assert control.voice == TABLE["jargon"]

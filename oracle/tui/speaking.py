@@ -49,6 +49,10 @@ class SpeechControl:
         self.stop()
         self.voice = speech.voice_for(blend, self.table)
 
+    def follow(self, blend: dict | None) -> None:
+        """The reader changed the blend mid-answer: the sentences still to come take its voice."""
+        self.voice = speech.voice_for(blend, self.table)
+
     def heard(self, text: str) -> None:
         if self.on and self.speaker is not None:
             for sentence in self.sentences.feed(text):

@@ -95,6 +95,9 @@ class AnswerStream(Widget):
                 self.reading.set_voice(blend)
             except OracleError as err:
                 self.notify(str(err), severity="error")
+                return
+            if self.voice is not None:
+                self.voice.follow(blend)  # its next sentences are spoken in the new blend's voice too
 
     def on_answer_stream_said(self, message: Said) -> None:
         message.view.add(message.text)
