@@ -16,6 +16,8 @@ from oracle.visible import visible
 
 
 class SpeechControl:
+    """Speaks the answer on screen when "speak answers" is on: fed by the answer stream, silenced by Esc."""
+
     make_speaker = staticmethod(speech.Speaker)  # the tests put a fake speaker here
 
     def __init__(self) -> None:
