@@ -3,6 +3,7 @@ subprocess. Each test names the cause it covers; tiny real models in temporary h
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -100,3 +101,49 @@ def test_models_show_with_null_metrics_is_a_table_not_a_crash(tiny_model, oracle
 
 def _env(home: Path) -> dict:
     return {"ORACLE_HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path.cwd()), "COLUMNS": "200"}
+
+
+# ---- (f) weights are checked for finite values where they are read -----------------------------
+
+def _nan_model(home: Path, source: str, name: str) -> Path:
+    """A copy of `source` whose first tensor holds a NaN, its sha256 updated: a file that checks out but cannot answer."""
+    import shutil
+
+    from safetensors.torch import load_file, save
+
+    from oracle.engine.store.meta import read_meta
+    from oracle.engine.store.records import ModelMeta, write_meta
+
+    folder = home / "models" / name
+    shutil.copytree(home / "models" / source, folder)
+    meta = read_meta(folder).to_dict()
+    tensors = load_file(folder / meta["weights"]["file"])
+    first = sorted(tensors)[0]
+    tensors[first].view(-1)[3] = float("nan")
+    data = save(tensors)
+    (folder / meta["weights"]["file"]).write_bytes(data)
+    meta["weights"]["sha256"] = store.sha256_bytes(data)
+    (folder / "checkpoint.json").unlink(missing_ok=True)
+    write_meta(folder, ModelMeta.from_dict(meta))
+    return folder
+
+
+def test_nan_weights_are_one_sentence_naming_the_tensor_everywhere(tiny_model, oracle_home, tiny_corpus, tmp_path, capsys):
+    _nan_model(oracle_home, tiny_model, "nan")
+    one_sentence(*cli(["ask", "who is wise?", "-m", "nan"], capsys)[::2], "NaN", "tensor")
+    one_sentence(*cli(["train", str(tiny_corpus), "--name", "fromnan", "--from", "nan", "-q"], capsys)[::2], "NaN", "tensor")
+    assert not store.user_dir("fromnan").exists()
+    one_sentence(*cli(["models", "export", "nan", tmp_path / "nan.oracle"], capsys)[::2], "NaN")
+
+    # An export carrying NaN weights (made by another tool, or altered) is refused on import.
+    from safetensors.torch import save
+
+    rc, out, err = cli(["models", "export", tiny_model, tmp_path / "good.oracle"], capsys)
+    assert rc == 0, err
+    from oracle.engine.store.transfer import unpack
+
+    good_meta, tensors, _ = unpack(tmp_path / "good.oracle")
+    tensors[sorted(tensors)[-1]].view(-1)[0] = float("inf")
+    (tmp_path / "inf.oracle").write_bytes(save(tensors, metadata={"oracle_meta": json.dumps(good_meta)}))
+    one_sentence(*cli(["models", "import", tmp_path / "inf.oracle", "--name", "inf"], capsys)[::2], "inf.oracle", "tensor")
+    assert not store.user_dir("inf").exists()

@@ -26,6 +26,7 @@ from oracle.engine.io import limits, paths
 from oracle.engine.io.atomic import write_bytes_atomic
 from oracle.engine.io.locks import forget_lock, is_model_folder, locked, remove_folder, swap_in
 from oracle.engine.io.readers import ReadRefused, parse_json, read_regular
+from oracle.engine.model.finite import check_finite
 from oracle.engine.store.meta import MAX_META_BYTES, check_meta
 from oracle.engine.store.records import FileRef, ModelMeta, write_meta
 from oracle.engine.store.registry import ModelEntry, check_name, find, models_root, shipped_names, user_dir
@@ -138,6 +139,7 @@ def unpack(src: Path) -> tuple[dict, dict[str, np.ndarray], bytes]:
         tensors = st_load(data)
     except Exception:
         raise not_ours from None
+    check_finite(tensors, str(src), "export the model again from a copy that answers")
     return meta, tensors, data
 
 

@@ -22,6 +22,7 @@ from oracle.engine.io import limits
 from oracle.engine.io.atomic import write_bytes_atomic
 from oracle.engine.io.readers import ReadRefused, read_regular
 from oracle.engine.model.config import ModelConfig, Weights, weight_shapes
+from oracle.engine.model.finite import check_finite
 from oracle.engine.read.reading import Oracle
 from oracle.engine.store.registry import find
 
@@ -58,9 +59,11 @@ def read_arrays(path: Path, expected_sha: str | None) -> dict[str, np.ndarray]:
 
     data = _read_checked(path, expected_sha)
     try:
-        return np_load(data)
+        arrays = np_load(data)
     except Exception:  # SafetensorError, or a dtype numpy has no name for (bf16)
         raise _unreadable(path) from None
+    check_finite(arrays, str(path))  # NaN weights answer "yyyy...": refused by both readers, with the tensor named
+    return arrays
 
 
 def read_weights(path: Path, expected_sha: str | None) -> dict[str, torch.Tensor]:
@@ -69,9 +72,11 @@ def read_weights(path: Path, expected_sha: str | None) -> dict[str, torch.Tensor
 
     data = _read_checked(path, expected_sha)
     try:
-        return st_load(data)
+        tensors = st_load(data)
     except Exception:
         raise _unreadable(path) from None
+    check_finite(tensors, str(path))  # train --from, export, resume
+    return tensors
 
 
 def check_arrays(meta: dict, arrays: dict, where: str) -> ModelConfig:
