@@ -136,14 +136,17 @@ def test_nan_weights_are_one_sentence_naming_the_tensor_everywhere(tiny_model, o
     one_sentence(*cli(["models", "export", "nan", tmp_path / "nan.oracle"], capsys)[::2], "NaN")
 
     # An export carrying NaN weights (made by another tool, or altered) is refused on import.
-    from safetensors.torch import save
+    import numpy as np
+    from safetensors.numpy import save
 
     rc, out, err = cli(["models", "export", tiny_model, tmp_path / "good.oracle"], capsys)
     assert rc == 0, err
     from oracle.engine.store.transfer import unpack
 
     good_meta, tensors, _ = unpack(tmp_path / "good.oracle")
-    tensors[sorted(tensors)[-1]].view(-1)[0] = float("inf")
+    last = sorted(tensors)[-1]
+    tensors[last] = np.array(tensors[last])
+    tensors[last].reshape(-1)[0] = np.inf
     (tmp_path / "inf.oracle").write_bytes(save(tensors, metadata={"oracle_meta": json.dumps(good_meta)}))
     one_sentence(*cli(["models", "import", tmp_path / "inf.oracle", "--name", "inf"], capsys)[::2], "inf.oracle", "tensor")
     assert not store.user_dir("inf").exists()
