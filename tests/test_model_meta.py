@@ -34,7 +34,7 @@ def assert_unknown_fields_kept(meta: dict) -> None:
 def test_a_model_reads_typed_and_writes_back_the_same_document(tiny_model):
     entry = store.find(tiny_model)
     info = entry.info
-    assert info.model_config.hidden_size == 32 and info.recipe_name == "test" and info.corpus_names == ["proverbs"]
+    assert info.model_config.hidden_size == 32 and info.recipe_name == "test" and info.corpus_names == ["my-proverbs"]
     assert info.best.weights is None and info.weights.file == entry.meta["weights"]["file"]
     assert info.metrics[-1].step == entry.meta["metrics"][-1]["step"] and info.voice_names == []
     assert info.to_dict() == entry.meta

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from oracle.cli.tables import Column, fit, print_table
-from oracle.engine import OracleError, figures, store
+from oracle.engine import OracleError, corpus_origin, figures, store
 from oracle.visible import json_text, visible
 
 
@@ -103,7 +103,7 @@ def _show(args) -> int:
         f"{figures.count_exact(meta.parameters)} parameters, {'lowercased' if meta.lowercase else 'case kept'}")
     say(f"  recipe: {meta.recipe_name}, trained {figures.duration(meta.training_seconds)} on {meta.device}, created {meta.created}")
     for c in meta.corpora:
-        say(f"  corpus {c.name}: {c.chars:,} chars, weight {c.weight}, sha256 {c.sha256[:12]}…")
+        say(f"  corpus {c.name}: {c.chars:,} chars, weight {c.weight}, {corpus_origin(c.name, c.path, c.sha256)}, sha256 {c.sha256[:12]}…")
     voices = meta.voice_names
     if voices:
         say(f"  voices: {', '.join(voices)} (and any voice): blend them with `oracle ask --voice {voices[0]}:0.7,{voices[-1]}:0.3`")

@@ -38,7 +38,7 @@ def frozen_model(tiny_model, oracle_home) -> str:
     meta = json.loads((folder / "meta.json").read_text("utf-8"))
     meta.update(created="2026-01-02T03:04:05+0000", updated="2026-01-02T03:04:05+0000", training_seconds=42.0,
                 command=["oracle", "train"], versions={}, device="cpu", device_name="cpu")
-    meta["corpora"] = [{**c, "path": "/corpora/proverbs.txt", "sha256": "0" * 64} for c in meta["corpora"]]
+    meta["corpora"] = [{**c, "name": "proverbs", "path": "/corpora/proverbs.txt", "sha256": "0" * 64} for c in meta["corpora"]]
     meta["metrics"] = [{"epoch": i + 1, "step": 10 * (i + 1), "partial": False, "train_loss": 3.0 - 0.4 * i,
                         "train_bpc": (3.0 - 0.4 * i) / 0.693147, "val_loss": 3.1 - 0.35 * i,
                         "val_bpc": (3.1 - 0.35 * i) / 0.693147, "seconds": 10.0 * (i + 1)} for i in range(4)]

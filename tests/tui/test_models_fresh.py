@@ -1,15 +1,16 @@
 """Issue 27, the Models screen and every model list in the app: models made after launch can be
 used and picked (point 1), the shipped default cannot be hidden (2), an import clash offers another
-name or replace (3), and a model can be copied (4)."""
+name or replace (3), a model can be copied (4), and each corpus says where it came from (9)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
 from textual.widgets import Button, Input, Select, Static
 
-from oracle.engine import store
+from oracle.engine import bundled_corpora, store
 from oracle.engine.io import paths
 from oracle.tui.app import make_app
 from oracle.tui.screens.modals import PromptModal
@@ -140,3 +141,20 @@ async def test_an_import_whose_name_is_taken_offers_another_name_or_replace(tiny
         await wait_until(pilot, lambda: not isinstance(app.screen, PromptModal), what="the replace")
         assert sorted(table_names(app)) == ["other", "tiny", "tiny-2"]
         assert store.find("tiny").info.updated >= before and app.models_screen.selected_name() == "tiny"
+
+
+async def test_the_details_say_where_each_corpus_came_from(tiny_model, oracle_home):
+    """Issue 27, 9: one's own proverbs.txt is my-proverbs, read from its path; the bundled one says so."""
+    folder = oracle_home / "models" / tiny_model
+    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    bundled = next(e for e in bundled_corpora() if e["name"] == "proverbs")
+    own = meta["corpora"][0]
+    meta["corpora"] = [own, {**own, "name": "proverbs", "path": bundled["path"], "sha256": bundled["sha256"]}]
+    (folder / "meta.json").write_text(json.dumps(meta), "utf-8")
+    app = make_app(pace=0, start="models")
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_until(pilot, lambda: tiny_model in table_names(app), what="the table")
+        await pilot.pause()
+        details = " ".join(str(app.models_screen.query_one("#model-meta", Static).render()).split())
+        assert f"· my-proverbs ×1.0 ({own['chars']:,} chars), from {own['path']}" in details, details
+        assert f"· proverbs ×1.0 ({own['chars']:,} chars), bundled" in details

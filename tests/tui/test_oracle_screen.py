@@ -34,7 +34,7 @@ async def test_ask_streams_an_answer_that_replays_exactly(tiny_model):
         await wait_until(pilot, lambda: screen.oracle is not None, what="the model, loaded in a worker")
         assert screen.oracle.name == tiny_model
         welcome = screen.query(".welcome")
-        assert welcome and "voice of proverbs" in str(welcome.first().render())
+        assert welcome and "voice of my-proverbs" in str(welcome.first().render())
         chunks = []
         original_add = ExchangeView.add
 

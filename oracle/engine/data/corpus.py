@@ -61,7 +61,33 @@ class SourceSpec:
             bundled = bundled_corpus(target)
             if bundled is not None:
                 return cls(bundled, weight, target)
-        return cls(path, weight, path.stem if path.is_file() else path.name or target)
+        return cls(path, weight, own_name(path, path.stem if path.is_file() else path.name or target))
+
+
+def own_name(path: Path, name: str) -> str:
+    """The name of a text of one's own: its file name, but `my-NAME` where that is a bundled corpus's
+    name (one's own proverbs.txt), so that in a mixed model its voice is never taken for the bundled one."""
+    bundled = bundled_corpus(name)
+    if bundled is None:
+        return name
+    try:
+        if path.resolve() == bundled.resolve():
+            return name  # the bundled file itself, named by its path
+    except OSError:
+        pass
+    return f"my-{name}"
+
+
+def corpus_origin(name: str, path: str | None, sha256: str) -> str:
+    """Where a model's corpus came from, in a few words: "bundled", or the path it was read from."""
+    for entry in bundled_corpora():
+        if entry["name"] == name and entry.get("sha256") == sha256:
+            return "bundled"
+    if not path:
+        return "its path not recorded"
+    home = str(Path.home())
+    shown = "~" + path[len(home):] if home != "/" and path.startswith(home + os.sep) else path
+    return f"from {shown}"
 
 
 def bundled_corpora() -> list[dict]:

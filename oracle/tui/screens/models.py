@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Static
 
-from oracle.engine import NameTaken, OracleError, figures, store
+from oracle.engine import NameTaken, OracleError, corpus_origin, figures, store
 from oracle.tui.screens.modals import ConfirmModal, PromptModal, export_path
 from oracle.tui.widgets.charts import LossChart
 from oracle.tui.widgets.nav import NavBar
@@ -186,8 +186,8 @@ class ModelsScreen(Screen):
                  f"recipe: {shown('?' if meta.recipe_name is None else meta.recipe_name)}",
                  f"{config.num_layers}×{config.hidden_size} LSTM, vocabulary {config.vocab_size}",
                  f"epochs: {len(meta.metrics)}, device: {shown('?' if meta.device is None else meta.device)}"]
-        for c in meta.corpora:
-            lines.append(f"· {shown(c.name)} ×{c.weight} ({c.chars:,} chars)")
+        for c in meta.corpora:  # where each came from: one's own proverbs.txt is not the bundled Proverbs
+            lines.append(f"· {shown(c.name)} ×{c.weight} ({c.chars:,} chars), {shown(corpus_origin(c.name, c.path, c.sha256))}")
         voices = [shown(name) for name in meta.voice_names]
         if voices:  # a voiced model (several sources); an unvoiced one says nothing about voices
             lines.append(f"voices: {', '.join(voices)} and any voice (blend them on the Oracle screen)")
