@@ -61,6 +61,7 @@ def test_a_hostile_field_is_flagged_by_name_or_dropped_for_its_default(field, va
     else:
         lenient = Sample.from_dict(data, lenient=True)
         assert getattr(lenient, field) == getattr(Sample(name="a"), field) and lenient.to_dict().get(field) != value
+        assert repr(lenient.to_dict()["flagged"][field]) == repr(value)  # kept as it was, and written back
     with pytest.raises(RecordError) as err:
         Sample.from_dict(data)
     assert str(err.value).startswith(says)

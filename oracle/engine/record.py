@@ -4,11 +4,12 @@ Every saved thing (a model's meta.json, a run's checkpoint.json and run state, a
 exchange, the preferences) is a `Record` subclass. `from_dict` is its one checked constructor: each
 field's value is checked against the field's annotation (str, int, float, bool, `X | None`,
 `tuple[X, ...]`, `dict[str, X]`, a `Literal`, a nested Record) and against the bounds given with
-`spec(...)`; floats must be finite. A bad field is flagged (`RecordError` naming the field, for
-files that must be whole, such as a model's metadata) or, with `lenient=True`, dropped in favour of
-its default (for files that hold preferences or a history, where one bad value should cost only
-itself). Fields this version does not know are kept in `extra` and written back by `to_dict`, and
-`present` remembers which fields the dict had, so reading and writing gives back the same document.
+`spec(...)`; floats must be finite. A bad field is refused (`RecordError` naming the field, for
+files that must be whole, such as a model's metadata) or, with `lenient=True`, read as its default
+(for files that hold preferences or a history, where one bad value should cost only itself) and
+flagged: kept under "flagged" and written back as it was, so nothing is lost. Fields this version
+does not know are kept in `extra` and written back by `to_dict`, and `present` remembers which
+fields the dict had, so reading and writing gives back the same document.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
 R = TypeVar("R", bound="Record")
 _MISSING = dataclasses.MISSING
+FLAGGED = "flagged"  # where a lenient read keeps the values it could not use, to write them back as they were
 
 
 class RecordError(ValueError):
@@ -56,6 +58,7 @@ class Record:
         if not isinstance(data, dict):
             raise RecordError(f"{at} must be an object")
         values: dict[str, Any] = {}
+        flagged: dict[str, Any] = {}
         hints = _hints(cls)
         for f in fields(cls):
             if f.name in cls._BOOKKEEPING:
@@ -70,8 +73,12 @@ class Record:
             except RecordError:
                 if required or not lenient:
                     raise
+                flagged[f.name] = data[f.name]
         known = {f.name for f in fields(cls)}
-        made = cls(**values, extra={k: v for k, v in data.items() if k not in known}, present=frozenset(values))
+        extra = {k: v for k, v in data.items() if k not in known}
+        if flagged:
+            extra[FLAGGED] = flag(extra.get(FLAGGED), flagged)
+        made = cls(**values, extra=extra, present=frozenset(values))
         made.check(at)
         return made
 
@@ -91,6 +98,11 @@ class Record:
             if f.name in self.present or not empty:
                 out[f.name] = plain(value)
         return {**out, **{k: v for k, v in self.extra.items() if k not in out}}
+
+
+def flag(earlier: Any, bad: dict[str, Any]) -> dict[str, Any]:
+    """`FLAGGED`'s new value: what an earlier read flagged (if it is an object) with `bad` added."""
+    return {**(earlier if isinstance(earlier, dict) else {}), **bad}
 
 
 def plain(value: Any) -> Any:

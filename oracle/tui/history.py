@@ -33,8 +33,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
-from oracle.engine import OracleError, ReadRefused, format_blend, paths, read_json, write_bytes_atomic, write_json_atomic
-from oracle.tui.record_check import checked
+from oracle.engine import OracleError, ReadingRecord, ReadRefused, format_blend, paths, read_json, write_bytes_atomic, write_json_atomic
 
 FORMAT = "oracle-conversation"
 FORMAT_VERSION = 2
@@ -61,7 +60,8 @@ class Exchange:
     def from_dict(cls, data: dict) -> Exchange:
         if not isinstance(data, dict) or not isinstance(data.get("question"), str) or not isinstance(data.get("answer"), str):
             raise ValueError("an exchange needs a question and an answer")
-        record = checked(data.get("record"))  # a bad field is flagged (kept, not used), never a crash later
+        # A bad field is flagged (kept and saved back, not used), never a crash later (ReadingRecord.read).
+        record = ReadingRecord.read(data.get("record")).to_dict()
         notice = data.get("notice") if isinstance(data.get("notice"), str) else None
         known = {f.name for f in fields(cls)}
         extra = {k: v for k, v in data.items() if k not in known}

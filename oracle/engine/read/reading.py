@@ -32,6 +32,7 @@ from oracle.engine.model.precision import BF16, FLOAT32
 from oracle.engine.model.stepper import LSTMStepper, blas_threads, read_threads
 from oracle.engine.read.batch import Batch
 from oracle.engine.read.draw import Round, can_open  # noqa: F401  (can_open: part of this module's face)
+from oracle.engine.read.record import Change, ReadingRecord, SettingsChange, VoiceChange, parse_changes
 from oracle.engine.read.speller import Lexicon, Speller
 from oracle.engine.read.voices import normalise, row_weights
 from oracle.engine.schema import check_all, setting
@@ -125,11 +126,12 @@ class Reading:
         self.settings = (settings or SampleSettings()).validate()
         if changes:  # a replay applies them to its own copy, not to the caller's settings
             self.settings = replace(self.settings)
-        self._schedule = deque(sorted((c for c in changes or [] if "settings" in c), key=lambda change: change["at"]))
+        replayed = parse_changes(changes)  # checked: a change that cannot be applied is one sentence, not a crash
+        self._schedule = deque(sorted((c for c in replayed if isinstance(c, SettingsChange)), key=lambda c: c.at))
         # Voice changes replay on their own schedule: they take effect where the next step is fed.
-        self._voice_schedule = deque(sorted((c for c in changes or [] if "voice" in c), key=lambda change: change["at"]))
+        self._voice_schedule = deque(sorted((c for c in replayed if isinstance(c, VoiceChange)), key=lambda c: c.at))
         self._initial = replace(self.settings)  # what the record names; mid-reading changes go in `changes`
-        self.changes: list[dict] = []  # {"at": step, "settings": {field: new value}}
+        self.changes: list[Change] = []
         self._step = 0  # characters chosen so far, leading whitespace the answer omits included
         self.seed = int(seed) if seed is not None else int(np.random.SeedSequence().entropy % (2**31))
         self.rng = np.random.default_rng(self.seed)
@@ -178,8 +180,8 @@ class Reading:
     def _settle(self, active: SampleSettings) -> SampleSettings:
         """The settings for this round: a change made since the last one (by another thread, or due
         now in a replay) takes effect here and is recorded with this step's index."""
-        while self._schedule and self._schedule[0]["at"] <= self._step:
-            for name, value in self._schedule.popleft()["settings"].items():
+        while self._schedule and self._schedule[0].at <= self._step:
+            for name, value in self._schedule.popleft().settings.items():
                 setattr(self.settings, name, value)
         if self.settings == active:
             return active
@@ -189,7 +191,7 @@ class Reading:
         except OracleError:
             return active  # a bad value is not taken up (the app's panel never sends one)
         old = active.to_dict()
-        self.changes.append({"at": self._step, "settings": {k: v for k, v in new.to_dict().items() if v != old[k]}})
+        self.changes.append(SettingsChange(self._step, {k: v for k, v in new.to_dict().items() if v != old[k]}))
         if self._speller is None:
             self._speller = self._make_speller(new)
         return new
@@ -217,12 +219,12 @@ class Reading:
         with blas_threads(read_threads()):  # the steps' products run in numpy's BLAS
             while not self._stopped and len(self.text) < active.length:
                 active = self._settle(active)
-                while self._voice_schedule and self._voice_schedule[0]["at"] <= self._step:  # a replay
-                    self.set_voice(self._voice_schedule.popleft()["voice"])
+                while self._voice_schedule and self._voice_schedule[0].at <= self._step:  # a replay
+                    self.set_voice(self._voice_schedule.popleft().voice)
                 if self._voice_changed:  # set by another thread (the app) while this one speaks
                     self._voice_changed = False
                     batch.set_voice(self._voice_weights)
-                    self.changes.append({"at": self._step, "voice": dict(self.voice or {})})
+                    self.changes.append(VoiceChange(self._step, dict(self.voice or {})))
                 best = Round(self, active, batch, logits, self._speller, weights).run()
                 batch, logits, self._speller, weights = best.state, best.logits, best.speller, best.weights
                 for char_id, shown in zip(best.ids, best.shown):
@@ -265,14 +267,11 @@ class Reading:
 
     def record(self) -> dict:
         """What it takes to replay this reading exactly."""
-        record = {"model": self.oracle.name, "seed": self.seed, "settings": self._initial.to_dict()}
-        if self.changes:
-            record["changes"] = [dict(change) for change in self.changes]
-        if self._initial_voice:
-            record["voice"] = dict(self._initial_voice)  # the blend it began in; later ones are in "changes"
-        if self.prime_precision == BF16:
-            record["prime"] = BF16  # no "prime" (older records too): the prompt was read in float32
-        return record
+        return ReadingRecord(self.oracle.name, self.seed, self._initial.to_dict(), tuple(self.changes),
+                             # the blend it began in (later ones are in changes); none: any voice
+                             dict(self._initial_voice) if self._initial_voice else None,
+                             # no "prime" (older records too): the prompt was read in float32
+                             BF16 if self.prime_precision == BF16 else None).to_dict()
 
 
 class Oracle:

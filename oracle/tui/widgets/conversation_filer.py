@@ -15,19 +15,18 @@ from pathlib import Path
 from textual.message import Message
 from textual.widget import Widget
 
-from oracle.engine import OracleError, store
+from oracle.engine import OracleError, ReadingRecord, SampleSettings, store
 from oracle.tui import history
 from oracle.tui.history import Conversation, Exchange
-from oracle.tui.record_check import replay_settings
 from oracle.tui.widgets.transcript import Transcript
 
 
 def replay_of(exchange: Exchange) -> dict:
     """How to ask `exchange`'s question again for the very same answer (`OracleScreen.ask`'s arguments):
     the settings it started with, then every change made while it spoke, at the same characters."""
-    record = exchange.record
-    return dict(question=exchange.question, seed=record.get("seed"), settings=replay_settings(record),
-                changes=record.get("changes"), voice=record.get("voice") or {}, prime=record.get("prime", "float32"))
+    record = ReadingRecord.read(exchange.record)  # checked when the file was read; typed here
+    return dict(question=exchange.question, seed=record.seed, settings=SampleSettings.from_record(record.replay_settings()),
+                changes=list(record.changes), voice=record.voice or {}, prime=record.prime or "float32")
 
 
 class ConversationFiler(Widget):
