@@ -1,11 +1,15 @@
 """Issue 27, point 13: below 80x24 the app says plainly that the window is too small, instead of
-cut widgets, and every screen comes back as it was when the window grows."""
+cut widgets, and every screen comes back as it was when the window grows; and point 12's exports."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from textual.widgets import Input
 
 from oracle.tui.app import make_app
+from oracle.tui.screens.modals import PromptModal
 from oracle.tui.screens.too_small import TooSmallScreen
 
 from .conftest import wait_until
@@ -38,3 +42,29 @@ async def test_a_small_window_says_so_and_the_app_comes_back_on_resize(tiny_mode
         await wait_until(pilot, lambda: app.screen is app.train_screen, what="the Train screen back at 80x24")
         await pilot.press("f3")
         await wait_until(pilot, lambda: app.screen is app.models_screen, what="the keys work again")
+
+
+async def test_exports_are_offered_outside_the_working_folder(tiny_model, oracle_home, tmp_path, monkeypatch):
+    """Issue 27, 12: the conversation and model exports default to Documents, else ORACLE_HOME/exports."""
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.delenv("XDG_DOCUMENTS_DIR", raising=False)
+    (tmp_path / "user").mkdir()
+    monkeypatch.chdir(tmp_path)  # the working folder, say a git clone: never offered
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        await pilot.press(*"why", "enter")
+        await wait_until(pilot, lambda: not screen.speaking and screen.exchanges and screen.exchanges[-1].answer)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptModal), what="the export dialog")
+        offered = app.screen.query_one("#prompt-input", Input).value
+        assert offered == str(oracle_home / "exports" / f"{tiny_model}-conversation.md")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: os.path.exists(offered), what="the export")
+        (tmp_path / "user" / "Documents").mkdir()
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: app.screen is app.models_screen, what="Models")
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptModal), what="the model export dialog")
+        offered = app.screen.query_one("#prompt-input", Input).value
+        assert offered == str(tmp_path / "user" / "Documents" / f"{tiny_model}.oracle")
