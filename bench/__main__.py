@@ -42,10 +42,11 @@ def parse(argv):
     p.add_argument("--no-early-stop", action="store_true", help="train default for its whole budget, even after it beats classic's best")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                    help="where both recipes train; cuda also runs the GPU section (Trainer against a bare cuDNN loop)")
-    p.add_argument("--only", action="append", choices=["quality", "generation", "memory", "gpu", "voices", "prophecy", "app", "cards"],
+    p.add_argument("--only", action="append",
+                   choices=["quality", "generation", "memory", "gpu", "voices", "prophecy", "app", "cards", "scripture"],
                    help="run only these sections (voices, prophecy, app and cards run only when named: `--only voices` writes "
                         "results_voices.*, `--only prophecy` results_prophecy.*, `--only app` results_app.*, "
-                        "`--only cards` results_cards.*)")
+                        "`--only cards` results_cards.*, `--only scripture` results_scripture.*)")
     p.add_argument("--out", type=Path, help="folder for results.md and results.json (default: bench/ for a full run, "
                                           "a new temporary folder for --quick, so it never overwrites the committed results)")
     args = p.parse_args(argv)
@@ -186,13 +187,17 @@ def run(args, cfg: dict, sections: list[str], command: str) -> int:
         from bench import cards
 
         results["cards"] = cards.measure(**(cards.QUICK if args.quick else {}))
+    if "scripture" in sections:
+        from bench import scripture
+
+        results["scripture"] = scripture.measure(**(scripture.QUICK if args.quick else {}))
     results["load_end"], results["seconds"] = load(), round(time.perf_counter() - t0, 1)
     text = markdown(results)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     # A voices-only or prophecy-only run keeps the main results.
     stem = {("voices",): "results_voices", ("prophecy",): "results_prophecy", ("app",): "results_app",
-            ("cards",): "results_cards"}.get(tuple(sections), "results")
+            ("cards",): "results_cards", ("scripture",): "results_scripture"}.get(tuple(sections), "results")
     (args.out / f"{stem}.md").write_text(text + f"\nCommand: `{results['command']}` ({results['seconds']} s).\n", "utf-8")
     (args.out / f"{stem}.json").write_text(json.dumps(results, indent=1, default=float) + "\n", "utf-8")
     sys.stderr.write(f"bench: results written to {args.out}\n")

@@ -59,6 +59,10 @@ def markdown(results: dict) -> str:
         from bench.app import markdown as app_markdown
 
         out += [app_markdown(results["app"])]
+    if results.get("scripture"):
+        from bench.scripture import markdown as scripture_markdown
+
+        out += [scripture_markdown(results["scripture"])]
     if results.get("cards"):
         from bench.cards import markdown as cards_markdown
 

@@ -97,7 +97,7 @@ class _progress:
         self.bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                        console=Console(stderr=True), transient=True)
         self.bar.__enter__()
-        task = self.bar.add_task("starting", total=self.scripture.total_verses(), completed=self.scripture.verses_written())
+        task = self.bar.add_task("reading the corpora", total=self.scripture.total_verses(), completed=self.scripture.verses_written())
 
         def report(event) -> None:
             if isinstance(event, Progress):

@@ -78,8 +78,9 @@ def _names(text: str) -> dict[str, str]:
         word = match.group()
         key = word.lower()
         if word[0].isupper():
-            if len(word) < 2 or _SENTENCE_START.search(text, max(0, match.start() - 4), match.start()):
-                continue  # a sentence's first word says nothing about being a name
+            if len(word) < 2 or _SENTENCE_START.search(text, max(0, match.start() - 4), match.start()) \
+                    or (word.isupper() and key not in spelled):
+                continue  # a sentence's first word, or a heading's ("CHAPTER"), says nothing about being a name
             capital[key] = capital.get(key, 0) + 1
             spelled.setdefault(key, word[0] + word[1:].lower())  # "LORD" -> "Lord"
         else:
