@@ -82,7 +82,8 @@ def test_ctrl_c_at_any_moment_of_a_start_is_one_line(tiny_model, oracle_home):
         proc.send_signal(signal.SIGINT)
         err = proc.communicate(timeout=60)[1]
         assert "Traceback" not in err and err.count("\n") <= 1, (delay, err)
-        assert proc.returncode in (0, 130), (delay, proc.returncode, err)
+        # 130, or ended by the signal itself (-2): a shell shows 130 for both
+        assert proc.returncode in (0, 130, -signal.SIGINT), (delay, proc.returncode, err)
 
 
 def test_models_show_with_null_metrics_is_a_table_not_a_crash(tiny_model, oracle_home, capsys):
