@@ -234,11 +234,9 @@ class OracleScreen(Screen):
         self.stream.set_voice(event.blend)
 
     def action_temperature(self, direction: int) -> None:
-        self.controls.nudge(direction)
-
-    def on_reading_controls_temperature(self, event: ReadingControls.Temperature) -> None:
+        value = self.controls.nudge(direction)
         if self.reading is not None:
-            self.reading.settings.temperature = event.value  # takes effect from the next character
+            self.reading.settings.temperature = value  # takes effect from the next character
         self._show_state()
 
     def watch_speaking(self, speaking: bool) -> None:

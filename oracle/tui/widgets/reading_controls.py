@@ -2,8 +2,8 @@
 and the voices of a voiced model, in one column at the right of the conversation.
 
 The column holds the one copy of the settings the screen asks with (`settings()`), keeps them for
-the next launch (`remember()`), and posts `ReadingControls.Temperature` when the temperature moves
-so the screen can hand it to the answer speaking (voices post `VoicesPanel.Changed` likewise).
+the next launch (`remember()`); the screen hands a new temperature to the answer speaking at once
+(`nudge()` returns it), and voices post `VoicesPanel.Changed` for it to hand on.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from dataclasses import replace
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.reactive import reactive
 
 from oracle.engine import SampleSettings
@@ -24,11 +23,6 @@ TEMPERATURE_STEP = 0.1
 
 class ReadingControls(Vertical):
     temperature: reactive[float] = reactive(SampleSettings().temperature, init=False)
-
-    class Temperature(Message):
-        def __init__(self, value: float) -> None:
-            super().__init__()
-            self.value = value
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -53,13 +47,13 @@ class ReadingControls(Vertical):
     def toggle_settings(self) -> None:
         self.panel.toggle_class("hidden")
 
-    def nudge(self, direction: int) -> None:
-        """One step cooler (-1) or hotter (1), between 0 and 3."""
+    def nudge(self, direction: int) -> float:
+        """One step cooler (-1) or hotter (1), between 0 and 3: the new temperature."""
         self.temperature = min(3.0, max(0.0, round(self.temperature + direction * TEMPERATURE_STEP, 2)))
+        return self.temperature
 
     def watch_temperature(self, value: float) -> None:
         self.panel.settings.temperature = value
-        self.post_message(self.Temperature(value))
 
     def remember(self, settings: SampleSettings | None = None) -> None:
         """Keep `settings` (by default those shown) for the next launch."""
