@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Switch
 
-from oracle.engine import OracleError, SampleSettings
+from oracle.engine import SampleSettings
 from oracle.tui import preferences
 from oracle.tui.history import Conversation
 from oracle.tui.speaking import SpeechControl, save_card, toggle_speech
@@ -161,12 +161,7 @@ class OracleScreen(Screen):
     # ---- asking ------------------------------------------------------------------------------
 
     def on_question_box_submitted(self, event: QuestionBox.Submitted) -> None:
-        question = event.question
-        if not question.strip():  # as `oracle ask` does with an empty question
-            self.notify("Type a question first, then press Enter.", timeout=3)
-            return
-        event.box.value = ""
-        self.ask(question)
+        self.ask(event.question)
 
     def ask(self, question: str, seed: int | None = None, settings: SampleSettings | None = None,
             changes: list[dict] | None = None, voice: dict | None = None, prime: str | None = None) -> None:
@@ -177,17 +172,11 @@ class OracleScreen(Screen):
         if self.oracle is None:
             self.notify("There is no model to ask yet: train one on the Train screen (F2).", severity="warning")
             return
-        self.stream.stop()
         settings = settings or self.controls.settings()
-        try:
-            blend = self.controls.blend if voice is None else voice  # {}: any voice
-            reading = self.oracle.ask(question, settings, seed, changes=changes, voice=blend, prime=prime)
-        except OracleError as err:
-            self.notify(str(err), severity="error")
-            return
-        self.controls.remember(settings)
-        self.speaking = True
-        self.pane.speak(question, reading)
+        blend = self.controls.blend if voice is None else voice  # {}: any voice
+        if self.pane.ask(self.oracle, question, settings, seed, changes=changes, voice=blend, prime=prime):
+            self.controls.remember(settings)
+            self.speaking = True
 
     def on_answer_stream_ended(self, event: AnswerStream.Ended) -> None:
         self.speaking = self.stream.speaking  # filed by the pane on its way here

@@ -12,6 +12,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
+from oracle.engine import OracleError, SampleSettings
 from oracle.tui.history import Conversation, Exchange
 from oracle.tui.widgets.answer_stream import AnswerStream
 from oracle.tui.widgets.conversation_filer import ConversationFiler
@@ -42,6 +43,17 @@ class ConversationPane(Vertical):
         self.stream.stop()
         self.query_one(Transcript).welcome = welcome(oracle)
         self.filer.show(*((conversation, []) if conversation is not None else self.filer.current(oracle.name)))
+
+    def ask(self, oracle, question: str, settings: SampleSettings, seed: int | None = None, **how) -> bool:
+        """Ask `oracle` (stopping the answer speaking) and stream its answer; False, with why told, if it cannot."""
+        self.stream.stop()
+        try:
+            reading = oracle.ask(question, settings, seed, **how)
+        except OracleError as err:
+            self.notify(str(err), severity="error")
+            return False
+        self.speak(question, reading)
+        return True
 
     def speak(self, question: str, reading) -> None:
         """Show `question` and stream `reading`'s answer below it; it is filed when it ends."""

@@ -16,7 +16,7 @@ NEWLINE_KEYS = ("shift+enter", "ctrl+j", "alt+enter")
 
 class QuestionBox(TextArea):
     class Submitted(Message):
-        """Enter was pressed: `question` is the box's text, line breaks kept."""
+        """Enter was pressed on a question: `question` is the box's text, line breaks kept (the box is emptied)."""
 
         def __init__(self, box: QuestionBox, question: str) -> None:
             super().__init__()
@@ -68,7 +68,11 @@ class QuestionBox(TextArea):
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            self.post_message(self.Submitted(self, self.text))
+            if not self.text.strip():  # as `oracle ask` does with an empty question
+                self.notify("Type a question first, then press Enter.", timeout=3)
+                return
+            question, self.value = self.text, ""
+            self.post_message(self.Submitted(self, question))
             return
         if event.key in NEWLINE_KEYS:
             event.stop()
