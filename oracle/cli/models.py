@@ -97,7 +97,8 @@ def _show(args) -> int:
     if args.json:
         say(json_text(entry.meta))
         return 0
-    meta, cfg = entry.info, entry.info.model_config
+    meta = entry.model
+    cfg = meta.model_config
     say(f"{entry.name}{' (shipped default)' if entry.shipped else ''}  —  {entry.path}")
     say(f"  model: {cfg.num_layers}x{cfg.hidden_size} LSTM, vocabulary {cfg.vocab_size}, "
         f"{figures.count_exact(meta.parameters)} parameters, {'lowercased' if meta.lowercase else 'case kept'}")

@@ -20,7 +20,6 @@ import re
 import types
 import typing
 from dataclasses import dataclass, field, fields
-from functools import cache
 from typing import Any, ClassVar, Literal, TypeVar, Union, get_args, get_origin
 
 R = TypeVar("R", bound="Record")
@@ -116,9 +115,14 @@ def plain(value: Any) -> Any:
     return value
 
 
-@cache
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    """The class's resolved annotations, worked out once per class."""
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _check(kind: Any, value: Any, at: str, bounds: Any, lenient: bool) -> Any:

@@ -66,6 +66,7 @@ class Spec:
     def parse(self, name: str, text: str):
         """A typed value from what a person typed, checked; SettingError names what is wrong."""
         text = text.strip()
+        value: object
         try:
             if self.kind is int:
                 value = int(text)

@@ -59,10 +59,11 @@ class Card:
         """A card for an exchange: its reading record (model, seed, voice) and when it was asked
         (an ISO timestamp; only the day is shown)."""
         record = record if isinstance(record, dict) else {}
-        voice = record.get("voice") if isinstance(record.get("voice"), dict) else {}
-        voice = {k: float(v) for k, v in voice.items() if isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)}
+        given = record.get("voice")
+        voice = {k: float(v) for k, v in (given if isinstance(given, dict) else {}).items()
+                 if isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)}
         seed = record.get("seed") if isinstance(record.get("seed"), int) else None
-        model = record.get("model") if isinstance(record.get("model"), str) else ""
+        model = record["model"] if isinstance(record.get("model"), str) else ""
         date = asked[:10] if isinstance(asked, str) and _DAY.match(asked) else None
         return cls(question, answer, model, voice or None, seed, date)
 
@@ -101,12 +102,12 @@ def card_svg(card: Card) -> str:
         question[-1] = _clip(question[-1], font, QUESTION_SIZE, TEXT_WIDTH) + "\u201d"
     question_end = QUESTION_TOP + (len(question) - 1) * QUESTION_SIZE * 1.3
     rule_y = round(question_end + 28)
-    answer_top = rule_y + 34
+    answer_top: float = rule_y + 34
     size, answer, _ = fit(shown(card.answer).strip() or ELLIPSIS, font, ANSWER_SIZES, TEXT_WIDTH,
                           ANSWER_BOTTOM - answer_top, LEADING)
     # A short answer sits in the middle of its space rather than under the question.
     room = ANSWER_BOTTOM - answer_top
-    answer_top += max(0.0, (room - size * (0.8 + LEADING * (len(answer) - 1))) / 3)
+    answer_top = answer_top + max(0.0, (room - size * (0.8 + LEADING * (len(answer) - 1))) / 3)
     footer = _clip(shown(card.footer()), font, FOOTER_SIZE, TEXT_WIDTH, always=False)
     return _template().substitute(
         width=WIDTH, height=HEIGHT, inner_width=WIDTH - 56, inner_height=HEIGHT - 56, family=FAMILY,

@@ -36,14 +36,16 @@ class ContiguousBatches:
         self.corpus, self.seq_len, self.seed = corpus, seq_len, seed
         self.any_voice_share = any_voice_share
         self.block = VOICE_BLOCK if voiced else MIX_BLOCK
-        self._blocks_epoch, self._blocks = None, None
+        self._blocks_epoch: int | None = None
+        self._blocks: np.ndarray = np.zeros(0, np.int64)
         n = corpus.train_chars
         # Fewer rows when the text is short: every row needs at least one full sequence plus a target.
         self.batch = max(world, min(batch, (n - 1) // (seq_len + 1)) // world * world)
         self.rows = slice(rank, self.batch, world)
         self.row_len = (n - 1) // self.batch
         self.steps_per_epoch = max(1, (self.row_len - 1) // seq_len)
-        self._epoch, self._grid = None, None
+        self._epoch: int | None = None
+        self._grid: np.ndarray = np.zeros((0, 0), np.int64)
         self.signal_per_step = self.batch * seq_len
 
     def _rows(self, epoch: int) -> np.ndarray:
@@ -81,7 +83,9 @@ class WindowBatches:
         self.rank, self.world = rank, world
         self.n_windows = max(0, (corpus.train_chars - seq_len - 1) // window_step + 1)
         self.steps_per_epoch = max(1, -(-self.n_windows // batch))
-        self._epoch, self._order, self._stream = None, None, None
+        self._epoch: int | None = None
+        self._order: np.ndarray = np.zeros(0, np.int64)
+        self._stream: np.ndarray = np.zeros(0, np.int64)
         self.signal_per_step = batch
 
     def get(self, epoch: int, step: int) -> tuple[torch.Tensor, torch.Tensor]:

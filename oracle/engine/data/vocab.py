@@ -64,7 +64,8 @@ class Vocabulary:
         if lowercase:
             text = text.lower()
         text = text.translate(_PLAIN)
-        kept, dropped = [], {}
+        kept: list[str] = []
+        dropped: dict[str, None] = {}  # ordered and distinct
         for ch in text:
             if ch not in known:
                 bare = unicodedata.normalize("NFKD", ch)[:1]

@@ -153,7 +153,7 @@ class WordList:
         if len(data) > MAX_FILE_BYTES:
             raise bad
         try:
-            counts = {}
+            counts: dict[str, int] = {}
             for line in data.decode("utf-8").splitlines():
                 word, count = line.split("\t")
                 if len(word) > MAX_WORD_CHARS or len(counts) >= MAX_WORDS:
@@ -228,6 +228,7 @@ def export_text(folder: Path, meta: dict) -> str:
     """The word list as it goes into an export; a damaged one stops the export (like damaged weights)."""
     data, why = _read_file(folder, meta)
     if data is None:
+        why = why or "the word list cannot be read"
         raise CorruptModel(f"{why.split(', so')[0]}: restore the model from an export, or copy it (the copy drops the word list).")
     return data.decode("utf-8")
 

@@ -27,7 +27,8 @@ def colour(value: float) -> tuple[int, int, int]:
     v = 0.0 if math.isnan(v) else max(-1.0, min(1.0, v))  # plain floats: called once per character shown
     end = _POSITIVE if v >= 0 else _NEGATIVE
     w = abs(v)
-    return tuple(round(m + (e - m) * w) for m, e in zip(_MIDDLE, end))
+    r, g, b = (round(m + (e - m) * w) for m, e in zip(_MIDDLE, end))
+    return r, g, b
 
 
 def hex_colour(value: float) -> str:

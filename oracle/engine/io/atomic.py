@@ -58,7 +58,7 @@ def _mode_for(path: Path) -> int:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    write_atomic(path, lambda tmp: tmp.write_bytes(data))
+    write_atomic(path, lambda tmp: None if tmp.write_bytes(data) else None)
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:

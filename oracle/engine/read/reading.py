@@ -133,7 +133,7 @@ class Reading:
         self._initial = replace(self.settings)  # what the record names; mid-reading changes go in `changes`
         self.changes: list[Change] = []
         self._step = 0  # characters chosen so far, leading whitespace the answer omits included
-        self.seed = int(seed) if seed is not None else int(np.random.SeedSequence().entropy % (2**31))
+        self.seed = int(seed) if seed is not None else int(np.random.SeedSequence().entropy) % (2**31)  # type: ignore[arg-type]
         self.rng = np.random.default_rng(self.seed)
         usable, dropped = oracle.vocab.fit_prompt(prompt, oracle.lowercase)
         self.notice = None
@@ -148,7 +148,7 @@ class Reading:
         self.unshown = ""  # what the model read before the answer's first shown character (the eye re-reads it)
         self._stopped = False
         self._last = ""  # the last character chosen
-        self._speller = None  # made when iteration starts: building the lexicon is the worker's job
+        self._speller: Speller | None = None  # made when iteration starts: building the lexicon is the worker's job
         if self._wants_words(self._initial) and oracle.words is None:
             self.notice = "; ".join(filter(None, [self.notice, oracle.words_notice]))
         if self.prime_precision == BF16 and not precision.bf16_kernels_work():  # a record from a bf16 machine
@@ -271,7 +271,7 @@ class Reading:
                              # the blend it began in (later ones are in changes); none: any voice
                              dict(self._initial_voice) if self._initial_voice else None,
                              # no "prime" (older records too): the prompt was read in float32
-                             BF16 if self.prime_precision == BF16 else None).to_dict()
+                             "bf16" if self.prime_precision == BF16 else None).to_dict()
 
 
 class Oracle:

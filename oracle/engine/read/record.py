@@ -35,7 +35,7 @@ def setting_ok(name: str, value: Any) -> bool:
     if isinstance(value, bool) is not (kind is bool) or not isinstance(value, (int, float) if kind is float else kind):
         return False
     try:
-        SampleSettings(**{name: value}).validate()
+        SampleSettings(**{name: value}).validate()  # type: ignore[arg-type]  # checking is the point
     except (OracleError, TypeError, ValueError):
         return False
     return True
@@ -84,8 +84,8 @@ class ReadingRecord(Record):
         if not bad:
             return made
         earlier = made.extra.get(FLAGGED)
-        settings_flagged = {**(earlier.get("settings") if isinstance(earlier, dict) and isinstance(earlier.get("settings"), dict)
-                               else {}), **bad}
+        before = earlier.get("settings") if isinstance(earlier, dict) else None
+        settings_flagged = {**(before if isinstance(before, dict) else {}), **bad}
         return replace(made, settings={k: v for k, v in made.settings.items() if k not in bad},
                        extra={**made.extra, FLAGGED: flag(earlier, {"settings": settings_flagged})})
 

@@ -164,13 +164,14 @@ class Composer:
             said = texts.to_sentence(self._say(question, settings, self._seed(kind, b, c, v, attempt), voice))
             why = "unended" if said is None else "repeated" if said.lower() in self.seen else \
                 "copied" if self.sources is not None and self.sources.copies(said) else None
-            if why is None:
+            if why is None and said is not None:
                 self.seen.add(said.lower())
                 said = texts.truecase(said, names, self.oracle.lowercase)
                 if kind == VERSE:
                     self.scripture.names.update((n.lower(), n) for n in texts.names_in(said, names))
                 return said
-            self.scripture.redrawn[why] = self.scripture.redrawn.get(why, 0) + 1
+            reason = why or "unended"
+            self.scripture.redrawn[reason] = self.scripture.redrawn.get(reason, 0) + 1
         raise OracleError(f"The model {self.plan.model!r} wrote no new whole sentence in {ATTEMPTS} tries for "
                           f"book {b}, chapter {c}: train it longer, or choose another model.")
 

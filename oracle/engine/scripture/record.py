@@ -72,8 +72,8 @@ class Plan:
             if not 1 <= book <= self.sizes.books:
                 raise OracleError(f"A voice is given for book {book}, but the scripture has {self.sizes.books} book(s).")
         for key, words in self.themes.items():
-            book, chapter = theme_key(key)
-            if (book or 1) > self.sizes.books or (chapter or 1) > self.sizes.chapters:
+            book_of, chapter_of = theme_key(key)
+            if (book_of or 1) > self.sizes.books or (chapter_of or 1) > self.sizes.chapters:
                 raise OracleError(f"A theme is given for chapter {key}, but each of the {self.sizes.books} book(s) has "
                                   f"{self.sizes.chapters} chapter(s).")
             if len(words) > MAX_THEME:
@@ -206,7 +206,7 @@ def saved_path(plan: Plan) -> Path:
 
 def list_saved() -> list[tuple[Path, Scripture | None]]:
     """The saved scriptures, newest first; a damaged file is listed with None."""
-    found = []
+    found: list[tuple[Path, Scripture | None]] = []
     for path in sorted(scriptures_dir().glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True):
         try:
             found.append((path, load(path)))

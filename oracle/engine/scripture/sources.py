@@ -107,7 +107,9 @@ def sources_for(meta: dict) -> Sources:
     located = corpus_paths(meta)
     key = tuple((name, str(p), p.stat().st_mtime_ns if p else 0) for name, p in located)
     if key not in _CACHE:
-        chunks, unchecked, names = [], [], {}
+        chunks: list = []
+        unchecked: list[str] = []
+        names: dict = {}
         for name, path in located:
             try:
                 if path is None:

@@ -27,11 +27,11 @@ FORMAT_VERSION = 1
 NAME = 1000  # corpus and voice names, paths: anything longer is not ours
 _FILE_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}"
 _SHA256 = r"[0-9a-f]{64}"
-LOSS = {"low": 0, "high": 1e6}
+LOSS_LOW, LOSS_HIGH = 0, 1e6  # nats per character: a loss outside these is not a loss
 
 
 def loss(default: Any = None) -> Any:
-    return spec(default, **LOSS)
+    return spec(default, low=LOSS_LOW, high=LOSS_HIGH)
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,13 @@ class Metric(Record):
     """One epoch's (or a stopped run's partial epoch's) figures."""
     epoch: int = spec(low=0)
     step: int = spec(low=0)
-    train_loss: float | None = spec(**LOSS)  # required, but may be null
+    train_loss: float | None = spec(low=LOSS_LOW, high=LOSS_HIGH)  # required, but may be null
     partial: bool | None = None
     train_bpc: float | None = loss()
     val_loss: float | None = loss()
     val_bpc: float | None = loss()
     val_method: str | None = spec(None, max_len=20)
-    per_source: dict[str, float | None] | None = spec(None, max_len=10_000, **LOSS)
+    per_source: dict[str, float | None] | None = spec(None, max_len=10_000, low=LOSS_LOW, high=LOSS_HIGH)
     seconds: float | None = spec(None, low=0)
     lr: float | None = spec(None, low=0)
 

@@ -46,12 +46,19 @@ class ModelEntry:
     info: ModelMeta | None = None
 
     @property
+    def model(self) -> ModelMeta:
+        """The typed metadata of a readable model (what find() returns); CorruptModel for one that is not."""
+        if self.info is None:
+            raise CorruptModel(self.meta.get("error") or f"{self.path / 'meta.json'} cannot be read.")
+        return self.info
+
+    @property
     def error(self) -> str | None:
         """Why the model cannot be read, or None for a readable one."""
         return self.meta.get("error") if self.info is None else None
 
     def summary(self) -> dict:
-        info = self.info
+        info = self.model
         val = info.best.val_loss if info.best else None
         size = sum(f.lstat().st_size for f in self.path.iterdir() if f.is_file())
         return {"name": self.name, "shipped": self.shipped, "corpora": info.corpus_names,

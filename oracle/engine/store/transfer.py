@@ -64,9 +64,9 @@ def delete(name: str) -> None:
 
 
 def _pack(entry: ModelEntry) -> bytes:
-    tensors = read_arrays(entry.path / entry.info.weights.file, entry.info.weights.sha256)
+    tensors = read_arrays(entry.path / entry.model.weights.file, entry.model.weights.sha256)
     extra = {}
-    if entry.info.words is not None:  # the word list travels in the export's metadata, checked on import
+    if entry.model.words is not None:  # the word list travels in the export's metadata, checked on import
         extra["oracle_words"] = wordlist.export_text(entry.path, entry.meta)
     return st_save(tensors, metadata={"oracle_meta": json.dumps(entry.meta, ensure_ascii=False), **extra})
 
@@ -171,7 +171,7 @@ def _install(meta: ModelMeta, tensors: dict, name: str, force: bool, words: byte
             write_bytes_atomic(staging / fname, data)
             meta = replace(meta, name=name, weights=FileRef(fname, sha256_bytes(data)),
                            updated=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-            if words is not None:  # already checked against meta.words.sha256
+            if words is not None and meta.words is not None:  # already checked against meta.words.sha256
                 write_bytes_atomic(staging / meta.words.file, words)
             else:
                 meta = replace(meta, words=None)
@@ -189,5 +189,5 @@ def copy(src: str, dest: str, force: bool = False) -> str:
     check_name(dest)
     if not force and is_model_folder(user_dir(dest)):
         raise NameTaken(f"A model named {dest!r} already exists", remedy="replace_model")
-    tensors = read_arrays(entry.path / entry.info.weights.file, entry.info.weights.sha256)
-    return _install(replace(entry.info, copied_from=src), tensors, dest, force, wordlist.read_bytes(entry.path, entry.meta))
+    tensors = read_arrays(entry.path / entry.model.weights.file, entry.model.weights.sha256)
+    return _install(replace(entry.model, copied_from=src), tensors, dest, force, wordlist.read_bytes(entry.path, entry.meta))

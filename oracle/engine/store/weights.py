@@ -112,7 +112,7 @@ def build_net(meta: dict, tensors: dict[str, torch.Tensor], where: str) -> CharL
 def load(name: str) -> Oracle:
     """A model ready to answer, read with numpy and safetensors alone."""
     entry = find(name)
-    info = entry.info
+    info = entry.model
     arrays = read_arrays(entry.path / info.weights.file, info.weights.sha256)
     config = check_arrays(entry.meta, arrays, str(entry.path))
     words, words_notice = wordlist.read(entry.path, entry.meta)  # a damaged word list costs only the words

@@ -85,7 +85,7 @@ def end_epoch(t: Trainer, train_loss: float, partial: bool = False) -> None:
     score = val_loss if val_loss is not None else train_loss
     is_best = s.best is None or s.best.score is None or score < s.best.score
     s.metrics.append(Metric(s.epoch, s.step, train_loss, partial, bits(train_loss), val_loss, bits(val_loss),
-                            t.objective.val_method, per_source, round(t.elapsed(), 2), t.lr_at(s.step),
+                            t.objective.val_method, dict[str, float | None](per_source), round(t.elapsed(), 2), t.lr_at(s.step),
                             extra={"per_voice_any": any_voice} if t.voices else {}))
     if is_best:
         weights = FileRef(**store.write_weights(t.folder, "weights", t.net))

@@ -22,7 +22,7 @@ from oracle.engine.errors import OracleError
 CONTINUE, STOPPED, TIME_BUDGET, FAILED = 0, 1, 2, 3  # stop codes; the largest one any rank raises wins
 STOP_REASONS = {STOPPED: "stopped", TIME_BUDGET: "time budget"}
 # What a collective raises when another rank's process has gone (killed, or failed inside a step).
-DistBackendError = getattr(dist, "DistBackendError", type("DistBackendError", (RuntimeError,), {}))
+DistBackendError: type[Exception] = getattr(dist, "DistBackendError", type("DistBackendError", (RuntimeError,), {}))
 
 
 class PeerFailed(OracleError):

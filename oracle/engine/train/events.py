@@ -56,10 +56,10 @@ class EpochEnd:
     elapsed: float
     best: bool
     # A voiced model: per_source is each source read in its own voice; this, with "any voice".
-    per_voice_any: dict[str, float] = field(default_factory=dict)
+    per_voice_any: dict[str, float | None] = field(default_factory=dict)
 
     @property
-    def train_bpc(self) -> float:
+    def train_bpc(self) -> float | None:
         return bits(self.train_loss)
 
     @property

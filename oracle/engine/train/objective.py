@@ -19,7 +19,7 @@ from oracle.engine.model.network import CharLSTM, ModelConfig
 from oracle.engine.train.evaluate import stream_loss, window_loss
 from oracle.engine.train.recipes import Recipe
 
-Validation = tuple[float | None, dict[str, float], dict[str, float]]
+Validation = tuple[float | None, dict[str, float], dict[str, float | None]]
 
 
 class Objective:
@@ -41,7 +41,9 @@ class Objective:
     def validate(self, net: CharLSTM, device: torch.device, voices: list[str]) -> Validation:
         """Held-out loss overall and per source; a voiced model reads each source in its own voice
         (what the overall figure and the best checkpoint follow) and also with "any voice"."""
-        per_source, any_voice, total, count = {}, {}, 0.0, 0
+        per_source: dict[str, float] = {}
+        any_voice: dict[str, float | None] = {}
+        total, count = 0.0, 0
         for k, source in enumerate(self.corpus.sources):
             ids = source.val[: self.recipe.max_val_chars]
             loss = self.source_loss(net, ids, device, k + 1 if voices else None)

@@ -55,8 +55,7 @@ def from_model(name: str, base_name: str, sources: list[str] | None, recipe: Rec
                force: bool) -> Start:
     start = new(name, sources, recipe, recipe_name, force)
     entry = store.find(base_name)
-    base = entry.info
-    assert base is not None  # find() returns readable models only
+    base = entry.model
     tensors = store.read_weights(entry.path / base.weights.file, base.weights.sha256)
     config = base.model_config
     if config.voices and voice_names([s.name for s in start.specs]) != base.voice_names:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import torch
 
 from oracle.engine import store
+from oracle.engine.data.batches import ContiguousBatches
 from oracle.engine.data.corpus import build_corpus
 from oracle.engine.errors import OracleError
 from oracle.engine.io import limits
@@ -202,8 +203,9 @@ class Trainer:
         p = resumed.pointer
         self.net.load_state_dict(resumed.tensors)
         hidden = run_state.restore(resumed.state, self.learner.optimizer, self.device)
+        rows = self.batches.rows if isinstance(self.batches, ContiguousBatches) else slice(0)
         if hidden is not None and (self.world > 1 or p.world > 1
-                                   or hidden[0].shape[1] != len(range(*self.batches.rows.indices(self.batches.batch)))):
+                                   or hidden[0].shape[1] != len(range(*rows.indices(self.batches.batch)))):
             hidden = None  # rank 0 saves only its own rows' state: with DDP the carried state restarts
         self.learner.hidden = hidden
         self.state = RunState.from_pointer(p, self.command, self._command_in_meta())
@@ -218,7 +220,8 @@ class Trainer:
     def _train_step(self, use_amp: bool, report: bool) -> tuple[float | None, dict | None]:
         s = self.state
         x, y = self.batches.get(s.epoch, s.batch_index)
-        voice = self.batches.voices(s.epoch, s.batch_index) if self.voices else None
+        # Only contiguous text is voiced (objective.py: speaks_in_voices).
+        voice = self.batches.voices(s.epoch, s.batch_index) if self.voices and isinstance(self.batches, ContiguousBatches) else None
         return self.learner.step(x, y, voice, self.lr_at(s.step), use_amp, report, self.batches.carries_state, s.step)
 
     # ---- evaluation and saving -------------------------------------------------------------------

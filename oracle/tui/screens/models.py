@@ -178,7 +178,8 @@ class ModelsScreen(Screen):
             sample.update("")
             chart.set_series([], [])
             return
-        meta, config = entry.info, entry.info.model_config
+        meta = entry.model
+        config = meta.model_config
         in_use = entry.name == self.active
         status = ", ".join((["shipped default"] if entry.shipped else []) + ([f"{IN_USE} in use"] if in_use else []))
         lines = [f"[b]{entry.name}[/b]" + (f"\n{status}" if status else ""),  # names are [A-Za-z0-9._-]: no markup
