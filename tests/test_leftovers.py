@@ -70,3 +70,22 @@ def test_exports_go_to_documents_else_the_homes_exports_folder(oracle_home, tmp_
     assert paths.exports_dir() == oracle_home / "exports" and (oracle_home / "exports").is_dir()
     (tmp_path / "user" / "Documents").mkdir()
     assert paths.exports_dir() == tmp_path / "user" / "Documents"
+
+
+def test_a_crash_in_the_app_is_not_exit_status_0(monkeypatch, capsys):
+    """Issue 27, 1: the shell got exit code 0 after the app died."""
+    from textual.app import App
+
+    from oracle.tui import app as app_module
+
+    class Crashing(app_module.OracleApp):
+        CSS_PATH = os.path.join(os.path.dirname(app_module.__file__), "oracle.tcss")
+
+        def on_mount(self) -> None:
+            super().on_mount()
+            raise RuntimeError("a bug")
+
+    monkeypatch.setattr(app_module, "make_app", lambda: Crashing(pace=0))
+    monkeypatch.setattr(Crashing, "run", lambda self: App.run(self, headless=True))
+    assert app_module.run_app() == 1
+    assert "a bug" in capsys.readouterr().err

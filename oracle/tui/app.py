@@ -216,5 +216,6 @@ def make_app(pace: float | None = None, start: str = "oracle", theme: str | None
 
 
 def run_app() -> int:
-    make_app().run()
-    return 0
+    app = make_app()
+    app.run()
+    return app.return_code or 0  # 1 after a crash (Textual has printed why): never 0 for the shell

@@ -5,15 +5,17 @@ name or replace (3), a model can be copied (4), and each corpus says where it ca
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
 from textual.widgets import Button, Input, Select, Static
 
-from oracle.engine import bundled_corpora, store
+from oracle.engine import Recipe, Trainer, bundled_corpora, store
 from oracle.engine.io import paths
 from oracle.tui.app import make_app
 from oracle.tui.screens.modals import PromptModal
+from oracle.tui.widgets.voices_panel import VoicesPanel
 
 from .conftest import wait_until
 from .test_models_screen import table_names
@@ -158,3 +160,48 @@ async def test_the_details_say_where_each_corpus_came_from(tiny_model, oracle_ho
         details = " ".join(str(app.models_screen.query_one("#model-meta", Static).render()).split())
         assert f"· my-proverbs ×1.0 ({own['chars']:,} chars), from {own['path']}" in details, details
         assert f"· proverbs ×1.0 ({own['chars']:,} chars), bundled" in details
+
+
+@pytest.fixture(scope="module")
+def _voiced_home(tmp_path_factory, corpus_text):
+    folder = tmp_path_factory.mktemp("voiced")
+    sources = []
+    for name, part in (("wisdom", corpus_text[:8000]), ("sayings", corpus_text[8000:16000])):
+        (folder / f"{name}.txt").write_text(part, "utf-8")
+        sources.append(str(folder / f"{name}.txt"))
+    recipe = Recipe(hidden_size=16, num_layers=1, embed_dim=8, voice_dim=4, dropout=0.0, seq_len=16, batch_size=8,
+                    lr=0.01, epochs=1, warmup_steps=2, sample_length=10, val_fraction=0.1, max_val_chars=500, seed=7)
+    old = os.environ.get("ORACLE_HOME")
+    os.environ["ORACLE_HOME"] = str(folder / "home")
+    try:
+        Trainer("voiced", sources, recipe, command=["test"]).run()
+    finally:
+        os.environ.pop("ORACLE_HOME") if old is None else os.environ.__setitem__("ORACLE_HOME", old)
+    return folder / "home"
+
+
+async def test_using_one_voiced_model_after_another(_voiced_home, oracle_home):
+    """The voices panel is rebuilt for the new model's voices: it crashed with DuplicateIds on `u`."""
+    shutil.copytree(_voiced_home / "models" / "voiced", oracle_home / "models" / "voiced")
+    store.copy("voiced", "other")
+    meta_path = oracle_home / "models" / "other" / "meta.json"
+    meta = json.loads(meta_path.read_text("utf-8"))
+    meta["voices"] = [{**v, "name": f"other-{v['name']}"} for v in meta["voices"]]
+    meta_path.write_text(json.dumps(meta), "utf-8")
+    store.set_active("voiced")
+    app = make_app(pace=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: screen.oracle is not None and screen.query("#voice-1"), what="the voices")
+        for name in ("other", "voiced", "other"):
+            await pilot.press("f3")
+            await wait_until(pilot, lambda name=name: name in table_names(app), what="the table")
+            app.models_screen.query_one("#models-table").move_cursor(row=table_names(app).index(name))
+            await pilot.press("u")
+            await wait_until(pilot, lambda name=name: app.screen is screen and screen.oracle.name == name, what=name)
+            await pilot.pause()
+            panel = screen.query_one(VoicesPanel)
+            assert [str(label.render()) for label in panel.labels] == store.find(name).info.voice_names
+            assert len(screen.query(".voices-list")) == 1 and len(screen.query("#voice-0")) == 1
+        screen.query_one("#voice-1", Input).value = "2"  # the new fields work
+        await wait_until(pilot, lambda: panel.blend == {"other-sayings": 1.0}, what="the blend")

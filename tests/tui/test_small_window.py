@@ -68,3 +68,4 @@ async def test_exports_are_offered_outside_the_working_folder(tiny_model, oracle
         await wait_until(pilot, lambda: isinstance(app.screen, PromptModal), what="the model export dialog")
         offered = app.screen.query_one("#prompt-input", Input).value
         assert offered == str(tmp_path / "user" / "Documents" / f"{tiny_model}.oracle")
+

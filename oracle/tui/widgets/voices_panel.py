@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
@@ -20,6 +20,8 @@ from oracle.engine import format_blend
 
 
 class VoicesPanel(VerticalScroll, can_focus=False):  # its fields are the Tab stops, not the panel
+    DEFAULT_CSS = "VoicesPanel .voices-list { height: auto; }"
+
     class Changed(Message):
         def __init__(self, blend: dict[str, float] | None) -> None:
             super().__init__()
@@ -28,12 +30,14 @@ class VoicesPanel(VerticalScroll, can_focus=False):  # its fields are the Tab st
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.names: list[str] = []
+        self.labels: list[Label] = []
         self.weights: dict[str, float] = {}
         self.display = False  # until a voiced model is shown
 
     def compose(self) -> ComposeResult:
         yield Static("Voices", classes="panel-title")
-        yield Static("", id="voices-list")
+        self.fields_box = Vertical(classes="voices-list")
+        yield self.fields_box
         yield Static("", id="voices-blend", classes="voices-hint")
 
     def show_oracle(self, oracle) -> None:
@@ -43,11 +47,16 @@ class VoicesPanel(VerticalScroll, can_focus=False):  # its fields are the Tab st
         if names == self.names:
             return
         self.names, self.weights = names, {name: 0.0 for name in names}
-        box = self.query_one("#voices-list")
-        box.remove_children()
-        for i, name in enumerate(names):
-            box.mount(Label(name, id=f"voice-label-{i}", classes="voice-label"))
-            box.mount(Input("0", id=f"voice-{i}", compact=True, tooltip=f"weight of {name} (0 or more; shares are normalised)"))
+        # A new list in a new box: removing widgets finishes only later, so fields mounted beside the
+        # old ones under the same ids (voice-0...) would clash (DuplicateIds) when one voiced model
+        # follows another.
+        self.fields_box.remove()
+        self.labels = [Label(name, id=f"voice-label-{i}", classes="voice-label") for i, name in enumerate(names)]
+        fields = []
+        for i, (name, label) in enumerate(zip(names, self.labels)):
+            fields += [label, Input("0", id=f"voice-{i}", compact=True, tooltip=f"weight of {name} (0 or more; shares are normalised)")]
+        self.fields_box = Vertical(*fields, classes="voices-list")
+        self.mount(self.fields_box, after=self.query_one(".panel-title"))
         self._show_blend()
 
     @property
@@ -78,8 +87,8 @@ class VoicesPanel(VerticalScroll, can_focus=False):  # its fields are the Tab st
 
     def _show_blend(self) -> None:
         blend = self.blend or {}
-        for i, name in enumerate(self.names):
+        for name, label in zip(self.names, self.labels):
             share = f" {blend[name]:.0%}" if name in blend else ""
-            self.query_one(f"#voice-label-{i}", Label).update(f"{name}{share}")
+            label.update(f"{name}{share}")
         self.query_one("#voices-blend", Static).update(
             "speaking in: " + format_blend(self.blend) + ("" if self.blend else " (all weights 0)"))
