@@ -151,3 +151,28 @@ def test_nan_weights_are_one_sentence_naming_the_tensor_everywhere(tiny_model, o
     (tmp_path / "inf.oracle").write_bytes(save(tensors, metadata={"oracle_meta": json.dumps(good_meta)}))
     one_sentence(*cli(["models", "import", tmp_path / "inf.oracle", "--name", "inf"], capsys)[::2], "inf.oracle", "tensor")
     assert not store.user_dir("inf").exists()
+
+
+# ---- (d) cheap checks before whole-file reads -----------------------------------------------------
+
+def test_a_2gb_sparse_file_is_refused_before_it_is_read(tiny_model, oracle_home, tmp_path, capsys):
+    import time
+
+    sparse = tmp_path / "big.oracle"
+    with open(sparse, "wb") as f:
+        f.truncate(2 << 30)  # 2 GB of zeros that take no disk
+    rc, out, err = cli(["models", "export", tiny_model, tmp_path / "good.oracle"], capsys)
+    grown = tmp_path / "grown.oracle"  # a real export with 2 GB more than its header lists
+    grown.write_bytes((tmp_path / "good.oracle").read_bytes())
+    with open(grown, "r+b") as f:
+        f.truncate(2 << 30)
+    for bad in (sparse, grown):
+        started = time.monotonic()
+        one_sentence(*cli(["models", "import", bad, "--name", "big"], capsys)[::2], bad.name)
+        assert time.monotonic() - started < 3, bad  # read whole, 2 GB took 20 s and 4.4 GB of memory
+    weights = next((oracle_home / "models" / tiny_model).glob("weights-*.safetensors"))
+    with open(weights, "r+b") as f:
+        f.truncate(2 << 30)
+    started = time.monotonic()
+    one_sentence(*cli(["ask", "who?", "-m", tiny_model], capsys)[::2], weights.name)
+    assert time.monotonic() - started < 3

@@ -51,6 +51,37 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
         os.close(fd)
 
 
+def read_safetensors_header(path: Path, max_header: int) -> tuple[dict, int]:
+    """A safetensors file's JSON header and the file's size, read without reading the tensors, with
+    the cheap checks a hostile or truncated file fails at once (ReadRefused): a regular file, a
+    header within `max_header` bytes that parses, and tensors whose byte ranges end exactly where
+    the file does. A 2 GB file of zeros is refused here in a millisecond, not after reading it whole."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except IsADirectoryError:
+        raise ReadRefused("is a folder, not a file") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadRefused(f"is {_kind(info.st_mode)}, not a regular file")
+        size = info.st_size
+        head = os.pread(fd, 8, 0)
+        length = int.from_bytes(head, "little") if len(head) == 8 else -1
+        if length < 2 or length > min(max_header, size - 8):
+            raise ReadRefused("does not begin with a safetensors header")
+        data = os.pread(fd, length, 8)
+    finally:
+        os.close(fd)
+    header = parse_json(data, max_header)
+    if not isinstance(header, dict):
+        raise ReadRefused("does not begin with a safetensors header")
+    ends = [t.get("data_offsets", [0, -1])[1] if isinstance(t, dict) and isinstance(t.get("data_offsets"), list)
+            and len(t["data_offsets"]) == 2 else -1 for k, t in header.items() if k != "__metadata__"]
+    if any(not isinstance(e, int) or e < 0 for e in ends) or 8 + length + max(ends, default=0) != size:
+        raise ReadRefused("is truncated, or holds more than its header lists")
+    return header, size
+
+
 def _kind(mode: int) -> str:
     for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):

@@ -15,6 +15,7 @@ import stat
 import time
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from safetensors.numpy import load as st_load
@@ -25,7 +26,7 @@ from oracle.engine.errors import CorruptModel, NameTaken, OracleError
 from oracle.engine.io import limits, paths
 from oracle.engine.io.atomic import write_bytes_atomic
 from oracle.engine.io.locks import forget_lock, is_model_folder, locked, remove_folder, swap_in
-from oracle.engine.io.readers import ReadRefused, parse_json, read_regular
+from oracle.engine.io.readers import ReadRefused, parse_json, read_regular, read_safetensors_header
 from oracle.engine.model.finite import check_finite
 from oracle.engine.store.meta import MAX_META_BYTES, check_meta
 from oracle.engine.store.records import FileRef, ModelMeta, write_meta
@@ -113,28 +114,39 @@ def _clear_stale_temp(dest: Path) -> None:
 
 def unpack(src: Path) -> tuple[dict, dict[str, np.ndarray], bytes]:
     """An export file read and checked whole: its metadata, its weights (numpy arrays) and its bytes (refused with one sentence)."""
+    not_ours = CorruptModel(f"{src} is not an Oracle model export (or it is truncated): export models from Oracle to move them.")
+    # A safetensors file: 8-byte little-endian header length, JSON header, raw tensor bytes. The
+    # header is read and checked first (its size, the file's size, the metadata with the caps of a
+    # meta.json, the tensors' names and shapes against its config): a hostile file, a 2 GB sparse
+    # one included, is refused before the tensors are read.
     try:
-        data = read_regular(Path(src), limits.MAX_IMPORT_BYTES)
+        header, _ = read_safetensors_header(Path(src), limits.MAX_EXPORT_HEADER_BYTES)
     except FileNotFoundError:
         raise OracleError(f"{src} does not exist: give the path of a .oracle file exported from Oracle.") from None
     except ReadRefused as why:
-        raise OracleError(f"{src} {why}: give the path of a .oracle file exported from Oracle.") from None
+        if str(why).startswith(("is a", "is an")):  # a folder, a FIFO, a device: not a file at all
+            raise OracleError(f"{src} {why}: give the path of a .oracle file exported from Oracle.") from None
+        raise CorruptModel(f"{src} is not an Oracle model export: it {why}.") from None
     except OSError as err:
         raise OracleError(f"Cannot read {src}: {err.strerror}.") from None
-    not_ours = CorruptModel(f"{src} is not an Oracle model export (or it is truncated): export models from Oracle to move them.")
-    # A safetensors file: 8-byte little-endian header length, JSON header, raw tensor bytes. The
-    # header is bounded and parsed here, and the metadata inside it with the caps of a meta.json.
-    header_len = int.from_bytes(data[:8], "little")
-    if len(data) < 8 or header_len > len(data) - 8:
-        raise not_ours
     try:
-        header = parse_json(data[8:8 + header_len], limits.MAX_EXPORT_HEADER_BYTES)
         meta = parse_json(header["__metadata__"]["oracle_meta"].encode("utf-8"), MAX_META_BYTES)
     except ReadRefused as why:
         raise CorruptModel(f"{src} is not an Oracle model export: its metadata {why}.") from None
     except Exception:
         raise not_ours from None
     check_meta(meta, str(src))
+    try:
+        shapes = {k: SimpleNamespace(shape=tuple(v["shape"])) for k, v in header.items() if k != "__metadata__"}
+    except Exception:
+        raise not_ours from None
+    check_arrays(meta, shapes, str(src))
+    try:
+        data = read_regular(Path(src), limits.MAX_IMPORT_BYTES)
+    except ReadRefused as why:
+        raise OracleError(f"{src} {why}: give the path of a .oracle file exported from Oracle.") from None
+    except OSError as err:
+        raise OracleError(f"Cannot read {src}: {err.strerror}.") from None
     try:
         tensors = st_load(data)
     except Exception:

@@ -9,6 +9,7 @@ tensors, import torch when they call the functions that hand out tensors or netw
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from oracle.engine.data.vocab import Vocabulary
 from oracle.engine.errors import CorruptModel
 from oracle.engine.io import limits
 from oracle.engine.io.atomic import write_bytes_atomic
-from oracle.engine.io.readers import ReadRefused, read_regular
+from oracle.engine.io.readers import ReadRefused, read_regular, read_safetensors_header
 from oracle.engine.model.config import ModelConfig, Weights, weight_shapes
 from oracle.engine.model.finite import check_finite
 from oracle.engine.read.reading import Oracle
@@ -32,13 +33,16 @@ if TYPE_CHECKING:
     from oracle.engine.model.network import CharLSTM
 
 
+CHEAP_READ_BYTES = 64 << 20  # a file this small is read whole even when its header is bad
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def _read_checked(path: Path, expected_sha: str | None) -> bytes:
     try:
-        data = read_regular(path, limits.MAX_WEIGHTS_BYTES)
+        data = _read_whole(path, expected_sha)
     except ReadRefused as why:
         raise CorruptModel(f"{path} {why}: restore the model from an export.") from None
     except OSError as err:
@@ -47,6 +51,21 @@ def _read_checked(path: Path, expected_sha: str | None) -> bytes:
         raise CorruptModel(f"{path} does not match the sha256 recorded in its metadata (truncated or altered): "
                            "restore the model from an export.")
     return data
+
+
+def _read_whole(path: Path, expected_sha: str | None) -> bytes:
+    """The file's bytes, after the cheap checks (a regular file, a header that parses, a size that
+    matches it): a large hostile file, a 2 GB sparse one included, fails before it is read whole.
+    A small one that fails them is read anyway, so that the sha256 and safetensors checks after
+    say exactly what is wrong with it (truncated, altered, not safetensors at all)."""
+    try:
+        read_safetensors_header(path, 1 << 20)
+    except ReadRefused as why:
+        if str(why).startswith(("is a ", "is an ")):  # a folder, a FIFO, a device
+            raise
+        if os.stat(path).st_size > CHEAP_READ_BYTES:
+            raise _unreadable(path) from None
+    return read_regular(path, limits.MAX_WEIGHTS_BYTES)
 
 
 def _unreadable(path: Path) -> CorruptModel:
