@@ -4,6 +4,7 @@ subprocess. Each test names the cause it covers; tiny real models in temporary h
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -176,3 +177,32 @@ def test_a_2gb_sparse_file_is_refused_before_it_is_read(tiny_model, oracle_home,
     started = time.monotonic()
     one_sentence(*cli(["ask", "who?", "-m", tiny_model], capsys)[::2], weights.name)
     assert time.monotonic() - started < 3
+
+
+def test_the_word_trie_stays_within_its_budget_and_models_show_says_so(tmp_path, oracle_home, monkeypatch, capsys):
+    import random
+    import tracemalloc
+
+    from conftest import train_in_home
+
+    from oracle.engine.read import speller
+
+    rng = random.Random(3)
+    alphabet = [chr(0x4E00 + i) for i in range(3000)]  # 3,000 distinct letters: the trie once took V bytes a node
+    text = " ".join("".join(rng.choices(alphabet, k=rng.randint(4, 12))) for _ in range(6000)) + "\n"
+    home = train_in_home(tmp_path, "wide", text, hidden_size=8, num_layers=1, embed_dim=4, seq_len=16, batch_size=64,
+                         epochs=1, sample_length=8, val_fraction=0.05)
+    monkeypatch.setenv("ORACLE_HOME", str(home))
+    monkeypatch.setattr(speller, "TRIE_BUDGET_BYTES", 4 << 20)
+    tracemalloc.start()
+    rc, out, err = cli(["models", "show", "wide"], capsys)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert rc == 0, err
+    line = next(x for x in out.splitlines() if x.strip().startswith("words:"))
+    listed, kept = (int(n.replace(",", "")) for n in re.findall(r"([\d,]+) (?:in its list|most frequent)", line))
+    assert 0 < kept < listed, line  # the rarest words were left out, not the memory exceeded
+    assert "of its 4 MB budget" in line and float(line.split(" MB of")[0].rsplit(", ", 1)[1]) <= 4.0, line
+    assert peak < 40 << 20, peak  # the dense (nodes x 3,000) layout alone took 150 MB here
+    rc, out, err = cli(["ask", "what?", "-m", "wide", "--words", "corpus", "-n", "20", "--candidates", "1"], capsys)
+    assert rc == 0, err

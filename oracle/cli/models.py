@@ -110,6 +110,8 @@ def _show(args) -> int:
         say(f"  voices: {', '.join(voices)} (and any voice): blend them with `oracle ask --voice {voices[0]}:0.7,{voices[-1]}:0.3`")
     else:
         say("  voices: none (trained on a single source or without voices)")
+    if (words := _words_line(entry.name)) is not None:
+        say(words)
     for m in meta.metrics:
         # Any figure may be null (a run stopped before it had one, an imported file): "-", never a crash.
         val = "-" if m.val_loss is None else f"{m.val_loss:.3f} nats ({_figure(m.val_bpc)} bits)"
@@ -120,6 +122,19 @@ def _show(args) -> int:
     if sample is not None:
         say(f"  sample (T=0.5): {fit(figures.sample(sample), 160)}")
     return 0
+
+
+def _words_line(name: str) -> str | None:
+    """The word list and the memory its trie takes (bounded by a budget: the rarest words are left out)."""
+    try:
+        oracle = store.load(name)
+        lexicon = oracle.lexicon
+    except OracleError:
+        return None  # the metadata above is still worth showing
+    if lexicon is None:
+        return f"  words: none ({oracle.words_notice})"
+    return (f"  words: {len(oracle.words):,} in its list; the speller's trie holds the {lexicon.kept:,} most frequent, "
+            f"{lexicon.bytes / 2**20:.1f} MB of its {lexicon.budget >> 20} MB budget")
 
 
 def _figure(value: float | None) -> str:

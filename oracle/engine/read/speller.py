@@ -79,7 +79,7 @@ class Lexicon:
         # bit by bit, never as a (nodes, V) array of bools (eight times the size).
         self.masks = np.zeros((self.nodes, (V + 7) // 8), dtype=np.uint8)
         np.bitwise_or.at(self.masks, (keys // V, (keys % V) // 8), (0x80 >> (keys % V % 8)).astype(np.uint8))
-        self.bytes = self.masks.nbytes + self.nodes * NODE_OVERHEAD
+        self.bytes, self.budget = self.masks.nbytes + self.nodes * NODE_OVERHEAD, TRIE_BUDGET_BYTES  # models show reports them
         self.enders = ~self.is_letter  # characters that end a word: joiners too, as punctuation
         self._bias: dict[int, np.ndarray] = {}
         self.V = V
