@@ -206,3 +206,17 @@ def test_the_word_trie_stays_within_its_budget_and_models_show_says_so(tmp_path,
     assert peak < 40 << 20, peak  # the dense (nodes x 3,000) layout alone took 150 MB here
     rc, out, err = cli(["ask", "what?", "-m", "wide", "--words", "corpus", "-n", "20", "--candidates", "1"], capsys)
     assert rc == 0, err
+
+
+# ---- (f) wording ---------------------------------------------------------------------------------
+
+def test_a_file_name_too_long_gets_its_own_sentence(tiny_model, oracle_home, tmp_path, capsys):
+    long = tmp_path / ("a" * 300 + ".oracle")
+    for argv in (["models", "export", tiny_model, long], ["eye", tiny_model, "the lord", "--html", long.with_suffix(".html")],
+                 ["models", "export", tiny_model, tmp_path / ("b" * 300) / "x.oracle"]):
+        rc, out, err = cli(argv, capsys)
+        one_sentence(rc, err, "too long")
+        assert "free some space" not in err, err
+    from oracle.engine.errors import write_remedy
+
+    assert "shorter" in write_remedy(OSError(36, "File name too long")) and "space" in write_remedy(OSError(28, "No space"))

@@ -12,6 +12,7 @@ import sys
 
 from oracle import __version__
 from oracle.engine import OracleError, paths
+from oracle.engine.errors import write_remedy
 from oracle.visible import visible
 
 
@@ -177,7 +178,7 @@ def _main(argv: list[str] | None) -> int:
         # A full disk or a read-only folder met outside the trainer: writes are atomic, so what was
         # saved before is intact; say what failed where, in one sentence.
         where = f" ({err.filename})" if err.filename else ""
-        _say_error(f"{err.strerror or err}{where}: free some space or make the folder writable, then try again; "
+        _say_error(f"{err.strerror or err}{where}: {write_remedy(err)}, then try again; "
                    "files saved before are intact.")
         return 2
 

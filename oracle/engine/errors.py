@@ -57,3 +57,16 @@ class NameTaken(OracleError):
 
 class ModelBusy(OracleError):
     pass
+
+
+def write_remedy(err: OSError) -> str:
+    """What to do about a failed write, from its cause: "File name too long" is not fixed by freeing space."""
+    import errno
+
+    if err.errno == errno.ENAMETOOLONG:
+        return "use a shorter file name or a folder nearer the root"
+    if err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return "free some space"
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "make the folder writable or choose another"
+    return "free some space or make the folder writable"

@@ -34,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 
 from oracle.engine import OracleError, ReadingRecord, ReadRefused, format_blend, paths, read_json, write_bytes_atomic, write_json_atomic
+from oracle.engine.errors import write_remedy
 
 FORMAT = "oracle-conversation"
 FORMAT_VERSION = 2
@@ -112,7 +113,7 @@ def set_aside(path: Path) -> Path:
 
 
 def _unwritable(path: Path, err: OSError) -> OracleError:
-    return OracleError(f"Could not save the conversation to {path} ({err.strerror}): free some space or make the folder writable.")
+    return OracleError(f"Could not save the conversation to {path} ({err.strerror}): {write_remedy(err)}.")
 
 
 class Conversation:

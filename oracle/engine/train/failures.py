@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from oracle.engine.errors import OracleError
+from oracle.engine.errors import OracleError, write_remedy
 from oracle.engine.train import distributed
 from oracle.engine.train.events import Event, Failed
 
@@ -29,7 +29,7 @@ def told(on_event: Callable[[Event], None], name: str, folder: Callable[[], Path
         raise OracleError(message) from None
     except OSError as err:
         message = (f"Could not write model {name!r} under {folder().parent} ({err.strerror}): "
-                   "free some space or make the folder writable; the last saved checkpoint is intact.")
+                   f"{write_remedy(err)}; the last saved checkpoint is intact.")
         on_event(Failed(message))
         raise OracleError(message) from None
     except (MemoryError, torch.OutOfMemoryError, RuntimeError) as err:
