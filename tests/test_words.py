@@ -242,9 +242,14 @@ def test_prophecy_bench_measures():
 
     assert prophecy.has_loop("ab" * 30) and not prophecy.has_loop("the quick brown fox jumps over the lazy dog")
     assert prophecy.finished_words("the rain of the wor") == ["the", "rain", "of", "the"]
-    assert len(prophecy.questions()) >= 50
-    result = prophecy.measure(seeds=1, rounds=1, speed_chars=30, limit=1)  # the shipped default, one question
-    rows = {(r["words"], r["heed"]): r for r in result["rows"]}
-    assert rows[("corpus", 0.0)]["realness"] == rows[("corpus", result["default_heed"])]["realness"] == 1.0
-    assert all(r["chars_per_s"] > 0 and r["answers"] == 1 for r in result["rows"])
-    assert f"| corpus | {result['default_heed']:g} |" in prophecy.markdown(result)
+    unseen = prophecy.questions(prophecy.UNSEEN)
+    assert len(unseen) >= 50 and not set(unseen) & set(prophecy.questions())
+    copies = prophecy.Copies()
+    assert copies.copied("In the beginning God created the heaven and the earth. And the earth was without form")
+    assert not copies.copied("the rain of the harvest is the rain of the year and the end of the war")
+    result = prophecy.measure(seeds=1, limit=2, speed_questions=1, with_judge=False)  # the shipped default
+    rows = {r["name"]: r for r in result["rows"]}
+    assert all(rows[name]["answers"] == 2 and rows[name]["chars_per_s"] > 0 for name in prophecy.CONFIGS)
+    assert len(rows) == len(prophecy.CONFIGS) + 1  # and the previous release's saved answers, measured alike
+    assert rows["default"]["realness"] == 1.0 and rows["default"]["settings"]["candidates"] > 1
+    assert "| default |" in prophecy.markdown(result)

@@ -6,9 +6,11 @@ used before it, at most KEYWORDS_COUNTED), minus the share of its words that beg
 word's first letter (alliteration), minus the share of its words that repeat one of its own, minus
 UNFINISHED when it was cut off by the round's cap rather than ending a sentence.
 
-Measured on the shipped default, 24 unseen questions x 3 seeds, 8 candidates (issue #25):
+Measured on the shipped default, 24 questions (tuning; docs/answers.md), 8 candidates (issue #25):
 likelihood alone picks candidates that leave the question's words out (topicality 71% -> 67%);
-with the keyword term 96%, alliteration within 5 points of heed off. Ranking by how much the
+with the keyword term 96%. The weights were chosen by re-ranking the same candidates (2 seeds):
+keyword 0.3 / alliteration 1 / repetition 1 gave an embedding margin of 0.256 and top-1 65%;
+0.5 / 2 / 2 gave 0.285 and 75%, alliteration 17% -> 16%. Ranking by how much the
 question raised the likelihood (log P(answer | question) - log P(answer | a neutral prompt), the
 mutual information of Li et al. 2016) was tried and dropped: the difference is a few thousandths
 of a nat per character for every candidate (the state after a question carries little of it),
@@ -19,10 +21,10 @@ from __future__ import annotations
 
 from oracle.engine.data.words import split_words, uses
 
-KEYWORD = 0.3  # per question word used (about the gap between a fluent and a halting candidate's log-likelihood)
+KEYWORD = 0.5  # per question word used (about the gap between a fluent and a halting candidate's log-likelihood)
 KEYWORDS_COUNTED = 2  # more than two question words in one answer is a list, not a reply
-ALLITERATION = 1.0  # per share of its words that begin with a question word's first letter
-REPETITION = 1.0  # per share of its words that repeat one of its own
+ALLITERATION = 2.0  # per share of its words that begin with a question word's first letter
+REPETITION = 2.0  # per share of its words that repeat one of its own
 UNFINISHED = 1.0
 
 
