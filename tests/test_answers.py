@@ -32,7 +32,7 @@ def likelihood(oracle, prompt: str, reading) -> float:
 def test_a_batch_steps_each_state_as_the_single_stream_does():
     torch.manual_seed(2)
     net = CharLSTM(ModelConfig(vocab_size=21, hidden_size=16, num_layers=2, embed_dim=5)).eval()
-    stepper = LSTMStepper(net)
+    stepper = LSTMStepper.from_net(net)
     with torch.no_grad():
         _, state = net(torch.randint(0, 21, (1, 12)))
     cursors = [stepper.cursor(state) for _ in range(3)]
