@@ -26,6 +26,7 @@ COLUMNS = ("", "name", "corpora", "params", "val bpc", "trained", "created", "si
 IN_USE = "●"  # marks the model the Oracle screen (and `oracle ask`) answers with
 ACTIONS = (("use", "Use"), ("rename", "Rename"), ("copy", "Copy"), ("delete", "Delete"), ("export", "Export"),
            ("import", "Import"), ("resume", "Resume"))
+ORIGIN_WIDTH = 34  # the details column is 36 wide: a corpus's path is cut at the front to one line
 CORPORA_MIN, CORPORA_MAX = 8, 100  # the corpora column takes what the figures leave of the width
 
 
@@ -188,7 +189,9 @@ class ModelsScreen(Screen):
                  f"{config.num_layers}×{config.hidden_size} LSTM, vocabulary {config.vocab_size}",
                  f"epochs: {len(meta.metrics)}, device: {shown('?' if meta.device is None else meta.device)}"]
         for c in meta.corpora:  # where each came from: one's own proverbs.txt is not the bundled Proverbs
-            lines.append(f"· {shown(c.name)} ×{c.weight} ({c.chars:,} chars), {shown(corpus_origin(c.name, c.path, c.sha256))}")
+            where = corpus_origin(c.name, c.path, c.sha256)
+            where = where if len(where) <= ORIGIN_WIDTH else "from …" + where[-(ORIGIN_WIDTH - 6):]  # the file's end names it
+            lines.append(f"· {shown(c.name)} ×{c.weight} ({c.chars:,} chars), {shown(where)}")
         voices = [shown(name) for name in meta.voice_names]
         if voices:  # a voiced model (several sources); an unvoiced one says nothing about voices
             lines.append(f"voices: {', '.join(voices)} and any voice (blend them on the Oracle screen)")

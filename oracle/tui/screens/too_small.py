@@ -35,4 +35,4 @@ class TooSmallScreen(Screen):
     def show_size(self, width: int, height: int) -> None:
         self.query_one("#too-small", Static).update(
             f"The window is too small (need {MIN_WIDTH}x{MIN_HEIGHT}; it is {width}x{height}).\n"
-            "Make it larger and Oracle comes back as it was. Ctrl+Q quits.")
+            "Make it larger and Oracle comes back as it was.\nCtrl+Q quits.")
