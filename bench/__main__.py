@@ -43,10 +43,11 @@ def parse(argv):
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                    help="where both recipes train; cuda also runs the GPU section (Trainer against a bare cuDNN loop)")
     p.add_argument("--only", action="append",
-                   choices=["quality", "generation", "memory", "gpu", "voices", "prophecy", "app", "cards", "scripture"],
-                   help="run only these sections (voices, prophecy, app and cards run only when named: `--only voices` writes "
-                        "results_voices.*, `--only prophecy` results_prophecy.*, `--only app` results_app.*, "
-                        "`--only cards` results_cards.*, `--only scripture` results_scripture.*)")
+                   choices=["quality", "generation", "memory", "gpu", "voices", "prophecy", "app", "cards", "scripture", "startup"],
+                   help="run only these sections (voices, prophecy, app, cards, scripture and startup run only when named: "
+                        "`--only voices` writes results_voices.*, `--only prophecy` results_prophecy.*, `--only app` "
+                        "results_app.*, `--only cards` results_cards.*, `--only scripture` results_scripture.*, "
+                        "`--only startup` results_startup.*)")
     p.add_argument("--out", type=Path, help="folder for results.md and results.json (default: bench/ for a full run, "
                                           "a new temporary folder for --quick, so it never overwrites the committed results)")
     args = p.parse_args(argv)
@@ -191,13 +192,18 @@ def run(args, cfg: dict, sections: list[str], command: str) -> int:
         from bench import scripture
 
         results["scripture"] = scripture.measure(**(scripture.QUICK if args.quick else {}))
+    if "startup" in sections:
+        from bench import startup
+
+        results["startup"] = startup.measure(**(startup.QUICK if args.quick else {}))
     results["load_end"], results["seconds"] = load(), round(time.perf_counter() - t0, 1)
     text = markdown(results)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
     # A voices-only or prophecy-only run keeps the main results.
     stem = {("voices",): "results_voices", ("prophecy",): "results_prophecy", ("app",): "results_app",
-            ("cards",): "results_cards", ("scripture",): "results_scripture"}.get(tuple(sections), "results")
+            ("cards",): "results_cards", ("scripture",): "results_scripture",
+            ("startup",): "results_startup"}.get(tuple(sections), "results")
     (args.out / f"{stem}.md").write_text(text + f"\nCommand: `{results['command']}` ({results['seconds']} s).\n", "utf-8")
     (args.out / f"{stem}.json").write_text(json.dumps(results, indent=1, default=float) + "\n", "utf-8")
     sys.stderr.write(f"bench: results written to {args.out}\n")

@@ -67,6 +67,10 @@ def markdown(results: dict) -> str:
         from bench.cards import markdown as cards_markdown
 
         out += [cards_markdown(results["cards"])]
+    if results.get("startup"):
+        from bench.startup import markdown as startup_markdown
+
+        out += [startup_markdown(results["startup"])]
     if results.get("prophecy"):
         from bench.prophecy import markdown as prophecy_markdown
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import signal
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App
@@ -14,17 +16,23 @@ from textual.binding import Binding
 from oracle.engine import OracleError
 from oracle.tui import preferences
 from oracle.tui.commands import OracleCommands
-from oracle.tui.screens.eye import EyeScreen
 from oracle.tui.screens.help import HelpScreen
 from oracle.tui.screens.modals import ConfirmModal
-from oracle.tui.screens.models import ModelsScreen
 from oracle.tui.screens.oracle import OracleScreen
-from oracle.tui.screens.scripture import ScriptureScreen
 from oracle.tui.screens.too_small import TooSmallScreen, too_small
-from oracle.tui.screens.train import TrainScreen
 from oracle.tui.theme import KAWAII
 
-SCREENS = {"oracle": OracleScreen, "train": TrainScreen, "models": ModelsScreen, "eye": EyeScreen, "scripture": ScriptureScreen}
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from oracle.tui.screens.models import ModelsScreen
+    from oracle.tui.screens.train import TrainScreen
+
+# Every screen but the first is imported and built when it is first shown: the Train screen's charts,
+# the forms and the eye cost half a second of imports the first screen does not need.
+SCREENS = {"oracle": "oracle.tui.screens.oracle:OracleScreen", "train": "oracle.tui.screens.train:TrainScreen",
+           "models": "oracle.tui.screens.models:ModelsScreen", "eye": "oracle.tui.screens.eye:EyeScreen",
+           "scripture": "oracle.tui.screens.scripture:ScriptureScreen"}
 
 
 class OracleApp(App):
@@ -48,6 +56,7 @@ class OracleApp(App):
         self.start = start
         self.start_theme = theme
         self._signals: list[int] = []
+        self.made_screens: dict[str, Screen] = {}  # the screens built so far (each on its first showing)
 
     def _end_on_hangup(self) -> None:
         """SIGHUP (the terminal was closed) and SIGTERM (kill, a logout) end the app as quitting does:
@@ -95,8 +104,8 @@ class OracleApp(App):
         # A hand-edited settings file may hold anything: only a theme's name (text) is looked up.
         self.theme = self.start_theme or (saved if isinstance(saved, str) and saved in self.available_themes else KAWAII.name)
         self.theme_changed_signal.subscribe(self, lambda theme: self._remember(theme=theme.name))
-        for name, screen in SCREENS.items():
-            self.install_screen(screen(), name)
+        for name in SCREENS:
+            self.install_screen(self._screen_maker(name), name)  # Textual calls it on first get_screen
         self.push_screen(self.start)
         self.call_after_refresh(lambda: self._fit_window(*self.size))  # a window already too small at start
 
@@ -107,9 +116,18 @@ class OracleApp(App):
         # SIGTERM and SIGINT under the web driver post ExitApp without calling exit().
         # A screen never shown was never mounted: nothing of it runs, and its widgets do not exist yet.
         self._release_signals()
-        for name in SCREENS:
-            if self.is_screen_installed(name) and self.get_screen(name).is_mounted:
-                self.get_screen(name).shutdown()
+        for screen in self.made_screens.values():
+            if screen.is_mounted:
+                screen.shutdown()
+
+    def _screen_maker(self, name: str) -> Callable[[], Screen]:
+        def make() -> Screen:
+            module, _, cls = SCREENS[name].partition(":")
+            screen = getattr(importlib.import_module(module), cls)()
+            self.made_screens[name] = screen
+            return screen
+
+        return make
 
     def _remember(self, **values) -> None:
         try:
@@ -134,7 +152,7 @@ class OracleApp(App):
         self.action_help()  # the palette's "Keys" opens the same help, which Esc closes (Textual's panel stays)
 
     async def action_quit(self) -> None:
-        train = self.train_screen if self.is_screen_installed("train") else None
+        train = self.made_screens.get("train")
         if train is None or train.state == "idle":
             self.exit()
             return

@@ -7,12 +7,13 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from oracle.engine import OracleError, store
-from oracle.tui.screens.models import ModelsScreen
 from oracle.tui.screens.oracle import OracleScreen
 
 
 class OracleCommands(Provider):
     def _commands(self) -> list[tuple[str, object, str]]:
+        from oracle.tui.screens.models import ModelsScreen  # made when first shown: the app starts without it
+
         app = self.app
         found = [
             ("Oracle: ask the oracle", partial(app.action_show, "oracle"), "the conversation screen (F1)"),

@@ -66,7 +66,7 @@ async def test_a_question_asked_while_the_model_loads_waits_for_it_and_is_answer
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.oracle_screen
         await wait_until(pilot, lambda: started, what="the load to start")
-        assert screen.oracle is None and screen.loading[0] == tiny_model
+        assert screen.oracle is None and screen.loading_model[0] == tiny_model
         assert "loading" in str(screen.query_one("#speaking").render())
         await pilot.press(*"what is wisdom?", "enter")  # the box takes it while the model loads
         assert screen.waiting is not None and not screen.exchanges

@@ -77,7 +77,7 @@ class OracleScreen(Screen):
         self.pane = ConversationPane(id="conversation")
         self.stream, self.filer = self.pane.stream, self.pane.filer
         self.speech = self.stream.voice = SpeechControl()  # "speak answers" (F8): the stream feeds it
-        self.loading: tuple[str, Conversation | None] | None = None  # the model a worker loads, and where it opens
+        self.loading_model: tuple[str, Conversation | None] | None = None  # the model a worker loads, and where it opens
         self.waiting: dict | None = None  # a question asked before that model was ready: asked once it is
 
     # What the other parts hold, under the names the app's callers and tests use.
@@ -100,7 +100,7 @@ class OracleScreen(Screen):
     def on_mount(self) -> None:
         self.sub_title = "consult"
         self.stream.pace = getattr(self.app, "pace", 0.0)
-        self.refresh_models()
+        self.call_after_refresh(self.refresh_models)  # the screen is drawn first, then the model loads behind it
         self.query_one("#ask", QuestionBox).focus()
         if preferences.load().get("speak") is True:
             self.action_toggle_speech(quiet=True)
@@ -119,7 +119,7 @@ class OracleScreen(Screen):
             self.oracle = None
             self._show_state()
             return
-        if self.loading is not None and self.loading[0] == active:
+        if self.loading_model is not None and self.loading_model[0] == active:
             return
         if self.oracle is None or self.oracle.name != active or not any(e.name == active for e in entries):
             self.use_model(active)
@@ -128,13 +128,13 @@ class OracleScreen(Screen):
         """Switch to `name`: it loads in a worker while this screen stays drawn and takes the question."""
         self.stream.stop()
         if self.query_one(ModelPicker).load(name):
-            self.loading = (name, conversation)
+            self.loading_model = (name, conversation)
             self._show_state()
 
     def on_model_picker_loaded(self, event: ModelPicker.Loaded) -> None:
-        if self.loading is None or self.loading[0] != event.name:
+        if self.loading_model is None or self.loading_model[0] != event.name:
             return  # another model was chosen while this one loaded
-        (_, conversation), self.loading = self.loading, None
+        (_, conversation), self.loading_model = self.loading_model, None
         waiting, self.waiting = self.waiting, None
         if event.oracle is not None:
             self.oracle = event.oracle
@@ -165,9 +165,9 @@ class OracleScreen(Screen):
 
     def ask(self, question: str, seed: int | None = None, settings: SampleSettings | None = None,
             changes: list[dict] | None = None, voice: dict | None = None, prime: str | None = None) -> None:
-        if self.loading is not None:  # asked before the model is ready: it waits for it, and says so
+        if self.loading_model is not None:  # asked before the model is ready: it waits for it, and says so
             self.waiting = dict(question=question, seed=seed, settings=settings, changes=changes, voice=voice, prime=prime)
-            self.notify(f"{self.loading[0]} is still loading: your question is asked as soon as it is ready.", timeout=4)
+            self.notify(f"{self.loading_model[0]} is still loading: your question is asked as soon as it is ready.", timeout=4)
             return
         if self.oracle is None:
             self.notify("There is no model to ask yet: train one on the Train screen (F2).", severity="warning")
@@ -234,7 +234,7 @@ class OracleScreen(Screen):
     def _show_state(self) -> None:
         if not self.children:  # not composed yet
             return
-        loading = self.loading[0] if self.loading else None
+        loading = self.loading_model[0] if self.loading_model else None
         self.query_one(OracleBar).show_state(self.temperature, self.speaking, self.oracle is not None, loading)
 
     def action_toggle_settings(self) -> None:
