@@ -12,6 +12,7 @@ so an answer cut short keeps its place in the conversation.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 import weakref
@@ -26,6 +27,30 @@ from oracle.tui.history import Exchange
 from oracle.tui.widgets.transcript import ExchangeView
 
 FLUSH_SECONDS = 1 / 30  # how often streamed characters reach the screen
+_DONE = object()
+
+
+def read_ahead(reading):
+    """The reading's characters, read in a thread of their own as fast as the model goes, so the next
+    sentence is read (and its candidates ranked) while this one is spoken at its pace: paced in the
+    same thread, reading and speaking took turns, and a loaded host spoke a ranked answer at less
+    than half the pace. A failure of the reading is raised here, where the characters are taken."""
+    chars: queue.SimpleQueue = queue.SimpleQueue()
+
+    def produce() -> None:
+        try:
+            for ch in reading:
+                chars.put(ch)
+        except Exception as err:  # handed over, to end the answer where it is taken
+            chars.put(err)
+            return
+        chars.put(_DONE)
+
+    threading.Thread(target=produce, name="oracle-read-ahead", daemon=True).start()
+    while (item := chars.get()) is not _DONE:
+        if isinstance(item, Exception):
+            raise item
+        yield item
 
 
 class AnswerStream(Widget):
@@ -108,13 +133,17 @@ class AnswerStream(Widget):
     @work(thread=True, group="reading", exit_on_error=False)  # not exclusive: a stopped answer still finishes and is filed
     def _stream(self, reading, view: ExchangeView) -> None:
         worker = get_current_worker()
+        said = 0  # characters taken for the screen
         pacer = Pacer(self.pace)  # each character due on a schedule: late ones go out together, in one frame
         buffer, last = "", time.monotonic()
         shown = threading.Event()  # set when the last posted chunk is on screen: one chunk in flight at a time
         shown.set()
         try:
-            for n, ch in enumerate(reading, start=1):
+            for n, ch in enumerate(read_ahead(reading), start=1):
                 pacer.wait(n)
+                if reading in self.stopped:  # Esc: the answer ends where the reader saw it (the rest read ahead goes)
+                    break
+                said = n
                 buffer += ch
                 now = time.monotonic()
                 if worker.is_cancelled:
@@ -131,7 +160,7 @@ class AnswerStream(Widget):
                 self._deliver(self._failed, reading, view, buffer, err)
             return
         if not worker.is_cancelled and self._caught_up(shown, worker):
-            self._deliver(self._finished, reading, view, buffer)
+            self._deliver(self._finished, reading, view, buffer, said)
 
     def _caught_up(self, shown: threading.Event, worker) -> bool:
         """Wait until the chunk in flight is on screen, so the answer's end follows it; False if nobody will show it."""
@@ -154,7 +183,8 @@ class AnswerStream(Widget):
         self.stopped.add(reading)
         self._finished(reading, view, rest)
 
-    def _finished(self, reading, view: ExchangeView, rest: str) -> None:
+    def _finished(self, reading, view: ExchangeView, rest: str, said: int | None = None) -> None:
+        """`said`: how many of the reading's characters were shown (all, by default)."""
         view.add(rest)
         if self.voice is not None and view is self.view and reading not in self.stopped:
             self.voice.heard(rest)
@@ -162,7 +192,7 @@ class AnswerStream(Widget):
         problem = self.voice.problem() if self.voice is not None else None  # espeak-ng had no sound device...
         if problem:
             self.notify(problem, severity="warning", timeout=8)
-        exchange = Exchange(view.exchange.question, reading.text, reading.record(),
+        exchange = Exchange(view.exchange.question, reading.text[:said], reading.record(),
                             stopped=reading in self.stopped, notice=reading.notice)
         placeholder = view.exchange
         view.finish(exchange)

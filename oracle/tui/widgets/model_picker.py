@@ -15,6 +15,7 @@ from textual import work
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Select
+from textual.worker import get_current_worker
 
 from oracle.engine import OracleError, store
 from oracle.tui.widgets.model_select import ModelSelect
@@ -110,6 +111,8 @@ class ModelPicker(Horizontal):
             oracle = err
         except Exception as err:  # a bug costs this model, never the app
             oracle = OracleError(f"{name} could not be loaded: {err.__class__.__name__}: {err}")
+        if get_current_worker().is_cancelled:
+            return  # the app is closing
         try:
             self.app.call_from_thread(self._loaded, name, oracle)
         except RuntimeError:  # the app closed while the model loaded
