@@ -34,21 +34,32 @@ QUICK = dict(rounds=2, pace_rounds=1)
 def _env() -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("OMP_NUM_THREADS", None)  # as a user's shell has it
+    # An installed package has its bytecode compiled (pip does it); a checkout run with
+    # PYTHONDONTWRITEBYTECODE would compile Oracle's 200-odd modules on every start (0.25 s).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
-def _run(argv: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of one whole process."""
+def _run(argv: list[str]) -> float:
+    """Wall seconds of one whole process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(), cwd=ROOT)
-    _, status, usage = os.wait4(proc.pid, 0)
+    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(), cwd=ROOT)
     took = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode("utf-8", "replace")
-    proc.stderr.close()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {err[-500:]}")
-    return took, usage.ru_maxrss * 1024
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.decode('utf-8', 'replace')[-500:]}")
+    return took
+
+
+# A child forked from this (torch-laden) process counts the parent's pages in its peak until it execs:
+# a small launcher starts the command and reports its children's peak instead.
+_PEAK = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); " \
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+
+
+def _peak_rss(argv: list[str]) -> int:
+    """Peak resident memory (bytes) of one whole process."""
+    out = subprocess.run([sys.executable, "-c", _PEAK, *argv], capture_output=True, text=True, env=_env(), cwd=ROOT, check=True)
+    return int(out.stdout.split()[-1]) * 1024
 
 
 def _app_in_tmux(session: str) -> tuple[float, float]:
@@ -131,25 +142,23 @@ def measure(rounds: int = 7, pace_rounds: int = 3) -> dict:
     times: dict[str, list[float]] = {"yardstick": [], "ask": [], "models list": [], "app: question box": [],
                                      "app: model loaded": []}
     ratios: dict[str, list[float]] = {name: [] for name in times if name != "yardstick"}
-    ask_rss, yard_rss = [], []
+    ask = ORACLE + ["ask", "what is truth?", "--length", "60"]
     _run(ORACLE + ["models", "list"])  # the first run pays for the disk cache, not for Oracle
     for k in range(rounds):
-        for name, argv in (("ask", ORACLE + ["ask", "what is truth?", "--length", "60"]), ("models list", ORACLE + ["models", "list"]),
-                           ("app", None)):
-            yard, rss = _run(YARDSTICK)
+        for name, argv in (("ask", ask), ("models list", ORACLE + ["models", "list"]), ("app", None)):
+            yard = _run(YARDSTICK)
             times["yardstick"].append(yard)
-            yard_rss.append(rss)
             if argv is None:
                 box, loaded = _app_in_tmux(f"oracle-bench-{os.getpid()}-{k}")
                 for label, value in (("app: question box", box), ("app: model loaded", loaded)):
                     times[label].append(value)
                     ratios[label].append(value / yard)
                 continue
-            took, rss = _run(argv)
+            took = _run(argv)
             times[name].append(took)
             ratios[name].append(took / yard)
-            if name == "ask":
-                ask_rss.append(rss)
+    ask_rss = [_peak_rss(ask) for _ in range(3)]
+    yard_rss = [_peak_rss(YARDSTICK) for _ in range(3)]
     paced = _paced(pace_rounds)
     return {"rounds": rounds, "load": Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else None,
             "median_s": {k: statistics.median(v) for k, v in times.items()},

@@ -174,3 +174,20 @@ def test_oracle_ask_pace_spreads_the_answer_without_changing_it(monkeypatch, cap
     assert 0.39 * 0.95 <= took <= 0.39 * 1.3, took  # the 40th character is due 39 / 100 s after the first
     monkeypatch.setattr(sys, "stdout", sys.__stdout__)
     assert main([*args, "--pace", "-1"]) == 2 and "--pace" in capsys.readouterr().err
+
+
+def test_the_decoding_trie_read_back_from_the_cache_answers_as_the_built_one(oracle_home):
+    from oracle.engine.read import lexicon_cache
+
+    settings = SampleSettings(stop="length", length=80)
+    built = store.load("default")
+    first = ["".join(built.ask("what is truth?", settings, seed=seed)) for seed in range(3)]
+    cached = list((oracle_home / "cache").glob("lexicon-*.npz"))
+    assert len(cached) == 1  # the first reading built the trie and kept it
+    again = store.load("default")
+    restored = again.lexicon
+    assert vars(restored).keys() == vars(built.lexicon).keys() and restored.nodes == built.lexicon.nodes
+    assert ["".join(again.ask("what is truth?", settings, seed=seed)) for seed in range(3)] == first
+    cached[0].write_bytes(b"PK\x03\x04 not a real archive")  # damaged: built afresh, and answers the same
+    assert ["".join(store.load("default").ask("what is truth?", settings, seed=seed)) for seed in range(3)] == first
+    assert lexicon_cache.cache_path("0" * 64, "ab") != lexicon_cache.cache_path("1" * 64, "ab")

@@ -107,6 +107,7 @@ class ModelPicker(Horizontal):
     def _load(self, name: str) -> None:
         try:
             oracle = store.load(name)
+            _ = oracle.lexicon  # the decoding trie too, here rather than when the first question comes
         except OracleError as err:
             oracle = err
         except Exception as err:  # a bug costs this model, never the app
