@@ -32,6 +32,7 @@ from oracle.engine.model.precision import BF16, FLOAT32
 from oracle.engine.model.stepper import LSTMStepper, blas_threads, read_threads
 from oracle.engine.read.batch import Batch
 from oracle.engine.read.draw import Round, can_open  # noqa: F401  (can_open: part of this module's face)
+from oracle.engine.read.ending import Ending
 from oracle.engine.read.record import Change, ReadingRecord, SettingsChange, VoiceChange, parse_changes
 from oracle.engine.read.speller import Lexicon, Speller
 from oracle.engine.read.voices import normalise, row_weights
@@ -216,6 +217,7 @@ class Reading:
         active = self._initial
         self._speller = self._make_speller(active)
         weights = [1.0] * len(self.keywords)  # each question word's pull, spent once used
+        ending = Ending(marked=active.stop != "length")  # holds back what a cut at the length would take back (ending.py)
         with blas_threads(read_threads()):  # the steps' products run in numpy's BLAS
             while not self._stopped and len(self.text) < active.length:
                 active = self._settle(active)
@@ -238,11 +240,15 @@ class Reading:
                         self.unshown += ch
                     else:
                         self.text += ch
-                        yield ch
+                        yield from ending.take(ch, active.length - len(self.text))
                         if self._stopped:
                             return
                 if best.ends_answer:
                     break
+        said = self.text[:len(self.text) - len(ending.held)]
+        tail = ending.cut(said) if len(self.text) >= active.length and not self._stopped else ending.flush()
+        self.text = said + tail
+        yield from tail
 
     def _read_prompt(self):
         """The prompt through the network once, in the recorded precision where this machine can: a bf16
