@@ -34,7 +34,7 @@ def one_sentence(rc: int, err: str, *words: str) -> None:
 
 
 def run(argv, home: Path, **kw) -> subprocess.CompletedProcess:
-    env = {"ORACLE_HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path.cwd()), "COLUMNS": "200"}
+    env = {"ORACLE_HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path.cwd()), "COLUMNS": "200", "OMP_NUM_THREADS": "1"}
     return subprocess.run([*ORACLE, *map(str, argv)], env=env, capture_output=True, text=True, timeout=120, **kw)
 
 
@@ -220,3 +220,20 @@ def test_a_file_name_too_long_gets_its_own_sentence(tiny_model, oracle_home, tmp
     from oracle.engine.errors import write_remedy
 
     assert "shorter" in write_remedy(OSError(36, "File name too long")) and "space" in write_remedy(OSError(28, "No space"))
+
+
+def test_a_symlinked_model_replaced_by_train_force_then_deleted_stays_deleted(tiny_model, oracle_home, tiny_corpus, tmp_path):
+    import shutil
+
+    elsewhere = tmp_path / "elsewhere" / "linked"
+    shutil.copytree(oracle_home / "models" / tiny_model, elsewhere)
+    (oracle_home / "models" / "linked").symlink_to(elsewhere, target_is_directory=True)
+    train = run(["train", tiny_corpus, "--name", "linked", "--force", "-q", "--hidden-size", "8", "--layers", "1",
+                 "--epochs", "1", "--seq-len", "16", "--batch-size", "16", "--sample-length", "8"], oracle_home)
+    assert train.returncode == 0, train.stderr
+    assert not (oracle_home / "models" / "linked").is_symlink()
+    assert not [p for p in (oracle_home / "models").iterdir() if p.name.startswith(".old-")]  # nothing left aside
+    assert run(["models", "rm", "linked", "--yes"], oracle_home).returncode == 0
+    listed = run(["models", "list"], oracle_home)  # a new process: its first look sweeps the models folder
+    assert listed.returncode == 0 and "linked" not in listed.stdout, listed.stdout
+    assert (elsewhere / "meta.json").is_file()  # the link's target was never Oracle's to delete

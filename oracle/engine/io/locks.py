@@ -77,12 +77,22 @@ def aside_name(folder: Path, kind: str = "trash") -> Path:
     return folder.with_name(f".{kind}-{folder.name}-{time.time_ns():x}")
 
 
+def discard(folder: Path) -> None:
+    """Delete a folder set aside. A model folder that was a symlink is unlinked (its target is not
+    Oracle's to delete): rmtree refuses a symlink, and with ignore_errors the link stayed behind as
+    an `.old-` folder, which the next start put back in place of a model deleted since."""
+    if folder.is_symlink():
+        folder.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def remove_folder(folder: Path) -> None:
     with locked(folder):
         if folder.exists():
             trash = aside_name(folder)
             os.replace(folder, trash)  # one rename: the name is gone at once; deleting files is slow
-            shutil.rmtree(trash, ignore_errors=True)
+            discard(trash)
         forget_lock(folder)  # no `.NAME.lock` left behind by a deleted model
 
 
@@ -100,7 +110,7 @@ def swap_in(staging: Path, target: Path, force: bool) -> None:
         os.replace(target, trash)
         os.replace(staging, target)
         fsync_dir(target.parent)
-        shutil.rmtree(trash, ignore_errors=True)
+        discard(trash)
     else:
         os.replace(staging, target)
         fsync_dir(target.parent)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 from oracle.engine.errors import CorruptModel, ModelBusy, ModelNotFound, OracleError
 from oracle.engine.io import paths
 from oracle.engine.io.atomic import write_json_atomic
-from oracle.engine.io.locks import forget_lock, is_model_folder, locked
+from oracle.engine.io.locks import discard, forget_lock, is_model_folder, locked
 from oracle.engine.store.meta import read_meta, read_settings
 from oracle.engine.store.records import ModelMeta
 
@@ -146,7 +145,7 @@ def sweep(root: Path) -> None:
                 elif work.group(1) == "old" and not (root / name).exists() and is_model_folder(root / entry):
                     os.replace(root / entry, root / name)
                 else:
-                    shutil.rmtree(root / entry, ignore_errors=True)
+                    discard(root / entry)
         except (ModelBusy, OSError):
             continue
     _forget_stale_locks(root)
