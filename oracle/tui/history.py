@@ -33,8 +33,9 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
-from oracle.engine import OracleError, ReadingRecord, ReadRefused, format_blend, paths, read_json, write_bytes_atomic, write_json_atomic
+from oracle.engine import OracleError, ReadingRecord, ReadRefused, paths, read_json, write_json_atomic
 from oracle.engine.errors import write_remedy
+from oracle.tui.exchange_text import export_markdown, markdown_lines, to_markdown  # noqa: F401  (callers find them here)
 
 FORMAT = "oracle-conversation"
 FORMAT_VERSION = 2
@@ -55,6 +56,7 @@ class Exchange:
     record: dict = field(default_factory=dict)  # Reading.record(): model, seed, settings (and whatever else it holds)
     stopped: bool = False  # the reader stopped it before the stop rule did
     notice: str | None = None  # what the prompt lost (characters the model never saw)
+    replay: bool = False  # asked again with an earlier answer's seed and settings (the same answer)
     extra: dict = field(default_factory=dict)  # fields of a newer format, kept so that saving never drops them
 
     @classmethod
@@ -66,11 +68,12 @@ class Exchange:
         notice = data.get("notice") if isinstance(data.get("notice"), str) else None
         known = {f.name for f in fields(cls)}
         extra = {k: v for k, v in data.items() if k not in known}
-        return cls(data["question"], data["answer"], record, bool(data.get("stopped")), notice, extra)
+        return cls(data["question"], data["answer"], record, bool(data.get("stopped")), notice,
+                   data.get("replay") is True, extra)
 
     def to_dict(self) -> dict:
         return {**self.extra, "question": self.question, "answer": self.answer, "record": self.record,
-                "stopped": self.stopped, "notice": self.notice}
+                "stopped": self.stopped, "notice": self.notice, **({"replay": True} if self.replay else {})}
 
 
 def _root() -> Path:
@@ -446,42 +449,3 @@ def save(model: str, exchanges: list[Exchange]) -> Conversation:
     if exchanges:
         conversation.extend(exchanges)
     return conversation
-
-
-# ---- export -----------------------------------------------------------------------------------
-
-def markdown_lines(model: str, exchanges: Iterable[Exchange]) -> Iterator[str]:
-    """A readable transcript that still says how to replay each answer (model, seed, settings)."""
-    yield f"# A conversation with the oracle `{model}`\n\n"
-    for i, ex in enumerate(exchanges, 1):
-        record = ex.record or {}
-        settings = record.get("settings") or {}
-        shown = ", ".join(f"{k.replace('_', '-')} {v}" for k, v in settings.items())
-        if record.get("voice"):  # a voiced model's blend (none: any voice)
-            shown += f"; voice {format_blend(record['voice'])}"
-        for change in record.get("changes") or []:  # made while it spoke: replay applies them at the same step
-            shown += f"; from character {change.get('at')}: " + ", ".join(
-                [f"{k.replace('_', '-')} {v}" for k, v in (change.get("settings") or {}).items()]
-                + ([f"voice {format_blend(change['voice'])}"] if "voice" in change else []))
-        lines = [f"## {i}. {ex.question.strip() or '(silence)'}", ""]
-        lines += [f"> {line}" if line else ">" for line in ex.answer.rstrip("\n").split("\n")]
-        lines += ["", (f"*model `{record.get('model', model)}`, seed {record.get('seed', '?')}; {shown}"
-                       f"{'; stopped by the reader' if ex.stopped else ''}*"), "", ""]
-        yield "\n".join(lines)
-
-
-def to_markdown(model: str, exchanges: Iterable[Exchange]) -> str:
-    return "".join(markdown_lines(model, exchanges)).rstrip("\n") + "\n"
-
-
-def export_markdown(model: str, exchanges: Iterable[Exchange], dest: Path) -> Path:
-    dest = Path(dest).expanduser()
-    if dest.is_dir():
-        dest = dest / f"{model}-conversation.md"
-    if not dest.parent.is_dir():
-        raise OracleError(f"Cannot export to {dest}: the folder {dest.parent} does not exist.")
-    try:
-        write_bytes_atomic(dest, to_markdown(model, exchanges).encode("utf-8"))
-    except OSError as err:
-        raise OracleError(f"Cannot write {dest} ({err.strerror}): choose another file.") from None
-    return dest

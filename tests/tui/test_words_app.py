@@ -7,6 +7,7 @@ import pytest
 from textual.widgets import Select
 
 from oracle.engine.read.reading import DEFAULT_HEED
+from oracle.tui import history
 from oracle.tui.app import make_app
 from oracle.tui.widgets.settings_panel import SettingsPanel
 
@@ -60,10 +61,17 @@ async def test_replay_after_seven_temperature_changes_while_speaking_is_exact(ti
         await wait_until(pilot, lambda: not screen.speaking, timeout=30, what="the answer")
         first = screen.exchanges[-1]
         assert len(first.answer) == 200 and len(first.record["changes"]) == 7
-        assert "7 change(s) while speaking" in str(screen.query(".footnote").last().render())
+        footnote = str(screen.query(".footnote").last().render())  # each change with its value and place
+        assert footnote.count("from character ") == 7 and "temperature 1.4" in footnote and "a replay" not in footnote
         app.pace = 0
         screen.replay_last()
         await wait_until(pilot, lambda: not screen.speaking and len(screen.exchanges) == 2 and screen.exchanges[-1].answer,
                          what="the replay")
         assert screen.exchanges[-1].answer == first.answer
         assert screen.exchanges[-1].record["changes"] == first.record["changes"]
+        # Marked as a replay on screen, in the conversation kept, and in its export.
+        assert screen.exchanges[-1].replay and not first.replay
+        assert "a replay (same seed" in str(screen.query(".footnote").last().render())
+        kept = list(history.open_conversation(screen.conversation.id))
+        assert [e.replay for e in kept] == [False, True]
+        assert history.to_markdown("tiny", kept).count("a replay (same seed") == 1

@@ -164,9 +164,10 @@ class OracleScreen(Screen):
         self.ask(event.question)
 
     def ask(self, question: str, seed: int | None = None, settings: SampleSettings | None = None,
-            changes: list[dict] | None = None, voice: dict | None = None, prime: str | None = None) -> None:
+            voice: dict | None = None, replay: bool = False, **how) -> None:
+        """Ask `question`; `how`: a replay's `changes` and `prime` (Oracle.ask's)."""
         if self.loading_model is not None:  # asked before the model is ready: it waits for it, and says so
-            self.waiting = dict(question=question, seed=seed, settings=settings, changes=changes, voice=voice, prime=prime)
+            self.waiting = dict(question=question, seed=seed, settings=settings, voice=voice, replay=replay, **how)
             self.notify(f"{self.loading_model[0]} is still loading: your question is asked as soon as it is ready.", timeout=4)
             return
         if self.oracle is None:
@@ -174,7 +175,7 @@ class OracleScreen(Screen):
             return
         settings = settings or self.controls.settings()
         blend = self.controls.blend if voice is None else voice  # {}: any voice
-        if self.pane.ask(self.oracle, question, settings, seed, changes=changes, voice=blend, prime=prime):
+        if self.pane.ask(self.oracle, question, settings, seed, replay, voice=blend, **how):
             self.controls.remember(settings)
             self.speaking = True
 

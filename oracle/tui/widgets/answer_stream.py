@@ -193,7 +193,7 @@ class AnswerStream(Widget):
         if problem:
             self.notify(problem, severity="warning", timeout=8)
         exchange = Exchange(view.exchange.question, reading.text[:said], reading.record(),
-                            stopped=reading in self.stopped, notice=reading.notice)
+                            stopped=reading in self.stopped, notice=reading.notice, replay=view.exchange.replay)
         placeholder = view.exchange
         view.finish(exchange)
         if self.reading is reading:

@@ -26,7 +26,7 @@ def replay_of(exchange: Exchange) -> dict:
     the settings it started with, then every change made while it spoke, at the same characters."""
     record = ReadingRecord.read(exchange.record)  # checked when the file was read; typed here
     return dict(question=exchange.question, seed=record.seed, settings=SampleSettings.from_record(record.replay_settings()),
-                changes=list(record.changes), voice=record.voice or {}, prime=record.prime or "float32")
+                changes=list(record.changes), voice=record.voice or {}, prime=record.prime or "float32", replay=True)
 
 
 class ConversationFiler(Widget):

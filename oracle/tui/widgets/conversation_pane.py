@@ -44,7 +44,8 @@ class ConversationPane(Vertical):
         self.query_one(Transcript).welcome = welcome(oracle)
         self.filer.show(*((conversation, []) if conversation is not None else self.filer.current(oracle.name)))
 
-    def ask(self, oracle, question: str, settings: SampleSettings, seed: int | None = None, **how) -> bool:
+    def ask(self, oracle, question: str, settings: SampleSettings, seed: int | None = None, replay: bool = False,
+            **how) -> bool:
         """Ask `oracle` (stopping the answer speaking) and stream its answer; False, with why told, if it cannot."""
         self.stream.stop()
         try:
@@ -52,12 +53,12 @@ class ConversationPane(Vertical):
         except OracleError as err:
             self.notify(str(err), severity="error")
             return False
-        self.speak(question, reading)
+        self.speak(question, reading, replay)
         return True
 
-    def speak(self, question: str, reading) -> None:
+    def speak(self, question: str, reading, replay: bool = False) -> None:
         """Show `question` and stream `reading`'s answer below it; it is filed when it ends."""
-        exchange = Exchange(question, "", reading.record(), notice=reading.notice)
+        exchange = Exchange(question, "", reading.record(), notice=reading.notice, replay=replay)
         self.filer.begin(reading, exchange)
         self.stream.speak(reading, self.query_one(Transcript).begin(exchange))
 

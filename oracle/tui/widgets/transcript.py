@@ -10,32 +10,9 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
-from oracle.engine import format_blend
+from oracle.tui.exchange_text import describe_record
 from oracle.tui.history import Conversation, Exchange
 from oracle.visible import visible
-
-
-def describe_record(record: dict, stopped: bool = False) -> str:
-    s = record.get("settings") or {}
-    parts = [f"seed {record.get('seed', '?')}", f"temperature {s.get('temperature', '?')}"]
-    if s.get("top_k"):
-        parts.append(f"top-k {s['top_k']}")
-    if s.get("top_p", 1.0) < 1.0:
-        parts.append(f"top-p {s['top_p']}")
-    parts.append(f"stop: {s.get('stop', '?')}")
-    if s.get("words") == "corpus":
-        parts.append("real words")
-    if s.get("heed"):
-        parts.append(f"heed {s['heed']}")
-    if s.get("candidates", 1) > 1:
-        parts.append(f"best of {s['candidates']}")
-    if record.get("voice"):
-        parts.append(f"voice {format_blend(record['voice'])}")
-    if record.get("changes"):
-        parts.append(f"{len(record['changes'])} change(s) while speaking")
-    if stopped:
-        parts.append("stopped")
-    return f"{record.get('model', '?')} · " + " · ".join(parts)
 
 
 class ExchangeView(Widget):
@@ -91,7 +68,7 @@ class ExchangeView(Widget):
         if self.has_class("speaking"):
             return "the oracle is speaking… (Esc stops)"
         extra = f" · {self.exchange.notice}" if self.exchange.notice else ""
-        return describe_record(self.exchange.record, self.exchange.stopped) + extra
+        return describe_record(self.exchange.record, self.exchange.stopped, self.exchange.replay) + extra
 
     def on_click(self) -> None:
         """A click marks this exchange as the one F7 makes a card of; a second click unmarks it."""
