@@ -206,3 +206,14 @@ async def test_using_one_voiced_model_after_another(_voiced_home, oracle_home):
             assert len(screen.query(".voices-list")) == 1 and len(screen.query("#voice-0")) == 1
         screen.query_one("#voice-1", Input).value = "2"  # the new fields work
         await wait_until(pilot, lambda: panel.blend == {"other-sayings": 1.0}, what="the blend")
+
+
+async def test_the_models_table_follows_models_made_or_deleted_while_it_shows(tiny_model):
+    """A run finishing on the Train screen, or another process, while the Models screen is open."""
+    app = make_app(pace=0, start="models")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: tiny_model in table_names(app), what="the table")
+        store.copy(tiny_model, "fresh")
+        await wait_until(pilot, lambda: "fresh" in table_names(app), timeout=10, what="the new model listed")
+        store.delete("fresh")
+        await wait_until(pilot, lambda: "fresh" not in table_names(app), timeout=10, what="the deleted one gone")

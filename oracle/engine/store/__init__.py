@@ -27,6 +27,7 @@ from oracle.engine.store.registry import (
     settings_path,
     shipped_names,
     staging_folder,
+    stamp,
     sweep,
     user_dir,
 )
@@ -37,6 +38,6 @@ __all__ = [
     "EXPORT_SUFFIX", "STALE_TEMP_SECONDS", "ModelEntry", "active_name", "build_net", "check_name",
     "commit_meta", "copy", "delete", "export", "find", "import_", "is_model_folder", "list_models", "load", "lock_path",
     "locked", "models_root", "prune", "read_checkpoint", "read_weights", "remove_folder", "rename", "set_active",
-    "settings_path", "sha256_bytes", "shipped_names", "staging_folder", "state_tensors", "swap_in", "sweep", "user_dir", "write_checkpoint",
-    "write_weights",
+    "settings_path", "sha256_bytes", "shipped_names", "stamp", "staging_folder", "state_tensors", "swap_in", "sweep",
+    "user_dir", "write_checkpoint", "write_weights",
 ]

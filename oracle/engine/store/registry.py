@@ -210,6 +210,23 @@ def list_models() -> list[ModelEntry]:
     return entries
 
 
+def stamp() -> tuple:
+    """A cheap fingerprint of the user models: it changes when a model is added, removed, renamed or
+    commits a new meta.json (one stat per model), so a list on screen knows when to read them again."""
+    found = []
+    try:
+        with os.scandir(paths.models_dir()) as entries:
+            for entry in entries:
+                if _NAME.fullmatch(entry.name):
+                    try:
+                        found.append((entry.name, os.stat(os.path.join(entry.path, "meta.json")).st_mtime_ns))
+                    except OSError:
+                        found.append((entry.name, 0))
+    except (OSError, OracleError):
+        return ()
+    return tuple(sorted(found))
+
+
 def _entry(folder: Path, shipped: bool) -> ModelEntry:
     try:
         info = read_meta(folder)

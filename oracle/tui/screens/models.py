@@ -26,6 +26,7 @@ COLUMNS = ("", "name", "corpora", "params", "val bpc", "trained", "created", "si
 IN_USE = "●"  # marks the model the Oracle screen (and `oracle ask`) answers with
 ACTIONS = (("use", "Use"), ("rename", "Rename"), ("copy", "Copy"), ("delete", "Delete"), ("export", "Export"),
            ("import", "Import"), ("resume", "Resume"))
+RECHECK_SECONDS = 2.0
 ORIGIN_WIDTH = 34  # the details column is 36 wide: a corpus's path is cut at the front to one line
 CORPORA_MIN, CORPORA_MAX = 8, 100  # the corpora column takes what the figures leave of the width
 
@@ -85,6 +86,7 @@ class ModelsScreen(Screen):
         super().__init__(id="models-screen")
         self.entries: list[store.ModelEntry] = []
         self.active: str | None = None
+        self.seen: tuple = ()  # store.stamp() when the table was last filled
 
     def compose(self) -> ComposeResult:
         yield NavBar("models")
@@ -104,6 +106,13 @@ class ModelsScreen(Screen):
         self.sub_title = "models"
         self.query_one(DataTable).add_columns(*COLUMNS)
         self.reload()
+        # A run on the Train screen, an import or another `oracle` process can make or change a model
+        # while this screen shows: look for a change every two seconds (one stat per model).
+        self.set_interval(RECHECK_SECONDS, self._reload_if_changed)
+
+    def _reload_if_changed(self) -> None:
+        if self.is_current and store.stamp() != self.seen:
+            self.reload()
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -111,6 +120,7 @@ class ModelsScreen(Screen):
     def reload(self, select: str | None = None) -> None:
         table = self.query_one(DataTable)
         current = select or self.selected_name()
+        self.seen = store.stamp()
         try:
             self.entries = store.list_models()
         except OracleError as err:
