@@ -156,3 +156,23 @@ def test_metadata_its_reader_would_refuse_is_not_written(tiny_model, oracle_home
     with pytest.raises(OracleError, match="was not written"):
         write_meta(folder, ModelMeta.from_dict(meta))
     assert (folder / "meta.json").read_bytes() == before
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=HOSTILE, sample=HOSTILE, extra=st.dictionaries(HOSTILE, HOSTILE | st.integers(), max_size=3))
+def test_an_export_written_is_an_import_read(tiny_model, oracle_home, tmp_path, name, sample, extra):
+    from oracle.engine import store
+    from oracle.engine.store.meta import read_meta
+    from oracle.engine.store.records import ModelMeta, write_meta
+
+    folder = oracle_home / "models" / tiny_model
+    meta = read_meta(folder).to_dict()
+    meta["corpora"][0]["name"], meta["future"] = name, extra
+    meta["best"] = {**(meta.get("best") or {"epoch": 1, "step": 1}), "sample": sample}
+    write_meta(folder, ModelMeta.from_dict(meta))
+    dest = tmp_path / "round.oracle"
+    store.export(tiny_model, dest, force=True)
+    store.import_(dest, "again", force=True)
+    again = read_meta(oracle_home / "models" / "again").to_dict()
+    assert again["corpora"] == read_meta(folder).to_dict()["corpora"] and again["future"] == extra
+    assert again["best"]["sample"] == sample and again["words"]["sha256"] == meta["words"]["sha256"]

@@ -99,3 +99,16 @@ def leaves(value) -> list:
     if isinstance(value, list):
         return [leaf for v in value for leaf in leaves(v)]
     return [value]
+
+
+@pytest.mark.parametrize("settings", [[1, 2], "text", {"preferences": [1]}, {"active": ["tiny"], "preferences": {"theme": 3}},
+                                      {"preferences": {"reading": {"top_p": "x", "length": -4, "unknown": 1}}}])
+async def test_a_settings_file_of_any_shape_starts_the_app_and_answers(tiny_model, settings):
+    store.settings_path().write_text(json.dumps(settings), "utf-8")
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+        await pilot.press(*"who?", "enter")
+        await wait_until(pilot, lambda: screen.exchanges and not screen.speaking and screen.exchanges[-1].answer,
+                         what="an answer")
