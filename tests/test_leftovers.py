@@ -81,8 +81,10 @@ def test_a_crash_in_the_app_is_not_exit_status_0(monkeypatch, capsys):
     class Crashing(app_module.OracleApp):
         CSS_PATH = os.path.join(os.path.dirname(app_module.__file__), "oracle.tcss")
 
-        def on_mount(self) -> None:
-            super().on_mount()
+        def on_mount(self) -> None:  # Textual runs OracleApp's own on_mount too
+            self.set_timer(0.5, self.bug)  # once the screens are up, as a bug in a key's action would
+
+        def bug(self) -> None:
             raise RuntimeError("a bug")
 
     monkeypatch.setattr(app_module, "make_app", lambda: Crashing(pace=0))
