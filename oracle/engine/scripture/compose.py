@@ -30,6 +30,7 @@ from oracle.engine.scripture.sources import Sources, sources_for
 
 ATTEMPTS = 24  # draws per verse before giving up (a model this poor should not write a book)
 NAME_DRAWS = 6  # short readings searched for a book's name
+NAME_LENGTH = 240
 VERSE, EPIGRAPH, NAME = 0, 1, 2  # which kind of draw a seed is for
 EPIGRAPH_LENGTH = 160
 
@@ -176,14 +177,18 @@ class Composer:
                           f"book {b}, chapter {c}: train it longer, or choose another model.")
 
     def _name(self, b: int) -> str:
-        taken = {book.name for book in self.scripture.books}
-        settings = replace(self.settings, length=200, min_length=0)
+        """Read a few passages in the book's voice, several lines each (a voice may open with a heading
+        line, "chapter 26.", and nothing else), and name the book after the first new name in them."""
+        taken = {book.name.removeprefix("The Book of ") for book in self.scripture.books}
+        settings = replace(self.settings, length=NAME_LENGTH, min_length=0, stop="length")
         voice = self.plan.voices.get(b) or None
-        said = [self._say(question(""), settings, self._seed(NAME, b, 0, 0, k), voice) for k in range(NAME_DRAWS)]
+        said = []
+        for k in range(NAME_DRAWS):
+            reading = self.oracle.ask(question(""), settings, seed=self._seed(NAME, b, 0, 0, k), voice=voice,
+                                      prime=self.plan.prime)
+            said.append(texts.HEADINGS.sub(" ", "".join(reading)))
         names = self.sources.names if self.sources else {}
-        found = texts.book_name(said, names, {n.removeprefix("The Book of ") for n in taken})
-        name = found or texts.fallback_name(said, {n.removeprefix("The Book of ") for n in taken})
-        return f"The Book of {name}"
+        return f"The Book of {texts.book_name(said, names, taken) or texts.fallback_name(said, taken)}"
 
 
 def regenerate_or_resume(oracle, plan: Plan, resume: bool) -> Scripture:

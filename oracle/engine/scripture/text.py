@@ -11,6 +11,8 @@ import re
 _SENTENCE_END = re.compile(r"[.!?]['\"’”)\]]*(?=\s|$)")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _STARTS = re.compile(r"(^|[.!?]['\"’”)\]]*\s+)(['\"“‘(\[]*)([^\W\d_])")
+_HEADING = re.compile(r"^(?:chapter|book|psalm|canto|part)\s+(?:\d+|[ivxlc]+)\b\.?\s*", re.IGNORECASE)
+HEADINGS = re.compile(r"^(?:chapter|book|psalm|canto|part)\s+(?:\d+|[ivxlc]+)\b\.?.*$", re.IGNORECASE | re.MULTILINE)
 MIN_WORDS = 3  # fewer is a fragment ("and he.") rather than a verse
 INDEX_SKIP = frozenset({"god", "lord"})  # on every page of a scripture: an index entry says nothing
 
@@ -19,6 +21,9 @@ def to_sentence(text: str) -> str | None:
     """The text's first line, up to its last sentence's end; None when no whole sentence is there."""
     line = " ".join(text.strip().split("\n", 1)[0].split())
     line = "".join(ch for ch in line if ch.isprintable())  # no control character reaches a book's XML
+    # The corpora's own headings ("CHAPTER 13. THE WORLD" in the Dhammapada) come back as verses that
+    # begin "chapter 13.": the code numbers the chapters, so the verse keeps only what follows.
+    line = _HEADING.sub("", line)
     ends = list(_SENTENCE_END.finditer(line))
     if not ends:
         return None
