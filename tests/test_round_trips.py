@@ -176,3 +176,18 @@ def test_an_export_written_is_an_import_read(tiny_model, oracle_home, tmp_path, 
     again = read_meta(oracle_home / "models" / "again").to_dict()
     assert again["corpora"] == read_meta(folder).to_dict()["corpora"] and again["future"] == extra
     assert again["best"]["sample"] == sample and again["words"]["sha256"] == meta["words"]["sha256"]
+
+
+def test_searching_and_listing_never_set_a_file_aside_without_a_notice(oracle_home, tmp_path):
+    conversation = history.save("tiny", [Exchange(f"q{i}", "wisdom", {}) for i in range(PART + 3)])
+    damaged = conversation.folder / "part-000000.json"
+    damaged.write_bytes(b"{not json")
+    assert [c for c, _ in history.search("wisdom")] and damaged.exists()  # searching skips it, leaves it be
+    history.export_markdown("tiny", conversation, tmp_path / "out.md")
+    assert damaged.exists()
+    legacy = history.paths.conversations_dir() / "old.json"
+    legacy.write_bytes(b"[broken")
+    history.list_conversations()  # the list migrates format 1: a damaged file is set aside...
+    assert not legacy.exists()
+    _, notices = history.current("tiny")  # ... and said at the next chance
+    assert any("old.json" in n for n in notices), notices

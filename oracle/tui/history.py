@@ -206,7 +206,12 @@ class Conversation:
         if not self.folder.is_dir():
             return
         for k in range(self._last_part() + 1):
-            yield from self.read_part(k)[0]
+            try:  # searching and exporting read every part: a damaged one is left where it is (and
+                pieces, _ = self._read_pieces(k, keep_damaged=True)  # said when that page is opened)
+            except ValueError:
+                continue
+            for piece in pieces:
+                yield from piece
 
     def append(self, exchange: Exchange, make_current: bool = True) -> None:
         """Add an exchange at the end: rewrites the last part (read fresh from disk) and the card.
@@ -339,9 +344,13 @@ def make_current(conversation: Conversation) -> None:
             pass  # a read-only home costs the pointer, not the conversation
 
 
+_unsaid: list[str] = []  # notices of files set aside where no one could be told yet
+
+
 def current(model: str) -> tuple[Conversation, list[str]]:
     """The conversation `model` was last in (a new empty one if none), and notices to show."""
-    notices = migrate_legacy()
+    notices = _unsaid + migrate_legacy()
+    _unsaid.clear()
     ident = _read_current().get(model)
     if ident:
         try:
@@ -356,7 +365,7 @@ def current(model: str) -> tuple[Conversation, list[str]]:
 
 def list_conversations() -> list[Conversation]:
     """Every conversation that has exchanges, most recently updated first (their cards only)."""
-    migrate_legacy()
+    _unsaid.extend(migrate_legacy())  # a file set aside here is said by the next `current`, never silently
     found = []
     for folder in _root().iterdir():
         if not ID_PATTERN.match(folder.name):
