@@ -102,7 +102,7 @@ def _tolerant_streams() -> None:
     # answer: print a stand-in for such a character rather than die with a traceback.
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.reconfigure(errors="backslashreplace")
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]  # AttributeError below: not a text stream
         except (AttributeError, ValueError, OSError):
             pass
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from oracle.cli.tables import Column, fit, print_table
 from oracle.engine import OracleError, corpus_origin, figures, store
@@ -24,17 +26,17 @@ def add_models(sub) -> None:
     a.set_defaults(func=_show)
     a = msub.add_parser("use", help="make NAME the model `oracle ask` and the app use")
     a.add_argument("name")
-    a.set_defaults(func=lambda args: _done(store.set_active(args.name), f"{args.name} is now the active oracle."))
+    a.set_defaults(func=lambda args: _done(f"{args.name} is now the active oracle.", store.set_active, args.name))
     a = msub.add_parser("rename", help="rename a model")
     a.add_argument("old")
     a.add_argument("new")
     a.add_argument("--force", action="store_true", help="replace an existing model called NEW")
-    a.set_defaults(func=lambda args: _done(store.rename(args.old, args.new, args.force), f"Renamed {args.old} to {args.new}."))
+    a.set_defaults(func=lambda args: _done(f"Renamed {args.old} to {args.new}.", store.rename, args.old, args.new, args.force))
     a = msub.add_parser("copy", help="copy a model (e.g. the shipped default) to a new user model")
     a.add_argument("source")
     a.add_argument("dest")
     a.add_argument("--force", action="store_true")
-    a.set_defaults(func=lambda args: _done(store.copy(args.source, args.dest, args.force), f"Copied {args.source} to {args.dest}."))
+    a.set_defaults(func=lambda args: _done(f"Copied {args.source} to {args.dest}.", store.copy, args.source, args.dest, args.force))
     a = msub.add_parser("rm", help="delete a model (asks first unless --yes)")
     a.add_argument("name")
     a.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
@@ -43,12 +45,12 @@ def add_models(sub) -> None:
     a.add_argument("name")
     a.add_argument("file", type=Path)
     a.add_argument("--force", action="store_true", help="overwrite FILE")
-    a.set_defaults(func=lambda args: _done(None, f"Exported {args.name} to {store.export(args.name, args.file, args.force)}."))
+    a.set_defaults(func=lambda args: _done(f"Exported {args.name} to {store.export(args.name, args.file, args.force)}."))
     a = msub.add_parser("import", help="import a .oracle file")
     a.add_argument("file", type=Path)
     a.add_argument("--name", help="name for the imported model (default: its own)")
     a.add_argument("--force", action="store_true", help="replace an existing model of that name")
-    a.set_defaults(func=lambda args: _done(None, f"Imported {store.import_(args.file, args.name, args.force)}."))
+    a.set_defaults(func=lambda args: _done(f"Imported {store.import_(args.file, args.name, args.force)}."))
 
 
 def say(line: str) -> None:
@@ -56,7 +58,10 @@ def say(line: str) -> None:
     print(visible(line))
 
 
-def _done(_, message: str) -> int:
+def _done(message: str, act: Callable[..., object] | None = None, *args: object) -> int:
+    """Do `act(*args)` (the store says why in one sentence if it cannot), then say `message`."""
+    if act is not None:
+        act(*args)
     print(message)
     return 0
 
@@ -64,9 +69,9 @@ def _done(_, message: str) -> int:
 def _list(args) -> int:
     entries = store.list_models()
     active = store.active_name()
-    rows = []
+    rows: list[dict[str, Any]] = []  # ModelEntry.summary(): the JSON `oracle models list --json` prints
     for e in entries:
-        row = e.summary() if e.error is None else {"name": e.name, "error": e.error}
+        row: dict[str, Any] = e.summary() if e.error is None else {"name": e.name, "error": e.error}
         row["active"] = e.name == active
         rows.append(row)
     if args.json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import singledispatchmethod
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from oracle.engine import EpochEnd, Finished, Notice, Started, figures
@@ -32,7 +32,7 @@ class TrainReport:
                             TextColumn("step {task.completed:.0f}/{task.total:.0f}"), TextColumn("{task.fields[speed]}"),
                             TextColumn("loss {task.fields[loss]}"), TextColumn("ETA"), TimeRemainingColumn(compact=True),
                             console=self.console, disable=quiet, transient=False)
-        self.task = None
+        self.task: TaskID | None = None
 
     def __enter__(self):
         self.bar.__enter__()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from oracle.cli.flags import add_setting_flags
 from oracle.engine import (
@@ -85,7 +86,7 @@ class _progress:
 
     def __init__(self, scripture) -> None:
         self.scripture = scripture
-        self.bar = None
+        self.bar: Any = None  # a Rich progress bar on a terminal
 
     def __enter__(self):
         if not sys.stderr.isatty():

@@ -201,9 +201,9 @@ def make_server(host: str, port: int, max_apps: int = DEFAULT_MAX_APPS, allow_no
                 except ValueError as err:
                     logging.getLogger("oracle.serve").warning("Ignored a websocket message that %s.", err)
                     continue
-                if kind == "stdin":
+                if kind == "stdin" and isinstance(data, str):  # _envelope checked these kinds; the checker sees it here
                     await app_service.send_bytes(data.encode("utf-8", "replace"))
-                elif kind == "resize":
+                elif kind == "resize" and isinstance(data, dict):
                     await app_service.set_terminal_size(clamp_size(data.get("width"), 80, MAX_COLUMNS),
                                                         clamp_size(data.get("height"), 24, MAX_ROWS))
                 elif kind == "ping":

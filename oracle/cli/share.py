@@ -12,7 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from oracle.engine import OracleError, card, speech
+from oracle.engine import OracleError, Reading, card, speech
 from oracle.visible import visible
 
 
@@ -42,7 +42,7 @@ class Sharing:
         self.table = speech.load_table() if self.program else None
         self.speaker: speech.Speaker | None = None
         self.sentences = speech.Sentences()
-        self.reading = None
+        self.reading: Reading | None = None
 
     def begin(self, reading) -> None:
         self.reading = reading
@@ -51,16 +51,17 @@ class Sharing:
 
     def heard(self, ch: str) -> None:
         """One more character of the answer: a finished sentence goes to the speaker (which never blocks)."""
-        if self.speaker is not None:
+        if self.speaker is not None and self.reading is not None:
             for sentence in self.sentences.feed(ch):
-                self.speaker.say(sentence, speech.voice_for(self.reading.voice, self.table))
+                self.speaker.say(sentence, speech.voice_for(self.reading.voice, self.table or {}))
 
     def finish(self, question: str) -> None:
         reading = self.reading
+        assert reading is not None  # begin() came first
         if self.speaker is not None:
             try:
                 for sentence in self.sentences.flush():
-                    self.speaker.say(sentence, speech.voice_for(reading.voice, self.table))
+                    self.speaker.say(sentence, speech.voice_for(reading.voice, self.table or {}))
                 self.speaker.wait()  # the answer is printed; its last sentences may still be spoken
             finally:
                 self.speaker.close()  # Ctrl-C while it speaks silences it
@@ -68,7 +69,7 @@ class Sharing:
                 sys.stderr.write(f"oracle: espeak-ng could not speak ({visible(self.speaker.trouble)}): is there a sound device? "
                                  "--say-to FILE.wav writes the speech to a file instead.\n")
         if self.say_to:
-            voice = speech.voice_for(reading.record().get("voice"), self.table)
+            voice = speech.voice_for(reading.record().get("voice"), self.table or {})
             written = speech.write_wav(speech.speakable(reading.text), voice, Path(self.say_to), self.program)
             sys.stderr.write(f"oracle: speech written to {visible(str(written))}.\n")
         if self.card is not None:

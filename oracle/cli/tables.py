@@ -74,10 +74,10 @@ def _rich(columns: list[Column], rows: list[list[str]], caption: str, stream) ->
     table = Table(box=None, header_style="bold magenta", pad_edge=False, caption=caption or None,
                   caption_justify="left", caption_style="dim")
     for i, c in enumerate(columns):
-        width = min(room, c.width, longest[i]) if i in cuttable else None
+        width = min(room, c.width or room, longest[i]) if i in cuttable else None
         table.add_column(c.title, justify="right" if c.right else "left", style=c.style or None,
                          no_wrap=not c.wrap, width=width, min_width=None if c.wrap else longest[i] if width is None else width)
     for row in rows:
         # Text, not markup: a corpus named "[red]" or "[link=...]" is shown as it is.
-        table.add_row(*[Text(fit(str(v), min(room, columns[i].width)) if i in cuttable else str(v)) for i, v in enumerate(row)])
+        table.add_row(*[Text(fit(str(v), min(room, columns[i].width or room)) if i in cuttable else str(v)) for i, v in enumerate(row)])
     console.print(table)

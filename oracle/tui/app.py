@@ -7,7 +7,7 @@ import importlib
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, cast
 
 from textual import events
 from textual.app import App
@@ -35,6 +35,13 @@ SCREENS = {"oracle": "oracle.tui.screens.oracle:OracleScreen", "train": "oracle.
            "scripture": "oracle.tui.screens.scripture:ScriptureScreen"}
 
 
+class Shuts(Protocol):
+    """What the app asks of each screen it made when it quits: stop the work it runs."""
+    is_mounted: bool
+
+    def shutdown(self) -> None: ...
+
+
 class OracleApp(App):
     CSS_PATH = "oracle.tcss"
     TITLE = "Oracle"
@@ -56,7 +63,7 @@ class OracleApp(App):
         self.start = start
         self.start_theme = theme
         self._signals: list[int] = []
-        self.made_screens: dict[str, Screen] = {}  # the screens built so far (each on its first showing)
+        self.made_screens: dict[str, Shuts] = {}  # the screens built so far (each on its first showing)
 
     def _end_on_hangup(self) -> None:
         """SIGHUP (the terminal was closed) and SIGTERM (kill, a logout) end the app as quitting does:
@@ -82,10 +89,11 @@ class OracleApp(App):
         """Below 80x24, say so plainly instead of drawing cut widgets; put the screens back when it grows."""
         if not self.is_screen_installed("oracle"):
             return  # the first screen is not there yet: on_mount checks once it is
-        showing = isinstance(self.screen, TooSmallScreen)
+        screen = self.screen
+        showing = isinstance(screen, TooSmallScreen)
         if too_small(width, height):
-            if showing:
-                self.screen.show_size(width, height)
+            if isinstance(screen, TooSmallScreen):
+                screen.show_size(width, height)
             else:
                 self.push_screen(TooSmallScreen())
         elif showing:
@@ -105,7 +113,7 @@ class OracleApp(App):
         self.theme = self.start_theme or (saved if isinstance(saved, str) and saved in self.available_themes else KAWAII.name)
         self.theme_changed_signal.subscribe(self, lambda theme: self._remember(theme=theme.name))
         for name in SCREENS:
-            self.install_screen(self._screen_maker(name), name)  # Textual calls it on first get_screen
+            self.install_screen(self._screen_maker(name), name)  # type: ignore[arg-type]  # Textual calls it on first get_screen
         self.push_screen(self.start)
         self.call_after_refresh(lambda: self._fit_window(*self.size))  # a window already too small at start
 
@@ -152,7 +160,7 @@ class OracleApp(App):
         self.action_help()  # the palette's "Keys" opens the same help, which Esc closes (Textual's panel stays)
 
     async def action_quit(self) -> None:
-        train = self.made_screens.get("train")
+        train = cast("TrainScreen | None", self.made_screens.get("train"))
         if train is None or train.state == "idle":
             self.exit()
             return
@@ -186,15 +194,15 @@ class OracleApp(App):
 
     @property
     def oracle_screen(self) -> OracleScreen:
-        return self.get_screen("oracle")
+        return cast(OracleScreen, self.get_screen("oracle"))
 
     @property
     def train_screen(self) -> TrainScreen:
-        return self.get_screen("train")
+        return cast("TrainScreen", self.get_screen("train"))
 
     @property
     def models_screen(self) -> ModelsScreen:
-        return self.get_screen("models")
+        return cast("ModelsScreen", self.get_screen("models"))
 
     def oracle_action(self, method: Callable[[OracleScreen], object]) -> None:
         """Show the Oracle screen, then run one of its methods (passed as `OracleScreen.method`)."""

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from oracle.engine import OracleError, store
 from oracle.tui.screens.oracle import OracleScreen
+from oracle.tui.typed import oracle_app
 
 
 class OracleCommands(Provider):
-    def _commands(self) -> list[tuple[str, object, str]]:
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         from oracle.tui.screens.models import ModelsScreen  # made when first shown: the app starts without it
 
-        app = self.app
-        found = [
+        app = oracle_app(self)
+        found: list[tuple[str, Callable[[], object], str]] = [
             ("Oracle: ask the oracle", partial(app.action_show, "oracle"), "the conversation screen (F1)"),
             ("Train: train a new oracle", partial(app.action_show, "train"), "choose corpora and a recipe (F2)"),
             ("Models: manage your oracles", partial(app.action_show, "models"), "rename, delete, export, import (F3)"),

@@ -300,8 +300,9 @@ def open_conversation(ident: str) -> Conversation:
 
 
 def _from_card(ident: str, data: dict) -> Conversation:
-    text = {k: data.get(k) if isinstance(data.get(k), str) else "" for k in ("model", "title", "created", "updated")}
-    count = data.get("count") if isinstance(data.get("count"), int) and data["count"] >= 0 else 0
+    text = {k: str(data[k]) if isinstance(data.get(k), str) else "" for k in ("model", "title", "created", "updated")}
+    given = data.get("count")
+    count = given if isinstance(given, int) and given >= 0 else 0
     return Conversation(ident, text["model"] or "?", text["title"], text["created"], text["updated"], count)
 
 
@@ -432,7 +433,7 @@ def migrate_legacy() -> list[str]:
             aside = set_aside(path)
             notices.append(f"The conversation file {path.name} was damaged: it was kept as {aside.name} and a fresh one begins.")
             continue
-        model = data.get("model") if isinstance(data.get("model"), str) and data["model"] else path.stem
+        model = str(data["model"]) if isinstance(data.get("model"), str) and data["model"] else path.stem
         stamp = datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat(timespec="milliseconds")
         conversation = Conversation(_new_id(), model, created=stamp, updated=stamp)
         if exchanges:

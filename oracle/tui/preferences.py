@@ -27,7 +27,8 @@ def save(**values) -> None:
     """Merge `values` into the saved preferences; the file's other keys (the active model) stay."""
     path = settings_path()
     settings = read_settings(path)
-    current = settings.get(KEY) if isinstance(settings.get(KEY), dict) else {}
+    found = settings.get(KEY)
+    current = found if isinstance(found, dict) else {}
     if all(current.get(k) == v for k, v in values.items()):
         return  # nothing new: spare the disk a write per keypress
     settings[KEY] = {**current, **values}

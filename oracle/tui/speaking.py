@@ -22,7 +22,7 @@ class SpeechControl:
 
     def __init__(self) -> None:
         self.on = False
-        self.speaker = None
+        self.speaker: speech.Speaker | None = None
         self.sentences = speech.Sentences()
         self.voice = speech.voice_for(None, speech.TABLE)
         self.table = dict(speech.TABLE)

@@ -80,7 +80,7 @@ def _pack(lex: Lexicon) -> bytes:
     if any(v.dtype == object for v in arrays.values()):
         raise TypeError("an object array")
     out = io.BytesIO()
-    np.savez(out, **arrays)
+    np.savez(out, **arrays)  # type: ignore[arg-type]  # numpy's stub reads **kwds as its allow_pickle
     return out.getvalue()
 
 

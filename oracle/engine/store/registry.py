@@ -9,6 +9,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from oracle.engine.errors import CorruptModel, ModelBusy, ModelNotFound, OracleError
 from oracle.engine.io import paths
@@ -56,7 +57,7 @@ class ModelEntry:
         """Why the model cannot be read, or None for a readable one."""
         return self.meta.get("error") if self.info is None else None
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         info = self.model
         val = info.best.val_loss if info.best else None
         size = sum(f.lstat().st_size for f in self.path.iterdir() if f.is_file())

@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import overload
 
 LN2 = math.log(2)
 
 
+@overload
+def bits(nats: float) -> float: ...
+@overload
+def bits(nats: None) -> None: ...
+@overload
+def bits(nats: float | None) -> float | None: ...
 def bits(nats: float | None) -> float | None:
+    """Nats per character in bits per character (None stays None)."""
     return None if nats is None else nats / LN2
 
 

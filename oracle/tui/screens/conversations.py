@@ -154,7 +154,7 @@ class ConversationsScreen(ModalScreen[Conversation | str | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         action = {"conv-open": self.action_open, "conv-new": self.action_new, "conv-export": self.action_export,
-                  "conv-delete": self.action_delete, "conv-close": self.action_close}[event.button.id]
+                  "conv-delete": self.action_delete, "conv-close": self.action_close}[event.button.id or "conv-close"]
         action()
 
     def action_open(self) -> None:

@@ -21,7 +21,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Select, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from oracle.engine import KINDS, LONGEST, OracleError, best, bundled_corpus, look, read_text, search, store, too_short, unsearched
+from oracle.engine import KINDS, LONGEST, Oracle, OracleError, best, bundled_corpus, look, read_text, search, store, too_short, unsearched
+from oracle.tui.typed import oracle_app
 from oracle.tui.widgets.eye_colours import legend, styled
 from oracle.tui.widgets.nav import NavBar
 
@@ -60,7 +61,7 @@ class EyeScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__(id="eye-screen")
-        self.oracle = None
+        self.oracle: Oracle | None = None
         self.acts = None
         self.found: dict = {}
         self.lstm_layer, self.unit, self.kind = 0, 0, "cell"
@@ -117,8 +118,8 @@ class EyeScreen(Screen):
 
     def _corpora(self) -> list[tuple[str, Path]]:
         """The model's corpora this machine can still read (as recorded, else the bundled copy)."""
-        found = []
-        for corpus in self.oracle.meta.get("corpora", []):
+        found: list[tuple[str, Path]] = []
+        for corpus in self.oracle.meta.get("corpora", []) if self.oracle is not None else []:
             path = Path(corpus.get("path", ""))
             if not path.is_file():
                 path = bundled_corpus(corpus.get("name", "")) or path
@@ -127,7 +128,7 @@ class EyeScreen(Screen):
         return found
 
     def _answers(self) -> list[tuple[str, str]]:
-        return self.app.answers_of(self.oracle.name)
+        return oracle_app(self).answers_of(self.oracle.name) if self.oracle is not None else []
 
     def _fill_sources(self) -> None:
         options = [(f"a passage of {name}", f"corpus:{i}") for i, (name, _) in enumerate(self._corpora())]
@@ -287,9 +288,9 @@ class EyeScreen(Screen):
         if self.oracle is None:
             return
         chosen = (self.oracle.name, self.lstm_layer, self.unit, self.kind)
-        if self.app.oracle_screen.eye_unit == chosen:
-            self.app.colour_answers(None)
+        if oracle_app(self).oracle_screen.eye_unit == chosen:
+            oracle_app(self).colour_answers(None)
             self.notify("Answers are no longer coloured.")
         else:
-            self.app.colour_answers(chosen)
+            oracle_app(self).colour_answers(chosen)
             self.notify(f"The Oracle's next answers stream coloured by layer {self.lstm_layer + 1} unit {self.unit} ({self.kind}).")

@@ -37,7 +37,7 @@ class PromptModal(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, value: str = "", placeholder: str = "", paths: bool = False,
-                 act: Callable[[str], None] | None = None, replace: Callable[[str], str | None] | None = None,
+                 act: Callable[[str], object] | None = None, replace: Callable[[str], str | None] | None = None,
                  replace_label: str | None = None, ok: str = "OK") -> None:
         super().__init__()
         self.title_text, self.value, self.placeholder, self.paths, self.act = title, value, placeholder, paths, act

@@ -17,6 +17,7 @@ from textual.widgets import Button, DataTable, Footer, Static
 
 from oracle.engine import NameTaken, OracleError, corpus_origin, figures, store
 from oracle.tui.screens.modals import ConfirmModal, PromptModal, export_path
+from oracle.tui.typed import oracle_app
 from oracle.tui.widgets.charts import LossChart
 from oracle.tui.widgets.nav import NavBar
 from oracle.tui.widgets.train_form import taken
@@ -233,7 +234,7 @@ class ModelsScreen(Screen):
 
     def action_use(self) -> None:
         if entry := self._need():
-            self.app.use_model(entry.name)
+            oracle_app(self).use_model(entry.name)
 
     def action_rename(self) -> None:
         if not (entry := self._need()):
@@ -268,7 +269,7 @@ class ModelsScreen(Screen):
         if not (entry := self._need()):
             return
 
-        def done(yes: bool) -> None:
+        def done(yes: bool | None) -> None:
             if yes and self._run(store.delete, entry.name):
                 self.notify(f"Deleted {entry.name}.")
                 self.reload()
@@ -310,7 +311,7 @@ class ModelsScreen(Screen):
         self.app.push_screen(PromptModal(
             f"{err}\nImport it under the name:", free_name(taken or path.stem), ok="Import",
             act=lambda new: store.import_(path, new), replace=replace,
-            replace_label=f"Replace {taken}" if replace else None), lambda name: name and self._imported(name))
+            replace_label=f"Replace {taken}" if replace else None), lambda name: self._imported(name) if name else None)
 
     def _imported(self, name: str) -> None:
         self.notify(f"Imported the model {name}.")
@@ -332,4 +333,4 @@ class ModelsScreen(Screen):
                             f"`oracle train --resume {entry.name} --epochs {epochs * 2}` continues it for more.",
                             severity="warning", timeout=10)
                 return
-            self.app.resume_training(entry.name)
+            oracle_app(self).resume_training(entry.name)

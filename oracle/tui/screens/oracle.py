@@ -17,10 +17,11 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Switch
 
-from oracle.engine import SampleSettings
+from oracle.engine import Oracle, SampleSettings
 from oracle.tui import preferences
 from oracle.tui.history import Conversation
 from oracle.tui.speaking import SpeechControl, save_card, toggle_speech
+from oracle.tui.typed import oracle_app
 from oracle.tui.widgets.answer_stream import AnswerStream
 from oracle.tui.widgets.conversation_filer import ConversationFiler, replay_of
 from oracle.tui.widgets.conversation_pane import ConversationPane
@@ -66,17 +67,19 @@ KEYS = [
 
 
 class OracleScreen(Screen):
-    HELP, HELP_KEYS, BINDINGS = HELP, HELP_KEYS, KEYS  # declared above, as data
+    HELP, HELP_KEYS = HELP, HELP_KEYS
+    BINDINGS = list[Binding | tuple[str, str] | tuple[str, str, str]](KEYS)  # declared above, as data
 
     speaking: reactive[bool] = reactive(False)
 
     def __init__(self) -> None:
         super().__init__(id="oracle-screen")
-        self.oracle = None
+        self.oracle: Oracle | None = None
         self.controls = ReadingControls(id="side")  # temperature, settings and voices: one column at the right
         self.pane = ConversationPane(id="conversation")
         self.stream, self.filer = self.pane.stream, self.pane.filer
-        self.speech = self.stream.voice = SpeechControl()  # "speak answers" (F8): the stream feeds it
+        self.speech = SpeechControl()
+        self.stream.voice = self.speech  # "speak answers" (F8): the stream feeds it
         self.loading_model: tuple[str, Conversation | None] | None = None  # the model a worker loads, and where it opens
         self.waiting: dict | None = None  # a question asked before that model was ready: asked once it is
 
@@ -121,7 +124,7 @@ class OracleScreen(Screen):
             return
         if self.loading_model is not None and self.loading_model[0] == active:
             return
-        if self.oracle is None or self.oracle.name != active or not any(e.name == active for e in entries):
+        if active is not None and (self.oracle is None or self.oracle.name != active or not any(e.name == active for e in entries)):
             self.use_model(active)
 
     def use_model(self, name: str, conversation: Conversation | None = None) -> None:
@@ -218,7 +221,7 @@ class OracleScreen(Screen):
     # ---- settings ----------------------------------------------------------------------------
 
     def on_settings_panel_pace_chosen(self, event: SettingsPanel.PaceChosen) -> None:
-        self.app.pace = self.stream.pace = event.pace  # from the next answer on
+        oracle_app(self).pace = self.stream.pace = event.pace  # from the next answer on
 
     def on_voices_panel_changed(self, event: VoicesPanel.Changed) -> None:
         self.stream.set_voice(event.blend)

@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Markdown, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from oracle.engine import ChapterDone, Composer, OracleError, Scripture, chapter_markdown, load_scripture, store
+from oracle.engine import ChapterDone, Composer, Oracle, OracleError, Scripture, chapter_markdown, load_scripture, store
 from oracle.engine import ScriptureProgress as Progress
 from oracle.engine import list_scriptures as list_saved
 from oracle.engine import scripture_markdown as render
@@ -80,7 +80,7 @@ class ScriptureScreen(Screen):
         self.scripture: Scripture | None = None
         self.composer: Composer | None = None
         self.writing = False
-        self._oracle = None
+        self._oracle: Oracle | None = None
 
     def compose(self) -> ComposeResult:
         yield NavBar("scripture")
@@ -140,7 +140,7 @@ class ScriptureScreen(Screen):
             self.notify("Stop the scripture being written first (F6).", severity="warning")
             return
         try:
-            scripture = load_scripture(Path(event.option.id))
+            scripture = load_scripture(Path(event.option.id or ""))
         except (OracleError, OSError) as err:
             self.notify(str(err), severity="error")
             return
@@ -213,11 +213,13 @@ class ScriptureScreen(Screen):
     def _report(self, event) -> None:
         """Called in the worker: the text goes with the message, made while the worker owns it."""
         s = self.scripture
+        if s is None:  # set by the worker before the composer reports
+            return
         if isinstance(event, Progress):
             book = s.books[event.book - 1] if event.verse and len(s.books) >= event.book else None
             chapter = book.chapters[event.chapter - 1] if book else None
             so_far = ""
-            if chapter is not None:  # plain text: the chapter is rendered as Markdown once it is whole
+            if book is not None and chapter is not None:  # plain text: the chapter is rendered as Markdown once it is whole
                 so_far = "\n".join([f"{book.name}, chapter {event.chapter}", chapter.epigraph]
                                    + [f"{v} {verse}" for v, verse in enumerate(chapter.verses, 1)])
             self.post_message(VerseWritten(event, so_far))

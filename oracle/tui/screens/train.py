@@ -135,7 +135,7 @@ class TrainScreen(Screen):
             return
         form = self.query_one(TrainForm)
         try:
-            form.show_run(name, store.find(name).info)
+            form.show_run(name, store.find(name).model)
         except OracleError as err:
             self.notify(str(err), severity="error", title="Cannot resume")
             return

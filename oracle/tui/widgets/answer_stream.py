@@ -16,6 +16,7 @@ import queue
 import threading
 import time
 import weakref
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.message import Message
@@ -25,6 +26,9 @@ from textual.worker import Worker, get_current_worker
 from oracle.engine import OracleError, Pacer
 from oracle.tui.history import Exchange
 from oracle.tui.widgets.transcript import ExchangeView
+
+if TYPE_CHECKING:
+    from oracle.tui.speaking import SpeechControl
 
 FLUSH_SECONDS = 1 / 30  # how often streamed characters reach the screen
 _DONE = object()
@@ -80,8 +84,8 @@ class AnswerStream(Widget):
         self.reading = None  # the reading speaking now, if any
         self.worker: Worker | None = None  # its thread, kept so quitting can cancel it
         self.stopped: weakref.WeakSet = weakref.WeakSet()  # readings the reader cut short
-        self.eye_unit = None  # (model, layer, unit, kind) to colour answers by: chosen on the Eye screen (s)
-        self.voice = None  # speaks the answer's sentences as they appear (tui/speaking.py), if set
+        self.eye_unit: tuple | None = None  # (model, layer, unit, kind) to colour answers by: chosen on the Eye screen (s)
+        self.voice: SpeechControl | None = None  # speaks the answer's sentences as they appear (tui/speaking.py), if set
         self.view: ExchangeView | None = None  # where the reading speaking now is written
 
     @property

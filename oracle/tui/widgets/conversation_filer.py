@@ -10,6 +10,7 @@ screen's business. `Switched` says another conversation is shown (the screen sto
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 
 from textual.message import Message
@@ -60,7 +61,7 @@ class ConversationFiler(Widget):
         except OracleError as err:
             return history.new(model), [str(err)]
 
-    def show(self, conversation: Conversation, notices: list[str] = ()) -> None:
+    def show(self, conversation: Conversation, notices: Sequence[str] = ()) -> None:
         """Show the newest exchanges of `conversation`; the transcript reads older ones when scrolled to."""
         recent, more = conversation.page(conversation.count, Transcript.PAGE)
         for notice in [*notices, *more]:

@@ -61,7 +61,8 @@ class AnswerPainter:
         self.eye.read(reading.prompt, exact=True)
         self.reading, self.lead_read = reading, False
         self.layer, self.unit, self.kind = layer, unit, kind
-        self.read_text, self.values, self.failed = "", [], False
+        self.read_text, self.failed = "", False
+        self.values: list[float] = []
         self._painted = Text()  # the answer so far, already coloured: each call colours only what is new
 
     @classmethod

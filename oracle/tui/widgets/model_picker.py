@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import Select
 from textual.worker import get_current_worker
 
-from oracle.engine import OracleError, store
+from oracle.engine import Oracle, OracleError, store
 from oracle.tui.widgets.model_select import ModelSelect
 from oracle.visible import visible
 
@@ -105,6 +105,7 @@ class ModelPicker(Horizontal):
 
     @work(thread=True, group="loading", exclusive=True, exit_on_error=False)
     def _load(self, name: str) -> None:
+        oracle: Oracle | OracleError
         try:
             oracle = store.load(name)
             _ = oracle.lexicon  # the decoding trie too, here rather than when the first question comes

@@ -10,6 +10,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from oracle.tui.typed import oracle_app
+
 
 def screen_keys(app) -> list[tuple[str, str, str]]:
     """(screen name, key shown, label) for every screen the app binds a key to, in binding order."""
@@ -47,8 +49,8 @@ class NavBar(Static):
         for name, key, label in screen_keys(self.app):
             width = len(f" {key} {label} ") + 1
             if 0 <= x < width:
-                self.app.action_show(name)
+                oracle_app(self).action_show(name)
                 return
             x -= width
         if x >= 3:
-            self.app.action_help()
+            oracle_app(self).action_help()

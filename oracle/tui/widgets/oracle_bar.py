@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from oracle.engine import paths
+from oracle.tui.typed import oracle_app
 from oracle.tui.widgets.model_picker import ModelPicker
 from oracle.visible import visible
 
@@ -43,4 +44,4 @@ class NoOracle(Vertical):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "go-train":
             event.stop()
-            self.app.action_show("train")
+            oracle_app(self).action_show("train")

@@ -11,6 +11,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Select, TextArea
 
+from oracle.tui.typed import oracle_app
+
 NEWLINE_KEYS = ("shift+enter", "ctrl+j", "alt+enter")
 
 
@@ -82,6 +84,6 @@ class QuestionBox(TextArea):
         if event.character == "?" and not self.text:
             event.stop()
             event.prevent_default()
-            self.app.action_help()
+            oracle_app(self).action_help()
             return
         await super()._on_key(event)

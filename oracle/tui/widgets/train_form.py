@@ -44,7 +44,7 @@ class TickBox(Checkbox):
     either way and only changes its colour, which a monochrome terminal or a screen reader loses)."""
 
     @property
-    def BUTTON_INNER(self) -> str:  # noqa: N802 - the name Textual's ToggleButton reads
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual's ToggleButton reads this name; a property draws the tick live
         return "✓" if self.value else " "
 
 
@@ -223,13 +223,13 @@ class TrainForm(VerticalScroll, can_focus=False):  # the first Tab (and the scre
             for c in self.corpora:
                 self.query_one(f"#use-{c['name']}", Checkbox).value = False
                 self.query_one(f"#weight-{c['name']}", Input).value = "1"
-            for c in meta.corpora:
-                weight = f"{c.weight:g}"
-                if c.name in bundled and Path(c.path or "").resolve() == Path(bundled[c.name]["path"]).resolve():
-                    self.query_one(f"#use-{c.name}", Checkbox).value = True
-                    self.query_one(f"#weight-{c.name}", Input).value = weight
+            for kept in meta.corpora:
+                weight = f"{kept.weight:g}"
+                if kept.name in bundled and Path(kept.path or "").resolve() == Path(bundled[kept.name]["path"]).resolve():
+                    self.query_one(f"#use-{kept.name}", Checkbox).value = True
+                    self.query_one(f"#weight-{kept.name}", Input).value = weight
                 else:
-                    own.append(shlex.quote(f"{c.path or c.name}:{weight}"))
+                    own.append(shlex.quote(f"{kept.path or kept.name}:{weight}"))
             self.query_one("#own-files", Input).value = " ".join(own)
             if recipe_name in RECIPES:
                 self.query_one("#recipe", Select).value = recipe_name
@@ -253,7 +253,7 @@ class TrainForm(VerticalScroll, can_focus=False):  # the first Tab (and the scre
                 raise OracleError(f"{parsed.path} does not exist: give a text file, a folder of .txt files, or tick a bundled corpus.")
         if not sources:
             raise OracleError("Tick at least one corpus or give the path of your own text file.")
-        recipe_name = self.query_one("#recipe", Select).value
+        recipe_name = str(self.query_one("#recipe", Select).value)  # a Select that always has a recipe chosen
         typed = read_settings(self, Recipe, FIELDS, "field-")
         recipe = RECIPES[recipe_name].with_overrides(**typed)
         overrides = {k: v for k, v in typed.items() if v != getattr(RECIPES[recipe_name], k)}

@@ -83,7 +83,7 @@ class TrainLive(VerticalScroll):
 
     def epoch_end(self, event: EpochEnd) -> None:
         if event.val_loss is not None:
-            self.val_points.append((event.step, event.val_bpc))
+            self.val_points.append((event.step, bits(event.val_loss)))
         self.query_one(LossChart).set_series(self.train_points, self.val_points)
         self.last_chart = time.monotonic()
         log = self.query_one(RichLog)

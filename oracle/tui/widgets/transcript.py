@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import Group
 from rich.padding import Padding
 from rich.text import Text
@@ -36,7 +38,7 @@ class ExchangeView(Widget):
         self.past = past
         self.exchange = exchange
         self.answer = exchange.answer
-        self.painter = None  # colours the answer by one unit while it streams (eye_colours.AnswerPainter)
+        self.painter: Callable[[str], Text] | None = None  # colours the answer by one unit while it streams (eye_colours.AnswerPainter)
         self.answer_lines = -1  # lines the answer took at the last layout
         self.set_class(speaking, "speaking")
 
@@ -105,7 +107,9 @@ class EarlierMarker(Static):
     """The top line of a long conversation: how many exchanges lie above, loaded as you scroll up."""
 
     def on_click(self) -> None:
-        self.parent.call_later(self.parent.load_older)
+        transcript = self.parent
+        if isinstance(transcript, Transcript):
+            transcript.call_later(transcript.load_older)
 
 
 class Transcript(VerticalScroll):

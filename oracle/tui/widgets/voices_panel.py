@@ -68,10 +68,11 @@ class VoicesPanel(VerticalScroll, can_focus=False):  # its fields are the Tab st
         return {name: w / total for name, w in self.weights.items() if w > 0}
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if not (event.input.id or "").startswith("voice-"):
+        ident = event.input.id or ""
+        if not ident.startswith("voice-"):
             return
         event.stop()
-        index = int(event.input.id.removeprefix("voice-"))
+        index = int(ident.removeprefix("voice-"))
         try:
             value = float(event.value or "0")
             ok = math.isfinite(value) and value >= 0
