@@ -11,8 +11,7 @@ import os
 import sys
 
 from oracle import __version__
-from oracle.engine import OracleError, paths
-from oracle.engine.errors import write_remedy
+from oracle.engine import OracleError, paths, write_remedy
 from oracle.visible import visible
 
 

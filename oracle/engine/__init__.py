@@ -26,7 +26,7 @@ def _export(module: str, *names: str, **renamed: str) -> None:
         _WHERE[name] = (module, there)
 
 
-_export("oracle.engine.errors", "OracleError", "CorruptModel", "ModelBusy", "ModelNotFound", "NameTaken")
+_export("oracle.engine.errors", "write_remedy", "OracleError", "CorruptModel", "ModelBusy", "ModelNotFound", "NameTaken")
 _export("oracle.engine.schema", "SettingError", "Spec", "cli_flag", "specs")
 _export("oracle.engine.data.corpus", "SourceSpec", "bundled_corpora", "bundled_corpus", "corpus_origin", "read_text")
 _export("oracle.engine.io.atomic", "write_bytes_atomic", "write_json_atomic")
@@ -81,7 +81,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # the type checker sees every name as if imported here
     from oracle.engine import card, figures, speech, store
     from oracle.engine.data.corpus import SourceSpec, bundled_corpora, bundled_corpus, corpus_origin, read_text
-    from oracle.engine.errors import CorruptModel, ModelBusy, ModelNotFound, NameTaken, OracleError
+    from oracle.engine.errors import CorruptModel, ModelBusy, ModelNotFound, NameTaken, OracleError, write_remedy
     from oracle.engine.eye.activations import KINDS, LONGEST, Eye, check_unit, look
     from oracle.engine.eye.page import hex_colour, html_page, ink, legend_stops, write_html
     from oracle.engine.eye.search import best, search, too_short, unsearched

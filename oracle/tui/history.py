@@ -33,8 +33,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 
-from oracle.engine import OracleError, ReadingRecord, ReadRefused, paths, read_json, write_json_atomic
-from oracle.engine.errors import write_remedy
+from oracle.engine import OracleError, ReadingRecord, ReadRefused, paths, read_json, write_json_atomic, write_remedy
 from oracle.tui.exchange_text import export_markdown, markdown_lines, to_markdown  # noqa: F401  (callers find them here)
 
 FORMAT = "oracle-conversation"
