@@ -217,3 +217,15 @@ async def test_the_models_table_follows_models_made_or_deleted_while_it_shows(ti
         await wait_until(pilot, lambda: "fresh" in table_names(app), timeout=10, what="the new model listed")
         store.delete("fresh")
         await wait_until(pilot, lambda: "fresh" not in table_names(app), timeout=10, what="the deleted one gone")
+
+
+async def test_the_train_form_refuses_the_shipped_name(shipped, tiny_corpus):
+    app = make_app(pace=0, start="train")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen, form = app.train_screen, app.train_screen.query_one("#train-form")
+        form.set_value("own-files", str(tiny_corpus))
+        form.set_value("model-name", "default")
+        await wait_until(pilot, lambda: "shipped with Oracle" in (form.error or ""), what="the refusal")
+        assert screen.query_one("#start").disabled
+        form.set_value("model-name", "mine")
+        await wait_until(pilot, lambda: form.plan is not None, what="the name accepted")
