@@ -114,3 +114,25 @@ async def test_the_pace_holds_its_schedule_when_the_reading_is_slowed(tiny_model
     # A sleep of 1 / pace after each character would take (1 / pace + cost) per character: 2.9 s here.
     assert due * 0.9 <= took <= due * 1.2 + 0.1, (took, due)  # a loaded host (load 11 on 2 cores) still keeps it
     assert max(n for _, n in shown) >= 2  # a frame draws every character due by then
+
+
+@pytest.mark.asyncio
+async def test_the_pace_is_a_setting_in_f4_and_is_remembered(tiny_model):
+    from textual.widgets import Input
+
+    from oracle.tui import preferences
+
+    app = make_app()  # no pace given: the remembered one, else 90
+    async with app.run_test(size=(100, 40)) as pilot:
+        assert app.pace == 90.0
+        await pilot.press("f4")
+        field = app.oracle_screen.query_one("#set-pace", Input)
+        assert field.value == "90.0"
+        field.value = "-3"  # refused by the setting's own rule, said in the panel
+        await wait_until(pilot, lambda: "pace" in str(app.oracle_screen.query_one("#settings-error").render()).lower(),
+                         what="the refusal")
+        assert app.pace == 90.0
+        field.value = "30"
+        await wait_until(pilot, lambda: app.pace == 30.0, what="the new pace")
+        assert app.oracle_screen.stream.pace == 30.0 and preferences.pace() == 30.0
+    assert make_app().pace == 30.0 and make_app(pace=0).pace == 0

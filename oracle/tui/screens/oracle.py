@@ -145,7 +145,7 @@ class OracleScreen(Screen):
             self.pane.open(event.oracle, conversation)
         self._show_state()
         if waiting is not None and event.oracle is not None:
-            self.ask(**waiting)
+            self.call_after_refresh(lambda: self.ask(**waiting))  # after the voices panel has shown this model
 
     def on_model_picker_chosen(self, event: ModelPicker.Chosen) -> None:
         self.use_model(event.name)
