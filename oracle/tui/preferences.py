@@ -57,3 +57,25 @@ def pace() -> float:
         return Delivery(pace=load().get("pace", DEFAULT_PACE)).validate().pace
     except (OracleError, TypeError, ValueError):
         return DEFAULT_PACE
+
+
+QUESTIONS_KEPT = 50  # earlier questions Up recalls in the question box
+QUESTION_CHARS = 500  # a longer one (a pasted passage) is not kept: the settings file stays small
+
+
+def questions() -> list[str]:
+    """The questions asked before, oldest first (any home: the app's, or a test's)."""
+    saved = load().get("questions")
+    return [q for q in saved if isinstance(q, str)][-QUESTIONS_KEPT:] if isinstance(saved, list) else []
+
+
+def remember_question(question: str) -> None:
+    """Keep `question` for Up in the question box (the same one twice in a row is kept once)."""
+    if not question.strip() or len(question) > QUESTION_CHARS:
+        return
+    kept = questions()
+    if kept[-1:] != [question]:
+        try:
+            save(questions=[*kept, question][-QUESTIONS_KEPT:])
+        except (OracleError, OSError):
+            pass  # a read-only home costs the recall, never the question

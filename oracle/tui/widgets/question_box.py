@@ -1,6 +1,8 @@
 """The question box: a few lines tall, so a pasted passage arrives whole, line breaks and all.
 
 Enter asks. Shift+Enter (where the terminal reports it), Ctrl+J or Alt+Enter start a new line.
+Up in an empty box recalls the questions asked before (kept in the home, as a shell keeps its
+history), Down goes forward again; editing a recalled question and pressing Enter asks it anew.
 `?` in an empty box opens the help, since a question rarely starts with one.
 """
 
@@ -11,6 +13,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Select, TextArea
 
+from oracle.tui import preferences
 from oracle.tui.typed import oracle_app
 
 NEWLINE_KEYS = ("shift+enter", "ctrl+j", "alt+enter")
@@ -31,6 +34,25 @@ class QuestionBox(TextArea):
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", compact=True,
                          placeholder="Ask the oracle, then press Enter (Ctrl+J: new line, ?: help)…", **kwargs)
+
+    def on_mount(self) -> None:
+        self.asked = preferences.questions()  # oldest first
+        self.recalled: int | None = None  # the index in `asked` shown now, while Up/Down walk it
+
+    def _recall(self, step: int) -> bool:
+        """Up (-1) or Down (1) through earlier questions; False when the key is the cursor's."""
+        browsing = self.recalled is not None and self.text == self.asked[self.recalled]
+        if not (browsing or (not self.text and step < 0)) or not self.asked:
+            return False
+        if step < 0 and self.cursor_location[0] != 0 and browsing:
+            return False  # a recalled question of several lines: Up moves in it first
+        index = (len(self.asked) if not browsing else self.recalled) + step
+        if index >= len(self.asked):
+            self.recalled, self.value = None, ""
+        else:
+            self.recalled = max(0, index)
+            self.value = self.asked[self.recalled]
+        return True
 
     @property
     def value(self) -> str:
@@ -73,8 +95,15 @@ class QuestionBox(TextArea):
             if not self.text.strip():  # as `oracle ask` does with an empty question
                 self.notify("Type a question first, then press Enter.", timeout=3)
                 return
-            question, self.value = self.text, ""
+            question, self.value, self.recalled = self.text, "", None
+            preferences.remember_question(question)
+            if self.asked[-1:] != [question]:
+                self.asked.append(question)
             self.post_message(self.Submitted(self, question))
+            return
+        if event.key in ("up", "down") and self._recall(-1 if event.key == "up" else 1):
+            event.stop()
+            event.prevent_default()
             return
         if event.key in NEWLINE_KEYS:
             event.stop()
