@@ -47,3 +47,38 @@ async def test_up_in_an_empty_box_recalls_earlier_questions_kept_per_home(tiny_m
         box = app.oracle_screen.query_one(QuestionBox)
         await pilot.press("up")
         assert box.text == "second again"
+
+
+async def test_from_an_earlier_exchange_copy_ask_again_replay_and_edit(tiny_model):
+    app = make_app(pace=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+        await ask(pilot, screen, "first")
+        await ask(pilot, screen, "second")
+        copied = []
+        app.copy_to_clipboard = copied.append
+        transcript = screen.query_one("#transcript")
+        transcript.focus()
+        await pilot.press("up")  # from the newest to the one before
+        assert transcript.picked().exchange.question == "first"
+        await pilot.press("c")
+        assert copied == [screen.exchanges[0].answer]
+        await pilot.press("r")  # replay "first" exactly
+        await wait_until(pilot, lambda: not screen.speaking and len(screen.exchanges) == 3 and screen.exchanges[-1].answer,
+                         what="the replay")
+        assert screen.exchanges[-1].question == "first" and screen.exchanges[-1].replay
+        assert screen.exchanges[-1].answer == screen.exchanges[0].answer
+        transcript.focus()
+        await pilot.press("up", "up")
+        await pilot.press("a")  # ask "first" again, with a new seed
+        await wait_until(pilot, lambda: not screen.speaking and len(screen.exchanges) == 4 and screen.exchanges[-1].answer,
+                         what="asked again")
+        assert screen.exchanges[-1].question == "first" and not screen.exchanges[-1].replay
+        transcript.focus()
+        await pilot.press("e")  # the newest picked: its question into the box, to edit
+        box = screen.query_one(QuestionBox)
+        assert app.focused is box and box.text == "first"
+        transcript.focus()
+        await pilot.press("escape")
+        assert app.focused is box

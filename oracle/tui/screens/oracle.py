@@ -83,7 +83,6 @@ class OracleScreen(Screen):
         self.loading_model: tuple[str, Conversation | None] | None = None  # the model a worker loads, and where it opens
         self.waiting: dict | None = None  # a question asked before that model was ready: asked once it is
 
-    # What the other parts hold, under the names the app's callers and tests use.
     reading = property(lambda self: self.stream.reading)
     reading_worker = property(lambda self: self.stream.worker)
     conversation = property(lambda self: self.filer.conversation)
@@ -166,6 +165,9 @@ class OracleScreen(Screen):
     def on_question_box_submitted(self, event: QuestionBox.Submitted) -> None:
         self.ask(event.question)
 
+    def on_transcript_ask(self, event: Transcript.Ask) -> None:
+        self.ask(**event.how)
+
     def ask(self, question: str, seed: int | None = None, settings: SampleSettings | None = None,
             voice: dict | None = None, replay: bool = False, **how) -> None:
         """Ask `question`; `how`: a replay's `changes` and `prime` (Oracle.ask's)."""
@@ -185,17 +187,16 @@ class OracleScreen(Screen):
     def on_answer_stream_ended(self, event: AnswerStream.Ended) -> None:
         self.speaking = self.stream.speaking  # filed by the pane on its way here
 
-    def action_stop(self) -> None:
-        self.stream.stop()
-
     def action_back(self) -> None:
         self.stream.stop()
         self.query_one(QuestionBox).focus()
 
+    action_stop = action_back  # the palette's "Stop the answer"
+
     def on_key(self, event: events.Key) -> None:
         # Text typed where no text goes (a list, a panel) is meant for the question: it goes there,
         # so nothing typed is lost, and a "?" in it is a question mark rather than the help.
-        if event.is_printable and event.character not in (None, " ") and self.query_one(QuestionBox).takes(self.focused):
+        if event.is_printable and event.character not in (None, " ") and self.query_one(QuestionBox).takes(self.focused, event.key):
             event.stop()
             event.prevent_default()
             self.query_one(QuestionBox).type(event.character)

@@ -64,9 +64,12 @@ class QuestionBox(TextArea):
         self.load_text(text)
         self.move_cursor(self.document.end)
 
-    def takes(self, focused: Widget | None) -> bool:
-        """Whether text typed while `focused` has the focus belongs here: it is no text field and no open list."""
+    def takes(self, focused: Widget | None, key: str = "") -> bool:
+        """Whether `key` typed while `focused` has the focus belongs here: it is no text field, no open
+        list, and no key of the focused widget's own (the transcript's c, a, r, e)."""
         if focused is self or isinstance(focused, (Input, TextArea)):
+            return False
+        if focused is not None and key in focused._bindings.key_to_bindings:
             return False
         return not (isinstance(focused, Select) and focused.expanded) and not isinstance(focused, OptionList)
 

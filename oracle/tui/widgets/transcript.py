@@ -8,7 +8,9 @@ from rich.console import Group
 from rich.padding import Padding
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -115,10 +117,30 @@ class EarlierMarker(Static):
 class Transcript(VerticalScroll):
     """Scrolls above the question box and stays pinned to the newest text (until you scroll up).
 
+    With the focus (Tab, or a click on an exchange), Up and Down pick an exchange (the one lit, also
+    the one F7 makes a card of): c copies its answer, a asks its question again with a new seed,
+    r replays it exactly, e puts its question in the box to edit; Esc goes back to the question.
+
     Only the newest PAGE exchanges are built when a conversation opens; reaching the top (scrolling,
     PageUp, or a click on the marker) reads and builds the PAGE before them. Start-up, and the
     layout each streamed character causes, therefore cost the same for 10 exchanges or 10,000.
     """
+
+    BINDINGS = [
+        Binding("up", "pick(-1)", "Earlier", show=False),
+        Binding("down", "pick(1)", "Later", show=False),
+        Binding("c", "copy", "Copy answer"),
+        Binding("a", "again", "Ask again"),
+        Binding("r", "replay", "Replay"),
+        Binding("e", "edit", "Edit question"),
+    ]
+
+    class Ask(Message):
+        """Ask again from an exchange: `how` holds OracleScreen.ask's arguments."""
+
+        def __init__(self, how: dict) -> None:
+            super().__init__()
+            self.how = how
 
     PAGE = 12  # a few screens of answers: enough to fill a tall terminal, cheap to build
     KEEP = 3 * PAGE  # views kept when a new answer starts; older ones are read again if scrolled back to
@@ -133,6 +155,52 @@ class Transcript(VerticalScroll):
 
     def on_mount(self) -> None:
         self.anchor()
+
+    # ---- the exchange picked -------------------------------------------------------------------
+
+    def picked(self) -> ExchangeView | None:
+        """The exchange lit (clicked or picked with Up/Down), else the newest; None while there is none."""
+        views = list(self.query(ExchangeView))
+        return next((v for v in views if v.has_class("selected")), views[-1] if views else None)
+
+    def on_focus(self) -> None:
+        view = self.picked()
+        if view is not None and not view.has_class("selected"):
+            view.add_class("selected")
+            self.scroll_to_widget(view, animate=False)
+
+    def action_pick(self, step: int) -> None:
+        views, view = list(self.query(ExchangeView)), self.picked()
+        if view is None:
+            return
+        index = min(len(views) - 1, max(0, views.index(view) + step))
+        if index == 0 and step < 0 and self.first > 0:
+            self.load_older()  # the one before is not built yet: read it, then Up again reaches it
+        view.remove_class("selected")
+        views[index].add_class("selected")
+        self.scroll_to_widget(views[index], animate=False)
+
+    def action_copy(self) -> None:
+        view = self.picked()
+        if view is not None and view.exchange.answer:
+            self.app.copy_to_clipboard(view.exchange.answer)  # OSC 52: the terminal's clipboard, where it has one
+            self.notify("The answer is copied (where the terminal allows it).", timeout=3)
+
+    def action_again(self) -> None:
+        if (view := self.picked()) is not None:
+            self.post_message(self.Ask({"question": view.exchange.question}))
+
+    def action_replay(self) -> None:
+        from oracle.tui.widgets.conversation_filer import replay_of
+
+        if (view := self.picked()) is not None and view.exchange.record:
+            self.post_message(self.Ask(replay_of(view.exchange)))
+
+    def action_edit(self) -> None:
+        if (view := self.picked()) is not None:  # into the question box below, to edit and ask
+            box = self.screen.query_one("#ask")
+            box.value = view.exchange.question
+            box.focus()
 
     def show(self, conversation: Conversation | None, exchanges: list[Exchange]) -> None:
         """Show `exchanges`, the newest of `conversation`; older ones are read when scrolled to."""
