@@ -147,11 +147,7 @@ class OracleScreen(Screen):
             self.call_after_refresh(lambda: self.ask(**waiting))  # after the voices panel has shown this model
 
     def on_model_picker_chosen(self, event: ModelPicker.Chosen) -> None:
-        self.use_model(event.name)
-        self.query_one("#ask", QuestionBox).focus()  # the next thing typed is a question, not a search
-
-    def on_model_picker_closed(self, event: ModelPicker.Closed) -> None:
-        self.query_one("#ask", QuestionBox).focus()
+        self.use_model(event.name)  # the picker hands the focus back to the question
 
     def action_choose_model(self) -> None:
         if not self.query_one(ModelPicker).open():

@@ -1,8 +1,8 @@
 """The model picker on the Oracle screen's top line: the models there are, the active one shown.
 
 It lists the models itself (`refresh()`), offers nothing else (no blank "no model" entry), and
-posts `ModelPicker.Chosen` when the reader picks another one; `ModelPicker.Closed` when a list
-opened by Ctrl+O closes, picked or not, so the screen can hand the focus back to the question.
+posts `ModelPicker.Chosen` when the reader picks another one. Once the list closes, picked or not,
+the focus goes back to the question box (#ask): the next thing typed is a question, not a search.
 `load()` makes a model the active one and loads it in a worker: the screen is drawn and takes typing
 meanwhile, and `ModelPicker.Loaded` brings the model (or None, the reason told) when it is ready.
 """
@@ -27,9 +27,6 @@ class ModelPicker(Horizontal):
         def __init__(self, name: str) -> None:
             super().__init__()
             self.name = name
-
-    class Closed(Message):
-        """The list opened by `open()` closed again."""
 
     class Loaded(Message):
         """The model `load()` was asked for is ready (`oracle`), or could not be loaded (None)."""
@@ -80,10 +77,10 @@ class ModelPicker(Horizontal):
         return True
 
     def _expanded(self, expanded: bool) -> None:
-        if not expanded and self.opened:  # picked or dismissed: back to the question either way
+        if not expanded:  # picked or dismissed (Ctrl+O, a click, Enter): back to the question either way
             self.opened = False
             # After the list has put the focus back on itself, which it does once closed.
-            self.call_after_refresh(self.post_message, self.Closed())
+            self.call_after_refresh(lambda: self.screen.query_one("#ask").focus())
 
     def on_select_changed(self, event: Select.Changed) -> None:
         # Refilling the list (after a rename or a delete) passes through its first entry before it
