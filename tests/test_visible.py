@@ -129,3 +129,25 @@ def test_the_eye_reads_a_bounded_stdin_and_says_what_it_left_out_visibly(tiny_mo
                          input=hostile.encode("utf-8"), capture_output=True, timeout=120)
     assert run.returncode == 0, run.stderr
     clean(run.stderr.decode("utf-8") + page.read_text("utf-8"), "eye")
+
+
+@pytest.mark.asyncio
+async def test_conversation_titles_and_snippets_through_the_conversations_screen(tiny_model):
+    from oracle.tui import history
+    from oracle.tui.app import make_app
+    from oracle.tui.history import Exchange
+    from oracle.tui.screens.conversations import ConversationsScreen
+
+    history.save(tiny_model, [Exchange(HOSTILE[:-1] + " who?", HOSTILE[:-1] + " the fear", {})])
+    app = make_app(pace=0)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause(0.5)
+        await pilot.press("ctrl+l")
+        for _ in range(100):
+            if isinstance(app.screen, ConversationsScreen):
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+        svg = app.export_screenshot()
+        clean(svg, "conversations screen")
+        assert "\ufffd" in svg or "␛" in svg

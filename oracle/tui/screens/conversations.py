@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +22,7 @@ from oracle.engine import OracleError
 from oracle.tui import history
 from oracle.tui.history import Conversation
 from oracle.tui.screens.modals import ConfirmModal, PromptModal, export_path
+from oracle.visible import visible
 
 
 def when(stamp: str) -> str:
@@ -98,8 +100,9 @@ class ConversationsScreen(ModalScreen[Conversation | str | None]):
         table.clear()
         self.shown = [c for c, _ in rows]
         for conversation, text in rows:
-            table.add_row("●" if conversation.id == self.current_id else "", when(conversation.updated),
-                          conversation.model, f"{conversation.count:,}", text, key=conversation.id)
+            # Titles, snippets and names come from files: Text through `visible`, never markup or raw controls.
+            table.add_row("●" if conversation.id == self.current_id else "", Text(visible(when(conversation.updated))),
+                          Text(visible(conversation.model)), f"{conversation.count:,}", Text(visible(text)), key=conversation.id)
         self.query_one("#conversation-status", Static).update(status)
 
     # ---- search ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from functools import lru_cache
 from rich.text import Text
 
 from oracle.engine import Eye, OracleError, check_unit, hex_colour, ink, legend_stops
+from oracle.visible import visible
 
 NEWLINE_MARK = "↵"  # a line break has a value too: show it on its colour before breaking the line
 
@@ -31,7 +32,7 @@ def styled(text: str, values, out: Text | None = None) -> Text:
             out.append(NEWLINE_MARK, style=style)
             out.append("\n")
         else:
-            out.append(ch, style=style)
+            out.append(visible(ch), style=style)  # one stand-in per control character: values stay aligned
     return out
 
 
