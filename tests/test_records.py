@@ -82,3 +82,20 @@ def test_model_metadata_of_the_wrong_type_is_a_damaged_file_not_a_crash(tiny_mod
     for field, value in (("config", []), ("metrics", {"a": 1}), ("best", "x"), ("vocab", 7), ("voices", [{"name": 3}])):
         with pytest.raises(CorruptModel, match=rf"meta\.json is damaged \(meta\.{field}"):
             check_meta({**meta, field: value}, "x/meta.json")
+
+
+def test_preferences_of_the_wrong_kind_read_as_unset_and_are_kept(oracle_home):
+    from oracle.engine import settings_path
+    from oracle.tui import preferences
+
+    path = settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    hostile = {"theme": ["nord"], "pace": "fast", "speak": "yes", "reading": [1], "future": {"kept": 1}}
+    path.write_text(json.dumps({"active": "x", "preferences": hostile}), "utf-8")
+    read = preferences.load()
+    assert (read.theme, read.pace, read.speak, read.reading) == (None, None, None, None)
+    assert read.extra["future"] == {"kept": 1} and read.extra["flagged"]["pace"] == "fast"
+    assert preferences.reading_settings() == preferences.SampleSettings() and preferences.pace() == preferences.DEFAULT_PACE
+    preferences.save(theme="nord")
+    again = json.loads(path.read_text("utf-8"))
+    assert again["active"] == "x" and again["preferences"]["theme"] == "nord" and again["preferences"]["future"] == {"kept": 1}

@@ -52,6 +52,7 @@ _export("oracle.engine.scripture", "Composer", "Plan", "Sizes", "Scripture", "Ch
 _export("oracle.engine.scripture.record", "DEFAULT_TITLE", "theme_key", "parse_themes", "parse_voices")
 _export("oracle.engine.scripture.md", "chapter_markdown", scripture_markdown="render")
 _export("oracle.engine.eye.activations", "Eye", "KINDS", "LONGEST", "check_unit", "look")  # torch: on an Eye's first read
+_export("oracle.engine.record", "Record", "RecordError", "spec")
 # These pull torch in.
 _export("oracle.engine.model.network", "CharLSTM")
 _export("oracle.engine.train.trainer", "Trainer")
@@ -95,6 +96,7 @@ if TYPE_CHECKING:  # the type checker sees every name as if imported here
     from oracle.engine.read.reading import STOP_RULES, WORD_MODES, Oracle, Reading, SampleSettings
     from oracle.engine.read.record import ReadingRecord, SettingsChange, VoiceChange
     from oracle.engine.read.voices import format_blend, normalise, parse_blend
+    from oracle.engine.record import Record, RecordError, spec
     from oracle.engine.schema import SettingError, Spec, cli_flag, specs
     from oracle.engine.scripture import ChapterDone, Composer, Plan, Scripture, Sizes, check_output, regenerate_or_resume
     from oracle.engine.scripture import Progress as ScriptureProgress

@@ -73,7 +73,7 @@ class Record:
                 if required or not lenient:
                     raise
                 flagged[f.name] = data[f.name]
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - cls._BOOKKEEPING  # a file's own "extra" or "present" is data
         extra = {k: v for k, v in data.items() if k not in known}
         if flagged:
             extra[FLAGGED] = flag(extra.get(FLAGGED), flagged)

@@ -108,9 +108,9 @@ class OracleApp(App):
     def on_mount(self) -> None:
         self._end_on_hangup()
         self.register_theme(KAWAII)
-        saved = preferences.load().get("theme")
-        # A hand-edited settings file may hold anything: only a theme's name (text) is looked up.
-        self.theme = self.start_theme or (saved if isinstance(saved, str) and saved in self.available_themes else KAWAII.name)
+        saved = preferences.load().theme
+        # A hand-edited settings file may hold anything: only a known theme's name is taken up.
+        self.theme = self.start_theme or (saved if saved in self.available_themes else KAWAII.name)
         self.theme_changed_signal.subscribe(self, lambda theme: self._remember(theme=theme.name))
         for name in SCREENS:
             self.install_screen(self._screen_maker(name), name)  # type: ignore[arg-type]  # Textual calls it on first get_screen

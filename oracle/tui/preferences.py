@@ -7,20 +7,31 @@ hand-edited file) is dropped quietly: preferences are a convenience, never a rea
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
-from oracle.engine import DEFAULT_PACE, Delivery, OracleError, SampleSettings, read_settings, settings_path, write_json_atomic
+from oracle.engine import DEFAULT_PACE, Delivery, OracleError, Record, SampleSettings, read_settings, settings_path, spec, write_json_atomic
 
 KEY = "preferences"
 
 
-def load() -> dict:
-    """Every saved preference, or {} when there are none (or the file cannot be read)."""
+@dataclass(frozen=True)
+class Preferences(Record):
+    """settings.json's "preferences", read leniently: a value of the wrong kind reads as unset (and
+    is kept under "flagged", written back as it was); a newer Oracle's preferences are kept too."""
+    theme: str | None = spec(None, max_len=200)  # a Textual theme's name
+    reading: dict[str, Any] | None = None  # SampleSettings as saved; each checked by today's rules in reading_settings()
+    pace: float | None = spec(None, low=0)  # characters per second (Delivery checks its range)
+    speak: bool | None = None  # speak answers aloud (F8)
+
+
+def load() -> Preferences:
+    """Every saved preference (none when there are none, or the file cannot be read)."""
     try:
         saved = read_settings(settings_path()).get(KEY)  # bounded and depth-checked like every file we keep
     except OracleError:
-        return {}
-    return saved if isinstance(saved, dict) else {}
+        return Preferences()
+    return Preferences.from_dict(saved, KEY, lenient=True) if isinstance(saved, dict) else Preferences()
 
 
 def save(**values) -> None:
@@ -37,8 +48,8 @@ def save(**values) -> None:
 
 def reading_settings() -> SampleSettings:
     """The reading settings saved last, checked by today's rules; the defaults where they fail."""
-    saved = load().get("reading")
-    if not isinstance(saved, dict):
+    saved = load().reading
+    if saved is None:
         return SampleSettings()
     known = {f.name for f in fields(SampleSettings)}
     try:
@@ -54,7 +65,8 @@ def save_reading_settings(settings: SampleSettings) -> None:
 def pace() -> float:
     """The pace answers were spoken at last (characters per second), checked by today's rule."""
     try:
-        return Delivery(pace=load().get("pace", DEFAULT_PACE)).validate().pace
+        saved = load().pace
+        return Delivery(pace=DEFAULT_PACE if saved is None else saved).validate().pace
     except (OracleError, TypeError, ValueError):
         return DEFAULT_PACE
 

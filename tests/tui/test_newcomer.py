@@ -146,7 +146,7 @@ async def test_theme_and_reading_settings_are_remembered(tiny_model):
         await pilot.pause()
         await pilot.press("ctrl+q")  # quit as a reader does: the reading settings are kept on the way out
         await wait_until(pilot, lambda: not app.is_running, what="the app to quit")
-    assert preferences.load()["theme"] == "nord"
+    assert preferences.load().theme == "nord"
     again = make_app(pace=0)
     async with again.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

@@ -77,10 +77,10 @@ async def test_toggle_speaks_each_sentence_and_esc_stops_it(tiny_model, fake_spe
         await pilot.pause(0.3)
         assert len(speaker.said) == said  # nothing more said after Esc
         # Off again from the F4 panel's switch; the choice is kept for the next launch.
-        assert preferences.load().get("speak") is True
+        assert preferences.load().speak is True
         await pilot.press("f8")
         assert not screen.speech.on and screen.query_one("#set-speak").value is False
-        assert preferences.load().get("speak") is False
+        assert preferences.load().speak is False
 
 
 async def test_missing_espeak_leaves_the_toggle_off_with_one_sentence(tiny_model, monkeypatch, tmp_path):

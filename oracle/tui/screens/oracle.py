@@ -104,7 +104,7 @@ class OracleScreen(Screen):
         self.stream.pace = getattr(self.app, "pace", 0.0)
         self.call_after_refresh(self.refresh_models)  # the screen is drawn first, then the model loads behind it
         self.query_one("#ask", QuestionBox).focus()
-        if preferences.load().get("speak") is True:
+        if preferences.load().speak is True:
             self.action_toggle_speech(quiet=True)
 
     def on_screen_resume(self) -> None:
