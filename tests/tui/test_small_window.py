@@ -69,3 +69,11 @@ async def test_exports_are_offered_outside_the_working_folder(tiny_model, oracle
         offered = app.screen.query_one("#prompt-input", Input).value
         assert offered == str(tmp_path / "user" / "Documents" / f"{tiny_model}.oracle")
 
+
+
+async def test_the_eye_footer_keeps_its_help_key_at_80x24(tiny_model):
+    app = make_app(pace=0, start="eye")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.5)
+        footer = screen_lines(app)[-1]
+        assert "s Answers" in footer and "? Help" in footer, footer

@@ -56,7 +56,8 @@ class EyeScreen(Screen):
         Binding("k", "next_kind", "Kind"),
         Binding("t", "type_text", "Type"),
         Binding("c", "passage", "Passage"),
-        Binding("s", "colour_answers", "Colour answers"),
+        # "Answers", not "Colour answers": the footer must keep "? Help" at 80 columns.
+        Binding("s", "colour_answers", "Answers", tooltip="colour the Oracle screen's answers by this unit (s again: off)"),
     ]
 
     def __init__(self) -> None:
