@@ -23,6 +23,7 @@ class Preferences(Record):
     reading: dict[str, Any] | None = None  # SampleSettings as saved; each checked by today's rules in reading_settings()
     pace: float | None = spec(None, low=0)  # characters per second (Delivery checks its range)
     speak: bool | None = None  # speak answers aloud (F8)
+    questions: tuple[Any, ...] | None = None  # asked before, for Up in the question box (the texts are kept)
 
 
 def load() -> Preferences:
@@ -77,8 +78,8 @@ QUESTION_CHARS = 500  # a longer one (a pasted passage) is not kept: the setting
 
 def questions() -> list[str]:
     """The questions asked before, oldest first (any home: the app's, or a test's)."""
-    saved = load().get("questions")
-    return [q for q in saved if isinstance(q, str)][-QUESTIONS_KEPT:] if isinstance(saved, list) else []
+    saved = load().questions or ()
+    return [q for q in saved if isinstance(q, str)][-QUESTIONS_KEPT:]
 
 
 def remember_question(question: str) -> None:
