@@ -112,3 +112,27 @@ async def test_a_settings_file_of_any_shape_starts_the_app_and_answers(tiny_mode
         await pilot.press(*"who?", "enter")
         await wait_until(pilot, lambda: screen.exchanges and not screen.speaking and screen.exchanges[-1].answer,
                          what="an answer")
+
+
+async def test_long_pasted_questions_in_the_app_keep_every_exchange(tiny_model, monkeypatch):
+    from oracle.tui import history
+    from oracle.tui.history import Exchange
+    from oracle.tui.widgets.question_box import QuestionBox
+
+    monkeypatch.setattr(history, "PIECE_BYTES", 1 << 20)  # the rule at a size a test can afford: 16 MB and
+    monkeypatch.setattr(history, "MAX_PART_BYTES", 3 << 19)  # 64 MB in use, ~1 MB questions here
+    pasted = "the fear of the lord " * 20_000  # 420 KB
+    conversation = history.save(tiny_model, [Exchange(f"{i} {pasted}", f"answer {i}", {}) for i in range(6)])
+    history.make_current(conversation)
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: screen.oracle is not None and len(screen.exchanges) == 6, what="the conversation")
+        for n in (7, 8):
+            screen.query_one(QuestionBox).text = f"{n} {pasted}?"
+            await pilot.press("enter")
+            await wait_until(pilot, lambda n=n: len(screen.exchanges) == n and not screen.speaking, timeout=60, what="the answer")
+    again = history.open_conversation(conversation.id)
+    assert again.count == 8 and all(e.question.endswith(pasted) or e.question.endswith(pasted + "?") for e in again)
+    assert not list(again.folder.glob("*.corrupt-*"))
+    assert all(p.stat().st_size <= 3 << 19 for p in again.folder.glob("part-*"))
