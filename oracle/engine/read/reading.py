@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import asdict, dataclass, replace
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -39,8 +40,9 @@ from oracle.engine.read.voices import normalise, row_weights
 from oracle.engine.schema import check_all, setting
 
 PRIME_LIMIT = 4096  # only the last chars of a huge prompt matter to an LSTM's state
-STOP_RULES = ("sentence", "paragraph", "length")
-WORD_MODES = ("corpus", "free")
+StopRule = Literal["sentence", "paragraph", "length"]
+WordMode = Literal["corpus", "free"]
+STOP_RULES, WORD_MODES = get_args(StopRule), get_args(WordMode)
 # How every reading was decoded before these settings existed: free spelling, no heed, one candidate.
 BEFORE_WORDS = {"words": "free", "heed": 0.0, "candidates": 1}
 DEFAULT_HEED = 8.0  # whole words, e^8: measured with `python -m bench --only prophecy` (docs/benchmarks.md: "Answers")
@@ -57,11 +59,11 @@ class SampleSettings:
     top_p: float = setting(1.0, "top-p", "nucleus sampling: keep the likeliest characters up to this mass",
                            low=0, high=1, above_low=True)
     length: int = setting(400, "length", "at most this many characters", low=1, high=1_000_000, short="-n")
-    stop: str = setting("sentence", "stop at", "end at a sentence, a paragraph, or only at the length",
+    stop: StopRule = setting("sentence", "stop at", "end at a sentence, a paragraph, or only at the length",
                         choices=STOP_RULES)
     min_length: int = setting(60, "min length", "the stop rule waits for at least this many characters",
                               low=0, high=1_000_000)
-    words: str = setting("corpus", "words", "corpus: spell only words of the model's corpora; free: any spelling",
+    words: WordMode = setting("corpus", "words", "corpus: spell only words of the model's corpora; free: any spelling",
                          choices=WORD_MODES)
     heed: float = setting(DEFAULT_HEED, "heed", "speak the question's words whole where the network finds them "
                           "plausible, their chance raised e^heed (0: off); each is spent once used", low=0, high=20)

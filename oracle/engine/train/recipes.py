@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Literal, get_args
 
 from oracle.engine.errors import OracleError
 from oracle.engine.schema import check_all, setting
+
+# Each choice is declared once, as a type the checker sees; the schema offers and checks its values.
+Device = Literal["auto", "cpu", "cuda"]
+Optimizer = Literal["adamw", "rmsprop"]
+Schedule = Literal["cosine", "constant"]
+ObjectiveName = Literal["all", "last"]
+Amp = Literal["auto", "bf16", "off"]
 
 
 @dataclass(frozen=True)
@@ -31,19 +39,19 @@ class Recipe:
     val_fraction: float = setting(0.05, "validation share", "fraction held out from the end of each corpus for validation",
                                   low=0, high=0.5, below_high=True)
     seed: int = setting(1234, "seed", "random seed: the same seed gives the same run", low=0, high=2**32 - 1)
-    device: str = setting("auto", "device", "where to train: auto (CUDA if present), cpu or cuda",
-                          choices=("auto", "cpu", "cuda"))
+    device: Device = setting("auto", "device", "where to train: auto (CUDA if present), cpu or cuda",
+                          choices=get_args(Device))
     lowercase: bool = setting(False, "lowercase", "lowercase the text (keras-classic does)")
-    optimizer: str = setting("adamw", "optimizer", "adamw or rmsprop", choices=("adamw", "rmsprop"))
+    optimizer: Optimizer = setting("adamw", "optimizer", "adamw or rmsprop", choices=get_args(Optimizer))
     weight_decay: float = setting(0.01, "weight decay", "AdamW weight decay", low=0, high=10)
     grad_clip: float = setting(1.0, "gradient clip", "clip the gradient norm to this (0: off)", low=0, high=1e6)
-    schedule: str = setting("cosine", "schedule", "learning-rate schedule: cosine (with warmup) or constant",
-                            choices=("cosine", "constant"))
+    schedule: Schedule = setting("cosine", "schedule", "learning-rate schedule: cosine (with warmup) or constant",
+                            choices=get_args(Schedule))
     warmup_steps: int = setting(50, "warmup steps", "steps of linear learning-rate warmup before the cosine decay",
                                 low=0, high=10_000_000)
-    objective: str = setting("all", "objective",
+    objective: ObjectiveName = setting("all", "objective",
                              "all: every position predicts its next character; last: one per window (keras-classic)",
-                             choices=("all", "last"))
+                             choices=get_args(ObjectiveName))
     window_step: int = setting(3, "window step", "with objective last: a window starts every this many characters",
                                low=1, high=1_000_000)
     one_hot: bool = setting(False, "one-hot input", "feed characters as one-hot vectors instead of an embedding")
@@ -57,9 +65,9 @@ class Recipe:
                              "more sources (0: no voices)", low=0, high=1024)
     any_voice_share: float = setting(0.15, "any-voice share", "share of training blocks read with the 'any voice' vector",
                                      low=0, high=1)
-    amp: str = setting("auto", "precision", "auto: bf16 autocast where the CPU or GPU has native bf16, float32 elsewhere; "
+    amp: Amp = setting("auto", "precision", "auto: bf16 autocast where the CPU or GPU has native bf16, float32 elsewhere; "
                        "bf16: ask for it (a notice if it cannot run); off: float32. bf16 falls back to float32 if the "
-                       "loss turns NaN", choices=("auto", "bf16", "off"))
+                       "loss turns NaN", choices=get_args(Amp))
 
     def to_dict(self) -> dict:
         return asdict(self)
