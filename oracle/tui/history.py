@@ -262,6 +262,18 @@ class Conversation:
         write_json_atomic(self._piece_path(k, j), {"format": PART_FORMAT, "format_version": FORMAT_VERSION,
                                                    "exchanges": [e.to_dict() for e in exchanges]})
 
+    def rename(self, title: str) -> None:
+        """Give the conversation a title of the reader's own (one line, at most 80 characters)."""
+        title = _title(title)
+        if title == "(silence)":
+            raise OracleError("A conversation's name needs at least one letter or number: type one, or press Esc.")
+        self.title = title
+        try:
+            self.write_card()
+        except OSError as err:
+            raise OracleError(f"Cannot rename the conversation in {self.folder} ({err.strerror}): "
+                              "make that folder writable.") from None
+
     def write_card(self) -> None:
         write_json_atomic(self.folder / "conversation.json", {
             "format": FORMAT, "format_version": FORMAT_VERSION, "id": self.id, "model": self.model, "title": self.title,

@@ -82,3 +82,30 @@ async def test_from_an_earlier_exchange_copy_ask_again_replay_and_edit(tiny_mode
         transcript.focus()
         await pilot.press("escape")
         assert app.focused is box
+
+
+async def test_a_conversation_can_be_renamed_from_the_list(tiny_model):
+    from oracle.tui import history
+
+    app = make_app(pace=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+        await ask(pilot, screen, "wisdom")
+        await pilot.press("ctrl+l")
+        await wait_until(pilot, lambda: app.screen.id == "conversations-screen" and app.screen.shown, what="the list")
+        listing = app.screen
+        await pilot.press("down", "r")
+        await wait_until(pilot, lambda: app.screen.query("#prompt-input"), what="the rename dialog")
+        app.screen.query_one("#prompt-input").value = "   "
+        await pilot.press("enter")  # nothing typed: nothing renamed
+        await wait_until(pilot, lambda: app.screen is listing, what="the list again")
+        assert listing.shown[0].title == "wisdom"
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.screen.query("#prompt-input"), what="the rename dialog")
+        app.screen.query_one("#prompt-input").value = "On wisdom"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is listing and listing.shown[0].title == "On wisdom", what="the new name")
+        await pilot.press("o")
+    assert [c.title for c in history.list_conversations()] == ["On wisdom"]
+    assert history.open_conversation(screen.conversation.id).title == "On wisdom"

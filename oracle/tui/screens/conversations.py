@@ -51,6 +51,7 @@ class ConversationsScreen(ModalScreen[Conversation | str | None]):
         Binding("o", "open", "Open", show=False),
         Binding("e", "export", "Export", show=False),
         Binding("d,delete", "delete", "Delete", show=False),
+        Binding("r", "rename", "Rename", show=False),
         Binding("slash", "search", "Search", show=False),
     ]
 
@@ -63,7 +64,7 @@ class ConversationsScreen(ModalScreen[Conversation | str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="conversations-box"):
             yield Label("Conversations", id="conversations-title")
-            yield Static("Type to search · ↓ to the list, where Enter or o reopens, e exports, d deletes · Ctrl+N new · Esc closes",
+            yield Static("Type to search · ↓ to the list: Enter or o reopens, r renames, e exports, d deletes · Ctrl+N new · Esc closes",
                          id="conversations-keys")
             yield Input(placeholder="Search the words of every question and answer…", id="conversation-search")
             yield DataTable(id="conversation-table", cursor_type="row", zebra_stripes=True)
@@ -71,6 +72,7 @@ class ConversationsScreen(ModalScreen[Conversation | str | None]):
             with Horizontal(id="conversation-buttons"):
                 yield Button("Open", variant="primary", id="conv-open")
                 yield Button("New", id="conv-new")
+                yield Button("Rename…", id="conv-rename")
                 yield Button("Export…", id="conv-export")
                 yield Button("Delete…", variant="error", id="conv-delete")
                 yield Button("Close", id="conv-close")
@@ -157,6 +159,7 @@ class ConversationsScreen(ModalScreen[Conversation | str | None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         action = {"conv-open": self.action_open, "conv-new": self.action_new, "conv-export": self.action_export,
+                  "conv-rename": self.action_rename,
                   "conv-delete": self.action_delete, "conv-close": self.action_close}[event.button.id or "conv-close"]
         action()
 
@@ -186,6 +189,17 @@ class ConversationsScreen(ModalScreen[Conversation | str | None]):
 
         default = export_path(f"{chosen.model}-{chosen.id}.md")
         self.app.push_screen(PromptModal("Export this conversation to Markdown file:", default, paths=True, act=export))
+
+    def action_rename(self) -> None:
+        chosen = self.highlighted()
+        if chosen is None:
+            return
+
+        def rename(title: str) -> None:  # a refused name keeps the dialog open with the text as typed
+            chosen.rename(title)
+            self.reload()
+
+        self.app.push_screen(PromptModal("Rename this conversation:", chosen.title, act=rename, ok="Rename"))
 
     def action_delete(self) -> None:
         chosen = self.highlighted()
