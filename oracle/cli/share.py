@@ -12,8 +12,15 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from oracle.engine import OracleError, Reading, card, speech
+from oracle.engine import OracleError, Reading, speech
 from oracle.visible import visible
+
+
+def _card():
+    """The card module, imported only by an answer that makes a card (XML and fonts: no cost to the rest)."""
+    from oracle.engine import card
+
+    return card
 
 
 def add_share_flags(p) -> None:
@@ -29,7 +36,7 @@ class Sharing:
 
     def __init__(self, args) -> None:
         self.card = Path(args.card).expanduser() if getattr(args, "card", None) else None
-        if self.card is not None and self.card.suffix.lower() not in card.SUFFIXES:
+        if self.card is not None and self.card.suffix.lower() not in _card().SUFFIXES:
             raise OracleError(f"--card {args.card} must end in .svg or .png: name the card CARD.svg or CARD.png.")
         self.say, self.say_to = getattr(args, "say", False), getattr(args, "say_to", None)
         if self.say_to and Path(self.say_to).suffix.lower() != ".wav":
@@ -73,6 +80,7 @@ class Sharing:
             written = speech.write_wav(speech.speakable(reading.text), voice, Path(self.say_to), self.program)
             sys.stderr.write(f"oracle: speech written to {visible(str(written))}.\n")
         if self.card is not None:
+            card = _card()
             made = card.Card.from_record(question, reading.text, reading.record(), asked=asked_day())
             sys.stderr.write(f"oracle: card saved to {visible(str(card.save_card(made, self.card)))}.\n")
 
@@ -82,5 +90,5 @@ def asked_day() -> str:
     script can make the same card twice, byte for byte."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return card.day_of(int(epoch))
+        return _card().day_of(int(epoch))
     return date.today().isoformat()

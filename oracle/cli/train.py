@@ -6,7 +6,6 @@ import signal
 import sys
 
 from oracle.cli.flags import add_setting_flags
-from oracle.cli.report import TrainReport
 from oracle.cli.tables import Column, print_table
 from oracle.engine import DESCRIPTIONS, RECIPES, Recipe, TrainingControl, bundled_corpora, get_recipe, specs
 
@@ -63,6 +62,7 @@ def run_train(args) -> int:
 
 
 def _train(args, overrides: dict) -> int:
+    from oracle.cli.report import TrainReport  # rich's progress bar: only a training run draws it
     from oracle.engine import OracleError, Trainer, distributed  # torch: only a training run pays for it
 
     control = TrainingControl()
