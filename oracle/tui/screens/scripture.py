@@ -133,6 +133,8 @@ class ScriptureScreen(Screen):
                 done = "" if scripture.complete else f" · {scripture.verses_written()}/{scripture.total_verses()}"
                 label = Text(f"{scripture.plan.title} · seed {scripture.plan.seed}{done}")
             past.add_option(Option(label, id=str(path), disabled=scripture is None))
+        if past.option_count:
+            past.highlighted = 0  # Enter reopens the newest at once
 
     @on(OptionList.OptionSelected, "#scripture-past")
     async def reopen(self, event: OptionList.OptionSelected) -> None:
