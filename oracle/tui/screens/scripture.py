@@ -243,13 +243,15 @@ class ScriptureScreen(Screen):
         self.query_one("#scripture-view", VerticalScroll).scroll_end(animate=False)
 
     async def on_writing_ended(self, message: WritingEnded) -> None:
-        self.writing = False
-        if message.error:
-            self.notify(message.error, severity="error")
-            self._status(message.error)
-        if self.scripture is not None and not message.error:
-            await self.show(self.scripture)
-        self.refresh_past()
+        try:
+            if message.error:
+                self.notify(message.error, severity="error")
+                self._status(message.error)
+            if self.scripture is not None and not message.error:
+                await self.show(self.scripture)
+            self.refresh_past()
+        finally:
+            self.writing = False  # last: whoever waits for the end sees the book shown and listed
 
     # ---- export ------------------------------------------------------------------------------
 
