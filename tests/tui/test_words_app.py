@@ -75,3 +75,34 @@ async def test_replay_after_seven_temperature_changes_while_speaking_is_exact(ti
         kept = list(history.open_conversation(screen.conversation.id))
         assert [e.replay for e in kept] == [False, True]
         assert history.to_markdown("tiny", kept).count("a replay (same seed") == 1
+
+
+async def test_the_bar_says_the_oracle_ponders_until_its_first_characters(tiny_model, monkeypatch):
+    import threading
+
+    from textual.widgets import Static
+
+    from oracle.engine.read import draw
+
+    drafted, go_on = threading.Event(), threading.Event()
+    run = draw.Round.run
+
+    def held(self):  # the first round waits for the test: pondering is seen, not raced
+        best = run(self)
+        drafted.set()
+        go_on.wait(10)
+        return best
+
+    monkeypatch.setattr(draw.Round, "run", held)
+    app = make_app(pace=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+        screen.ask("what is wisdom?", seed=2)
+        label = screen.query_one("#speaking", Static)
+        await wait_until(pilot, drafted.is_set, what="the candidates")
+        assert "pondering" in str(label.render())
+        go_on.set()
+        await wait_until(pilot, lambda: screen.exchanges and screen.exchanges[-1].answer and not screen.speaking,
+                         what="the answer")
+        assert "listening" in str(label.render())

@@ -71,6 +71,7 @@ class OracleScreen(Screen):
     BINDINGS = list[Binding | tuple[str, str] | tuple[str, str, str]](KEYS)  # declared above, as data
 
     speaking: reactive[bool] = reactive(False)
+    pondering: reactive[bool] = reactive(False)  # speaking, but no character on screen yet
 
     def __init__(self) -> None:
         super().__init__(id="oracle-screen")
@@ -178,10 +179,14 @@ class OracleScreen(Screen):
         blend = self.controls.blend if voice is None else voice  # {}: any voice
         if self.pane.ask(self.oracle, question, settings, seed, replay, voice=blend, **how):
             self.controls.remember(settings)
-            self.speaking = True
+            self.speaking = self.pondering = True
+
+    def on_answer_stream_began(self, event: AnswerStream.Began) -> None:
+        self.pondering = False
 
     def on_answer_stream_ended(self, event: AnswerStream.Ended) -> None:
         self.speaking = self.stream.speaking  # filed by the pane on its way here
+        self.pondering = self.pondering and self.speaking
 
     def action_back(self) -> None:
         self.stream.stop()
@@ -232,11 +237,15 @@ class OracleScreen(Screen):
     def watch_speaking(self, speaking: bool) -> None:
         self._show_state()
 
+    def watch_pondering(self, pondering: bool) -> None:
+        self._show_state()
+
     def _show_state(self) -> None:
         if not self.children:  # not composed yet
             return
         loading = self.loading_model[0] if self.loading_model else None
-        self.query_one(OracleBar).show_state(self.temperature, self.speaking, self.oracle is not None, loading)
+        self.query_one(OracleBar).show_state(self.temperature, self.speaking, self.oracle is not None, loading,
+                                             pondering=self.pondering)
 
     def action_toggle_settings(self) -> None:
         self.controls.toggle_settings()

@@ -71,6 +71,10 @@ class AnswerStream(Widget):
             super().__init__()
             self.view, self.text, self.shown = view, text, shown
 
+    class Began(Message):
+        """The answer's first characters reached the screen: until then the oracle was pondering
+        (drafting and ranking its candidates)."""
+
     class Ended(Message):
         """A reading ended: `exchange` replaces `placeholder` (what was shown while it spoke)."""
 
@@ -87,6 +91,7 @@ class AnswerStream(Widget):
         self.eye_unit: tuple | None = None  # (model, layer, unit, kind) to colour answers by: chosen on the Eye screen (s)
         self.voice: SpeechControl | None = None  # speaks the answer's sentences as they appear (tui/speaking.py), if set
         self.view: ExchangeView | None = None  # where the reading speaking now is written
+        self.began = False  # whether its first characters are on screen
 
     @property
     def speaking(self) -> bool:
@@ -99,7 +104,7 @@ class AnswerStream(Widget):
             from oracle.tui.widgets.eye_colours import AnswerPainter  # numpy work only the Eye's users pay for
 
             view.painter = AnswerPainter.for_reading(reading, self.eye_unit)
-        self.reading, self.view = reading, view
+        self.reading, self.view, self.began = reading, view, False
         if self.voice is not None:
             self.voice.begin(reading.voice)
         self.worker = self._stream(reading, view)
@@ -130,6 +135,9 @@ class AnswerStream(Widget):
 
     def on_answer_stream_said(self, message: Said) -> None:
         message.view.add(message.text)
+        if message.view is self.view and not self.began:
+            self.began = True
+            self.post_message(self.Began())
         if self.voice is not None and message.view is self.view:  # not a stopped answer's last words
             self.voice.heard(message.text)
         message.shown.set()

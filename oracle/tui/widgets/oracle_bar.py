@@ -22,11 +22,13 @@ class OracleBar(Horizontal):
         yield Static("", id="temperature")
         yield Static("", id="speaking")
 
-    def show_state(self, temperature: float, speaking: bool, oracle: bool, loading: str | None = None) -> None:
+    def show_state(self, temperature: float, speaking: bool, oracle: bool, loading: str | None = None,
+                   pondering: bool = False) -> None:
+        """`pondering`: speaking, but drafting and ranking before its first character."""
         self.query_one("#temperature", Static).update(f"temperature {temperature:.2f}  (^↓ ^↑)")
         label = self.query_one("#speaking", Static)
         idle = f"◌ loading {visible(loading)}…" if loading else ("○ listening" if oracle else "○ no oracle")
-        label.update("● speaking…" if speaking else idle)
+        label.update(("◐ pondering…" if pondering else "● speaking…") if speaking else idle)
         label.set_class(speaking, "speaking")
 
 
