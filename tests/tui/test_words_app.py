@@ -40,7 +40,18 @@ async def test_the_settings_panel_checks_words_and_heed(tiny_model):
         assert (settings["words"], settings["heed"]) == ("free", 3.0)
 
 
-async def test_replay_after_seven_temperature_changes_while_speaking_is_exact(tiny_model):
+async def test_replay_after_seven_temperature_changes_while_speaking_is_exact(tiny_model, monkeypatch):
+    import time
+
+    from oracle.engine.read import draw
+
+    run = draw.Round.run
+
+    def slow(self):  # the reading runs ahead of the pace in its own thread: slow the reading itself
+        time.sleep(0.025)
+        return run(self)
+
+    monkeypatch.setattr(draw.Round, "run", slow)
     app = make_app(pace=40)  # slow enough to change the temperature while it speaks
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.oracle_screen
