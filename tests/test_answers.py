@@ -21,12 +21,13 @@ QUESTION = "what is wisdom?"
 
 def likelihood(oracle, prompt: str, reading) -> float:
     """Mean log-likelihood per character of what a reading showed, under the network, after what it read."""
-    read = oracle.vocab.encode(oracle.vocab.fit_prompt(prompt, oracle.lowercase)[0] + reading.unshown + reading.text)
+    shown = reading.text.removesuffix("…")  # the mark of an answer cut at its length: not the model's
+    read = oracle.vocab.encode(oracle.vocab.fit_prompt(prompt, oracle.lowercase)[0] + reading.unshown + shown)
     ids = torch.from_numpy(read.astype(np.int64))[None]
     with torch.no_grad():
         logits, _ = oracle.net(ids)
     logp = torch.log_softmax(logits[0, :-1].float(), -1).gather(1, ids[0, 1:, None])[:, 0]
-    return float(logp[-len(reading.text):].mean())
+    return float(logp[-len(shown):].mean())
 
 
 def test_a_batch_steps_each_state_as_the_single_stream_does():
