@@ -34,9 +34,9 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "corpora"
@@ -151,7 +151,7 @@ def dictd_entries(name: str, package: str) -> list[str]:
         if len(parts) < 3:
             continue
         head = parts[0]
-        if head.startswith("00database") or head.startswith("00-database"):
+        if head.startswith(("00database", "00-database")):
             continue
         spans.add((_dictd_num(parts[1]), _dictd_num(parts[2])))
     return [data[off:off + size].decode("utf-8") for off, size in sorted(spans)]

@@ -41,7 +41,7 @@ def longest_repeat(text: str) -> int:
     return best
 
 
-def held_out(oracle) -> list[tuple[str, float, "object"]]:
+def held_out(oracle) -> list[tuple[str, float, object]]:
     """(name, mix weight, held-out ids) per corpus, rebuilt the way the trainer split them."""
     from oracle.engine.data.corpus import SourceSpec, build_corpus, bundled_corpus
 

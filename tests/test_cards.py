@@ -43,7 +43,7 @@ def test_svg_holds_question_answer_and_footer_as_escaped_text():
 def test_long_answer_is_cut_at_a_sentence_with_an_ellipsis():
     sentences = [f"Sentence number {i} walketh in the way of the wise." for i in range(60)]
     answer = " ".join(sentences)
-    lines = [t for t in _texts(card_svg(_card(answer)))[2:-1]]  # between the question and the footer
+    lines = list(_texts(card_svg(_card(answer)))[2:-1])  # between the question and the footer
     shown = " ".join(lines)
     assert shown.endswith("wise. " + ELLIPSIS)
     kept = shown[: -len(" " + ELLIPSIS)]

@@ -32,7 +32,7 @@ def test_f7_in_a_browser_downloads_the_card(tmp_path):
         keys.send_keys("what is wisdom?", Keys.ENTER)
         wait_for(lambda: "listening" in screen() and "seed" in screen(), 40, "the answer to finish", step=0.25)
         keys.send_keys(Keys.F7)
-        found = wait_for(lambda: [p for p in downloads.glob("oracle-card-*.png")], 30, "the card's download")
+        found = wait_for(lambda: list(downloads.glob("oracle-card-*.png")), 30, "the card's download")
         image = Image.open(io.BytesIO(found[0].read_bytes()))
         assert image.size == (card.WIDTH, card.HEIGHT)
     finally:

@@ -34,7 +34,7 @@ class SourceSpec:
     name: str = ""
 
     @classmethod
-    def parse(cls, spec: str) -> "SourceSpec":
+    def parse(cls, spec: str) -> SourceSpec:
         weight = 1.0
         target = spec
         if "\x00" in spec:

@@ -23,7 +23,7 @@ class Vocabulary:
     chars: str  # sorted, distinct; id i <-> chars[i]
 
     @classmethod
-    def from_texts(cls, texts) -> "Vocabulary":
+    def from_texts(cls, texts) -> Vocabulary:
         seen: set[str] = set()
         for text in texts:
             for start in range(0, len(text), _CHUNK):

@@ -18,9 +18,9 @@ import hashlib
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from oracle.engine.errors import CorruptModel
 from oracle.engine.io.atomic import write_bytes_atomic
@@ -118,7 +118,7 @@ class WordList:
         self.frequent = frozenset(common[:cap])
 
     @classmethod
-    def from_counts(cls, counts: Counter) -> "WordList":
+    def from_counts(cls, counts: Counter) -> WordList:
         """The list as it is written: words the reader accepts (no longer than MAX_WORD_CHARS), at most
         MAX_WORDS of them, most frequent first. The limits are applied here, where the words come in,
         so that no list Oracle writes is one its own reader refuses."""
@@ -148,7 +148,7 @@ class WordList:
         return "".join(f"{w}\t{n}\n" for w, n in self.counts.items()).encode("utf-8")
 
     @classmethod
-    def from_bytes(cls, data: bytes, where: str) -> "WordList":
+    def from_bytes(cls, data: bytes, where: str) -> WordList:
         bad = CorruptModel(f"{where} is not a word list Oracle wrote (one 'word<TAB>count' per line): restore the model from an export.")
         if len(data) > MAX_FILE_BYTES:
             raise bad

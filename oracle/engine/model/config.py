@@ -30,7 +30,7 @@ class ModelConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ModelConfig":
+    def from_dict(cls, data: dict) -> ModelConfig:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
@@ -61,5 +61,5 @@ class Weights:
     arrays: dict[str, np.ndarray]
 
     @classmethod
-    def from_net(cls, net) -> "Weights":
+    def from_net(cls, net) -> Weights:
         return cls(net.config, {k: v.detach().float().cpu().numpy() for k, v in net.state_dict().items()})

@@ -103,7 +103,7 @@ class LSTMStepper:
         self.b_out = np.ascontiguousarray(f32("head.bias"))
 
     @classmethod
-    def from_net(cls, net) -> "LSTMStepper":
+    def from_net(cls, net) -> LSTMStepper:
         """From a torch CharLSTM (tests, training): its weights as float32 arrays."""
         arrays = {k: v.detach().float().cpu().numpy() for k, v in net.state_dict().items()}
         return cls(net.config, arrays)
@@ -116,7 +116,7 @@ class LSTMStepper:
             weights = np.eye(len(self.voice_gates), 1, dtype=np.float32)[:, 0]  # row 0: any voice
         return self.table + (np.asarray(weights, dtype=np.float32) @ self.voice_gates)[None]
 
-    def cursor(self, state=None, voice: np.ndarray | None = None) -> "Cursor":
+    def cursor(self, state=None, voice: np.ndarray | None = None) -> Cursor:
         """A stream positioned after `state` ((h, c), each (layers, 1, hidden) or (layers, hidden) arrays,
         or nn.LSTM's tensors), or at the start; `voice`: blend weights over a voiced model's voice rows
         (None: any voice)."""

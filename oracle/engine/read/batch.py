@@ -19,7 +19,7 @@ class Batch:
         self.s, self.h, self.c, self.table = stepper, h, c, table
 
     @classmethod
-    def start(cls, stepper, state, n: int, voice: np.ndarray | None = None) -> "Batch":
+    def start(cls, stepper, state, n: int, voice: np.ndarray | None = None) -> Batch:
         """`n` copies of one state ((h, c), each (layers, 1, hidden) as nn.LSTM returns, tensor or array)."""
         L, H = stepper.layers_count, stepper.hidden
         h = np.asarray(state[0], dtype=np.float32).reshape(L * H, 1)
@@ -29,7 +29,7 @@ class Batch:
     def __len__(self) -> int:
         return self.h.shape[1]
 
-    def take(self, columns) -> "Batch":
+    def take(self, columns) -> Batch:
         """A batch of copies of some of these states (a column may be taken more than once)."""
         return Batch(self.s, self.h[:, columns], self.c[:, :, columns], self.table)
 

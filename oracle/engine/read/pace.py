@@ -28,7 +28,7 @@ class Delivery:
     pace: float = setting(DEFAULT_PACE, "pace (chars/s)", "characters per second an answer is spoken at (0: as fast as "
                           "the model goes)", low=0, high=100_000)
 
-    def validate(self) -> "Delivery":
+    def validate(self) -> Delivery:
         check_all(self)
         return self
 

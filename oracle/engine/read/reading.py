@@ -70,7 +70,7 @@ class SampleSettings:
     candidates: int = setting(DEFAULT_CANDIDATES, "candidates", "answers drawn side by side for each sentence; the best "
                               "by likelihood and use of the question's words is spoken (1: the first draw)", low=1, high=64)
 
-    def validate(self) -> "SampleSettings":
+    def validate(self) -> SampleSettings:
         check_all(self)
         return self
 
@@ -78,7 +78,7 @@ class SampleSettings:
         return asdict(self)
 
     @classmethod
-    def from_record(cls, recorded: dict) -> "SampleSettings":
+    def from_record(cls, recorded: dict) -> SampleSettings:
         """The settings a reading's record names. A record from before a setting existed replays with
         the value that reproduces what it did then (no real-word decoding, no heed, one candidate).
         A record from before ranking (no "candidates") that heeded the question was read with the

@@ -122,7 +122,7 @@ class Speller:
             self.state = UNKNOWN  # switched on mid-word: that word is let be
         self._buf = np.empty(lexicon.V, dtype=np.float32)
 
-    def clone(self) -> "Speller":
+    def clone(self) -> Speller:
         """A copy at the same place (each candidate of a ranked answer spells on its own)."""
         twin = Speller.__new__(Speller)
         twin.lx, twin.state, twin.node, twin.may_end, twin.key = self.lx, self.state, self.node, self.may_end, self.key

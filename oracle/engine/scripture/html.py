@@ -5,8 +5,8 @@ headings, verse numbers and index agree in every format.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import Callable
 
 from oracle.engine.scripture.md import byline, index, short_name
 from oracle.engine.scripture.record import Scripture

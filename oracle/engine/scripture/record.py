@@ -38,7 +38,7 @@ class Sizes:
     chapters: int = setting(3, "chapters", "chapters in each book", low=1, high=150)
     verses: int = setting(20, "verses", "verses in each chapter", low=1, high=176)
 
-    def validate(self) -> "Sizes":
+    def validate(self) -> Sizes:
         check_all(self)
         total = self.books * self.chapters * self.verses
         if total > MAX_VERSES:
@@ -60,7 +60,7 @@ class Plan:
     settings: dict = field(default_factory=lambda: SampleSettings().to_dict())  # the answer path's settings
     prime: str | None = None  # how the prompt was read (the oracle's choice when None)
 
-    def validate(self) -> "Plan":
+    def validate(self) -> Plan:
         self.sizes.validate()
         if not 0 <= self.seed < 2**63:
             raise OracleError(f"Seed {self.seed} must be a whole number from 0 to {2**63 - 1}.")
@@ -96,7 +96,7 @@ class Plan:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Plan":
+    def from_dict(cls, data: dict) -> Plan:
         try:
             plan = cls(model=str(data["model"]), seed=int(data["seed"]), title=str(data["title"]),
                        sizes=Sizes(**data["sizes"]), voices={int(k): dict(v) for k, v in data["voices"].items()},
@@ -159,7 +159,7 @@ class Scripture:
                 "names": dict(sorted(self.names.items())), "books": [asdict(b) for b in self.books]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Scripture":
+    def from_dict(cls, data: dict) -> Scripture:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise OracleError("The scripture file is not one this Oracle writes: start a new scripture.")
         try:

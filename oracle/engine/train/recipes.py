@@ -72,17 +72,17 @@ class Recipe:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def with_overrides(self, **overrides) -> "Recipe":
+    def with_overrides(self, **overrides) -> Recipe:
         known = {f.name for f in fields(self)}
         clean = {k: v for k, v in overrides.items() if v is not None and k in known}
         return replace(self, **clean).validate()
 
-    def validate(self) -> "Recipe":
+    def validate(self) -> Recipe:
         check_all(self)
         return self
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Recipe":
+    def from_dict(cls, data: dict) -> Recipe:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 

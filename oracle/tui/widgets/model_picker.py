@@ -86,9 +86,9 @@ class ModelPicker(Horizontal):
         # Refilling the list (after a rename or a delete) passes through its first entry before it
         # settles on the active model: only a change the list still shows is the reader's pick.
         event.stop()
-        if event.select.id == "model-select" and isinstance(event.value, str) and event.value == event.select.value:
-            if event.value != self.current:
-                self.post_message(self.Chosen(event.value))
+        if (event.select.id == "model-select" and isinstance(event.value, str) and event.value == event.select.value
+                and event.value != self.current):
+            self.post_message(self.Chosen(event.value))
 
     def load(self, name: str) -> bool:
         """Make `name` the active model and start loading it (False, the reason told, if it cannot be)."""
