@@ -18,6 +18,7 @@ import json
 import math
 import os
 import random
+import subprocess
 import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -92,8 +93,10 @@ def main(argv=None) -> int:
             form.append(f"{n},{'ABC'[i]},,,")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "candidates.md").write_text("\n".join(lines), "utf-8")
-    (args.out / "key.json").write_text(json.dumps({"seed": args.seed, "release": release["commit"], "key": key}, indent=1) + "\n",
-                                       "utf-8")
+    here = subprocess.run(["git", "-C", str(Path(__file__).resolve().parent), "rev-parse", "HEAD"], capture_output=True,
+                          text=True).stdout.strip() or None  # the tree whose default answers these are
+    (args.out / "key.json").write_text(json.dumps({"seed": args.seed, "default": here, "release": release["commit"], "key": key},
+                                                  indent=1) + "\n", "utf-8")
     (args.out / "ratings.csv").write_text("\n".join(form) + "\n", "utf-8")
     print(f"{len(asked)} questions written to {args.out} (candidates.md, key.json, ratings.csv)")
     return 0
