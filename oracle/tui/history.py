@@ -29,11 +29,12 @@ import secrets
 import shutil
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from oracle.engine import OracleError, ReadingRecord, ReadRefused, paths, read_json, write_json_atomic, write_remedy
+from oracle.engine import OracleError, ReadingRecord, ReadRefused, Record, paths, read_json, write_json_atomic, write_remedy
 from oracle.tui.exchange_text import export_markdown, markdown_lines, to_markdown  # noqa: F401  (callers find them here)
 
 FORMAT = "oracle-conversation"
@@ -48,31 +49,23 @@ MAX_LEGACY_BYTES = 1 << 30  # a format-1 file held a whole history
 ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 
 
-@dataclass
-class Exchange:
+@dataclass(frozen=True)
+class Exchange(Record):
+    """One question and its answer, as a conversation file keeps it (fields of a newer format kept too)."""
     question: str
     answer: str
-    record: dict = field(default_factory=dict)  # Reading.record(): model, seed, settings (and whatever else it holds)
+    record: dict[str, Any] = field(default_factory=dict)  # Reading.record(): model, seed, settings, changes
     stopped: bool = False  # the reader stopped it before the stop rule did
     notice: str | None = None  # what the prompt lost (characters the model never saw)
     replay: bool = False  # asked again with an earlier answer's seed and settings (the same answer)
-    extra: dict = field(default_factory=dict)  # fields of a newer format, kept so that saving never drops them
 
     @classmethod
-    def from_dict(cls, data: dict) -> Exchange:
-        if not isinstance(data, dict) or not isinstance(data.get("question"), str) or not isinstance(data.get("answer"), str):
-            raise ValueError("an exchange needs a question and an answer")
-        # A bad field is flagged (kept and saved back, not used), never a crash later (ReadingRecord.read).
-        record = ReadingRecord.read(data.get("record")).to_dict()
-        notice = data.get("notice") if isinstance(data.get("notice"), str) else None
-        known = {f.name for f in fields(cls)}
-        extra = {k: v for k, v in data.items() if k not in known}
-        return cls(data["question"], data["answer"], record, bool(data.get("stopped")), notice,
-                   data.get("replay") is True, extra)
-
-    def to_dict(self) -> dict:
-        return {**self.extra, "question": self.question, "answer": self.answer, "record": self.record,
-                "stopped": self.stopped, "notice": self.notice, **({"replay": True} if self.replay else {})}
+    def read(cls, data: Any) -> Exchange:
+        """An exchange from a file: RecordError (a ValueError) without a question and an answer; any
+        other bad field, the reading's record's included, is flagged (kept and saved back, not used)."""
+        if isinstance(data, dict):
+            data = {**data, "record": ReadingRecord.read(data.get("record")).to_dict()}
+        return cls.from_dict(data, "exchange", lenient=True)
 
 
 def _root() -> Path:
@@ -149,7 +142,7 @@ class Conversation:
         items = data.get("exchanges")
         if not isinstance(items, list) or len(items) > PART:
             raise ValueError(f"{path.name} does not hold a list of at most {PART} exchanges")
-        return [Exchange.from_dict(item) for item in items]
+        return [Exchange.read(item) for item in items]
 
     def _read_pieces(self, k: int, keep_damaged: bool = False) -> tuple[list[list[Exchange]], str | None]:
         """Part k's pieces (each a list of exchanges), and a notice if one could not be read.
@@ -437,7 +430,7 @@ def migrate_legacy() -> list[str]:
             data = read_json(path, MAX_LEGACY_BYTES)
             if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("exchanges"), list):
                 raise ValueError("not an Oracle conversation")
-            exchanges = [Exchange.from_dict(item) for item in data["exchanges"]]
+            exchanges = [Exchange.read(item) for item in data["exchanges"]]
         except OSError:
             continue  # unreadable now (permissions?): left where it is, tried again next time
         except (ValueError, ReadRefused):

@@ -64,7 +64,7 @@ def test_appending_rewrites_only_the_last_part(monkeypatch):
 def test_unknown_fields_of_exchanges_and_records_survive_a_save():
     conversation = history.new("tiny")
     record = {**RECORD, "words": True, "heed": 0.5, "changes": [{"at": 3, "temperature": 0.9}], "voice": {"kjv": 0.7}}
-    conversation.append(Exchange.from_dict({"question": "q", "answer": "a", "record": record, "future_field": [1, 2]}))
+    conversation.append(Exchange.read({"question": "q", "answer": "a", "record": record, "future_field": [1, 2]}))
     conversation.append(Exchange("q2", "a2", RECORD))
     [first, _] = list(history.open_conversation(conversation.id))
     assert first.record == record and first.to_dict()["future_field"] == [1, 2]
