@@ -34,27 +34,44 @@ FLUSH_SECONDS = 1 / 30  # how often streamed characters reach the screen
 _DONE = object()
 
 
-def read_ahead(reading):
-    """The reading's characters, read in a thread of their own as fast as the model goes, so the next
-    sentence is read (and its candidates ranked) while this one is spoken at its pace: paced in the
-    same thread, reading and speaking took turns, and a loaded host spoke a ranked answer at less
-    than half the pace. A failure of the reading is raised here, where the characters are taken."""
-    chars: queue.SimpleQueue = queue.SimpleQueue()
+READ_AHEAD = 16  # characters the reading may run ahead of the screen
+
+
+def read_ahead(reading, limit: int = READ_AHEAD):
+    """The reading's characters, read in a thread of their own up to `limit` ahead of what is taken:
+    a character that took long to read does not hold the next ones back from their time, and a
+    temperature or voice change still lands within a few characters of where the reader made it
+    (the reading applies it at its next step). A failure of the reading is raised here."""
+    chars: queue.Queue = queue.Queue(maxsize=limit)
+    done = threading.Event()  # set when nobody takes characters any more
+
+    def put(item) -> bool:
+        while not done.is_set():
+            try:
+                chars.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
         try:
             for ch in reading:
-                chars.put(ch)
+                if not put(ch):
+                    return
         except Exception as err:  # handed over, to end the answer where it is taken
-            chars.put(err)
+            put(err)
             return
-        chars.put(_DONE)
+        put(_DONE)
 
     threading.Thread(target=produce, name="oracle-read-ahead", daemon=True).start()
-    while (item := chars.get()) is not _DONE:
-        if isinstance(item, Exception):
-            raise item
-        yield item
+    try:
+        while (item := chars.get()) is not _DONE:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        done.set()
 
 
 class AnswerStream(Widget):
