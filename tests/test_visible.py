@@ -151,3 +151,36 @@ async def test_conversation_titles_and_snippets_through_the_conversations_screen
         svg = app.export_screenshot()
         clean(svg, "conversations screen")
         assert "\ufffd" in svg or "␛" in svg
+
+
+@pytest.mark.asyncio
+async def test_a_voiced_models_names_through_the_oracle_screen(tmp_path, oracle_home):
+    from oracle.engine import Recipe, Trainer
+    from oracle.tui.app import make_app
+    from oracle.tui.widgets.voices_panel import VoicesPanel
+
+    sources = []
+    for name, letters in (("abc", "abc "), ("xyz", "xyz ")):
+        (tmp_path / f"{name}.txt").write_text((letters * 40 + "\n") * 60, "utf-8")
+        sources.append(str(tmp_path / f"{name}.txt"))
+    Trainer("voiced", sources, Recipe(hidden_size=16, num_layers=1, embed_dim=8, seq_len=16, batch_size=16, epochs=1,
+                                      sample_length=8, voice_dim=4), command=["test"]).run()
+    folder = oracle_home / "models" / "voiced"
+    meta = poison(read_meta(folder).to_dict())
+    write_meta(folder, ModelMeta.from_dict(meta))
+    assert all(HOSTILE[:10] in v["name"] for v in meta["voices"])
+    app = make_app(pace=0)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = app.oracle_screen
+        for _ in range(200):
+            if screen.oracle is not None and screen.query_one(VoicesPanel).names:
+                break
+            await pilot.pause(0.05)
+        await pilot.press(*"ab", "enter")
+        for _ in range(200):
+            if screen.exchanges and not screen.speaking:
+                break
+            await pilot.pause(0.05)
+        svg = app.export_screenshot()
+        clean(svg, "oracle screen")
+        assert "\ufffd" in svg or "␛" in svg  # the names are shown, as stand-ins

@@ -49,7 +49,7 @@ class ExchangeView(Widget):
             return
         yield Static(self._question_text(), classes="question")
         yield Static(self._answer_text(), classes="answer")
-        yield Static(self._footnote(), classes="footnote")
+        yield Static(Text(self._footnote()), classes="footnote")
 
     def render(self) -> Group | str:
         if not self.past:
@@ -72,7 +72,8 @@ class ExchangeView(Widget):
         if self.has_class("speaking"):
             return "the oracle is speaking… (Esc stops)"
         extra = f" · {self.exchange.notice}" if self.exchange.notice else ""
-        return describe_record(self.exchange.record, self.exchange.stopped, self.exchange.replay) + extra
+        # The record comes from a file (model and voice names): stand-ins, and Text where it is shown, not markup.
+        return visible(describe_record(self.exchange.record, self.exchange.stopped, self.exchange.replay) + extra)
 
     def on_click(self) -> None:
         """A click marks this exchange as the one F7 makes a card of; a second click unmarks it."""
@@ -102,7 +103,7 @@ class ExchangeView(Widget):
         self.exchange, self.answer = exchange, exchange.answer
         self.remove_class("speaking")
         self.query_one(".answer", Static).update(self._answer_text())
-        self.query_one(".footnote", Static).update(self._footnote())
+        self.query_one(".footnote", Static).update(Text(self._footnote()))
 
 
 class EarlierMarker(Static):
@@ -211,7 +212,7 @@ class Transcript(VerticalScroll):
         if self.first > 0:
             self.mount(EarlierMarker(self._marker_text(), classes="earlier"))
         if not exchanges and self.welcome:
-            self.mount(Static(self.welcome, classes="welcome"))
+            self.mount(Static(Text(self.welcome), classes="welcome"))  # corpus names: text, not markup
         views = [ExchangeView(e, past=True) for e in exchanges]
         self.mount_all(views)
         self.anchor()

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import math
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from oracle.engine import format_blend
+from oracle.visible import visible
 
 
 class VoicesPanel(VerticalScroll, can_focus=False):  # its fields are the Tab stops, not the panel
@@ -51,10 +53,13 @@ class VoicesPanel(VerticalScroll, can_focus=False):  # its fields are the Tab st
         # old ones under the same ids (voice-0...) would clash (DuplicateIds) when one voiced model
         # follows another.
         self.fields_box.remove()
-        self.labels = [Label(name, id=f"voice-label-{i}", classes="voice-label") for i, name in enumerate(names)]
+        # Voice names are corpus names from the model's files: Text through `visible`, never markup or raw
+        # controls (an OSC in one retitled the terminal).
+        self.labels = [Label(Text(visible(name)), id=f"voice-label-{i}", classes="voice-label") for i, name in enumerate(names)]
         fields = []
         for i, (name, label) in enumerate(zip(names, self.labels)):
-            fields += [label, Input("0", id=f"voice-{i}", compact=True, tooltip=f"weight of {name} (0 or more; shares are normalised)")]
+            tip = Text(visible(f"weight of {name} (0 or more; shares are normalised)"))
+            fields += [label, Input("0", id=f"voice-{i}", compact=True, tooltip=tip)]
         self.fields_box = Vertical(*fields, classes="voices-list")
         self.mount(self.fields_box, after=self.query_one(".panel-title"))
         self._show_blend()
@@ -80,7 +85,7 @@ class VoicesPanel(VerticalScroll, can_focus=False):  # its fields are the Tab st
             ok = False
         event.input.set_class(not ok, "invalid")
         if not ok:
-            self.query_one("#voices-blend", Static).update(f"{self.names[index]}: a weight is a number of 0 or more")
+            self.query_one("#voices-blend", Static).update(Text(visible(f"{self.names[index]}: a weight is a number of 0 or more")))
             return
         self.weights[self.names[index]] = value
         self._show_blend()
@@ -90,6 +95,6 @@ class VoicesPanel(VerticalScroll, can_focus=False):  # its fields are the Tab st
         blend = self.blend or {}
         for name, label in zip(self.names, self.labels):
             share = f" {blend[name]:.0%}" if name in blend else ""
-            label.update(f"{name}{share}")
+            label.update(Text(visible(f"{name}{share}")))
         self.query_one("#voices-blend", Static).update(
-            "speaking in: " + format_blend(self.blend) + ("" if self.blend else " (all weights 0)"))
+            Text(visible("speaking in: " + format_blend(self.blend) + ("" if self.blend else " (all weights 0)"))))
