@@ -69,7 +69,18 @@ async def test_ask_streams_an_answer_that_replays_exactly(tiny_model):
         assert [v.exchange.answer for v in answer_views(app2)] == [exchange.answer]
 
 
-async def test_escape_stops_a_long_answer_and_temperature_changes_while_it_speaks(tiny_model):
+async def test_escape_stops_a_long_answer_and_temperature_changes_while_it_speaks(tiny_model, monkeypatch):
+    import time
+
+    from oracle.engine.read import draw
+
+    run = draw.Round.run
+
+    def slow(self):  # the reading runs ahead of the pace in its own thread: slow the reading itself
+        time.sleep(0.02)
+        return run(self)
+
+    monkeypatch.setattr(draw.Round, "run", slow)
     app = make_app(pace=40)  # slow enough that Esc arrives mid-answer
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.oracle_screen
