@@ -184,3 +184,34 @@ async def test_a_voiced_models_names_through_the_oracle_screen(tmp_path, oracle_
         svg = app.export_screenshot()
         clean(svg, "oracle screen")
         assert "\ufffd" in svg or "␛" in svg  # the names are shown, as stand-ins
+
+
+@pytest.mark.asyncio
+async def test_a_notification_naming_a_hostile_file_is_text_not_markup(tiny_model, tmp_path):
+    from textual.widgets import Input
+
+    from oracle.tui.app import make_app
+    from oracle.tui.screens.modals import PromptModal
+
+    bad = tmp_path / "[bold]bad\x1b]0;pwned\x07\u202e.oracle"
+    bad.write_bytes(b"not an export")
+    app = make_app(pace=0, start="models")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("i")
+        for _ in range(100):
+            if isinstance(app.screen, PromptModal):
+                break
+            await pilot.pause(0.05)
+        app.screen.query_one(Input).value = str(bad)
+        await pilot.press("enter")
+        for _ in range(100):
+            if app._notifications:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)
+        assert app.is_running and list(app._notifications)
+        svg = app.export_screenshot()
+        clean(svg, "notification")
+        shown = [n for n in app._notifications if "bad" in n.message]
+        assert shown and "[bold]bad␛]0;pwned␇" in shown[0].message and not shown[0].markup  # text, never markup

@@ -21,6 +21,7 @@ from oracle.tui.screens.modals import ConfirmModal
 from oracle.tui.screens.oracle import OracleScreen
 from oracle.tui.screens.too_small import TooSmallScreen, too_small
 from oracle.tui.theme import KAWAII
+from oracle.visible import visible
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -136,6 +137,13 @@ class OracleApp(App):
             return screen
 
         return make
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notification of every screen passes here: its text (errors name files, corpora and
+        models) is shown as it is, never read as markup ('[/red].txt' raised MarkupError) and with
+        stand-ins for control characters. No message of Oracle's uses markup."""
+        super().notify(visible(str(message)), title=visible(str(title)), severity=severity, timeout=timeout, markup=False)
 
     def _remember(self, **values) -> None:
         try:
