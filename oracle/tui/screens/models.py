@@ -28,7 +28,7 @@ IN_USE = "●"  # marks the model the Oracle screen (and `oracle ask`) answers w
 ACTIONS = (("use", "Use"), ("rename", "Rename"), ("copy", "Copy"), ("delete", "Delete"), ("export", "Export"),
            ("import", "Import"), ("resume", "Resume"))
 RECHECK_SECONDS = 2.0
-ORIGIN_WIDTH = 34  # the details column is 36 wide: a corpus's path is cut at the front to one line
+ORIGIN_WIDTH = 32  # the details column holds 33 characters: a corpus's path is cut at the front to one line
 CORPORA_MIN, CORPORA_MAX = 8, 100  # the corpora column takes what the figures leave of the width
 
 
@@ -97,7 +97,8 @@ class ModelsScreen(Screen):
             for action, label in ACTIONS:
                 yield Button(label, id=f"act-{action}", compact=True)
         with Horizontal(id="model-details"):
-            yield Static("", id="model-meta")
+            with VerticalScroll(id="model-meta-box"):  # at 80x24 a voiced model's lines go below the fold
+                yield Static("", id="model-meta")
             yield LossChart("loss history (bits/char)", id="model-chart")
             with VerticalScroll(id="model-sample-box"):
                 yield Static("", id="model-sample")
