@@ -29,6 +29,7 @@ from oracle.engine import start_scripture as start
 from oracle.engine import write_scripture as write
 from oracle.tui.widgets.nav import NavBar
 from oracle.tui.widgets.scripture_form import ScriptureForm
+from oracle.visible import visible
 
 
 class VerseWritten(Message):
@@ -114,7 +115,7 @@ class ScriptureScreen(Screen):
         self.workers.cancel_group(self, "scripture")
 
     def _status(self, text: str) -> None:
-        self.query_one("#scripture-status", Static).update(Text(text))
+        self.query_one("#scripture-status", Static).update(Text(visible(text)))
 
     # ---- past scriptures -----------------------------------------------------------------------
 
@@ -128,10 +129,10 @@ class ScriptureScreen(Screen):
             return
         for path, scripture in saved:
             if scripture is None:
-                label = Text(f"{path.name} (damaged)", style="dim")
+                label = Text(visible(f"{path.name} (damaged)"), style="dim")
             else:
                 done = "" if scripture.complete else f" · {scripture.verses_written()}/{scripture.total_verses()}"
-                label = Text(f"{scripture.plan.title} · seed {scripture.plan.seed}{done}")
+                label = Text(visible(f"{scripture.plan.title} · seed {scripture.plan.seed}{done}"))  # a title from a file
             past.add_option(Option(label, id=str(path), disabled=scripture is None))
         if past.option_count:
             past.highlighted = 0  # Enter reopens the newest at once
@@ -151,7 +152,7 @@ class ScriptureScreen(Screen):
 
     async def show(self, scripture: Scripture) -> None:
         self.scripture = scripture
-        await self.query_one("#scripture-book", Markdown).update(render(scripture))
+        await self.query_one("#scripture-book", Markdown).update(visible(render(scripture)))
         self.query_one("#scripture-live", Static).update("")
         self.query_one("#scripture-progress", ProgressBar).update(total=scripture.total_verses(),
                                                                   progress=scripture.verses_written())
@@ -234,12 +235,12 @@ class ScriptureScreen(Screen):
         if p.book:
             where = f"verse {p.verse}" if p.verse else "the epigraph"
             self._status(f"Writing book {p.book}, chapter {p.chapter}, {where}… ({p.done} of {p.total} verses)")
-        self.query_one("#scripture-live", Static).update(Text(message.chapter_so_far))
+        self.query_one("#scripture-live", Static).update(Text(visible(message.chapter_so_far)))  # the model's own text
         self.query_one("#scripture-view", VerticalScroll).scroll_end(animate=False)
 
     async def on_chapter_written(self, message: ChapterWritten) -> None:
         self.query_one("#scripture-live", Static).update("")
-        await self.query_one("#scripture-book", Markdown).append("\n" + message.markdown)
+        await self.query_one("#scripture-book", Markdown).append("\n" + visible(message.markdown))
         self.query_one("#scripture-view", VerticalScroll).scroll_end(animate=False)
 
     async def on_writing_ended(self, message: WritingEnded) -> None:
