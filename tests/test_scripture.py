@@ -188,3 +188,27 @@ def test_bad_input_is_one_sentence_and_exit_2(tiny_model, tmp_path, capsys, extr
     code = main(["scripture", "--model", tiny_model, "--books", "2", "--chapters", "2", "--verses", "2", *out, *extra])
     err = capsys.readouterr().err.strip()
     assert code == 2 and words in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_damaged_record_is_listed_as_damaged_and_loading_it_is_one_sentence(tiny_model):
+    folder = records.scriptures_dir()
+    (folder / "broken.json").write_text('{"format": 1, "plan": {"model": "tiny"}}', "utf-8")
+    (folder / "deep.json").write_text("[" * 100 + "]" * 100, "utf-8")
+    write_book(tiny_model)
+    listed = {path.name: scripture for path, scripture in records.list_saved()}
+    assert listed["broken.json"] is None and listed["deep.json"] is None
+    assert sum(s is not None for s in listed.values()) == 1
+    for name in ("broken.json", "deep.json"):
+        with pytest.raises(OracleError) as err:
+            records.load(folder / name)
+        assert "\n" not in str(err.value) and ("damaged" in str(err.value) or "cannot be read" in str(err.value))
+
+
+def test_the_scripture_engine_imports_no_ui():
+    import sys
+
+    code = ("import sys, oracle.engine.scripture, oracle.engine.scripture.epub, oracle.engine.scripture.html, "
+            "oracle.engine.scripture.sources; print('textual' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr
