@@ -237,3 +237,20 @@ def test_a_symlinked_model_replaced_by_train_force_then_deleted_stays_deleted(ti
     listed = run(["models", "list"], oracle_home)  # a new process: its first look sweeps the models folder
     assert listed.returncode == 0 and "linked" not in listed.stdout, listed.stdout
     assert (elsewhere / "meta.json").is_file()  # the link's target was never Oracle's to delete
+
+
+def test_library_warnings_are_left_out_and_others_are_one_line(oracle_home, monkeypatch, capsys):
+    import warnings
+
+    from oracle.engine import store as engine_store
+
+    def listing():
+        warnings.warn_explicit("TypedStorage is deprecated.\n  details...", UserWarning, "torch/storage.py", 1, module="torch.storage")
+        warnings.warn_explicit("something odd\nsecond line", UserWarning, "elsewhere.py", 1, module="elsewhere")
+        return []
+
+    monkeypatch.setattr(engine_store, "list_models", listing)
+    with warnings.catch_warnings():  # main() installs its filters process-wide: keep them to this test
+        rc, out, err = cli(["models", "list"], capsys)
+    assert rc == 0 and "TypedStorage" not in err and "Traceback" not in err, err
+    assert err.count("\n") == 1 and "oracle: warning: something odd" in err and "second line" not in err, err
