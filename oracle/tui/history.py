@@ -26,7 +26,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -282,34 +281,6 @@ def _new_id() -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
 
 
-def new(model: str) -> Conversation:
-    """A fresh, empty conversation with `model` (written, and made current, by its first exchange)."""
-    return Conversation(_new_id(), model)
-
-
-def open_conversation(ident: str) -> Conversation:
-    """The conversation with this id, its count taken from its parts; OracleError if it is gone or damaged."""
-    if not ID_PATTERN.match(ident):
-        raise OracleError(f"There is no conversation {ident!r}.")
-    card = _root() / ident / "conversation.json"
-    try:
-        data = _read(card, MAX_CARD_BYTES, FORMAT)
-    except FileNotFoundError:
-        raise OracleError(f"The conversation {ident} is gone (deleted?).") from None
-    except (ValueError, OSError) as err:
-        raise OracleError(f"The conversation file {card} cannot be read ({err}).") from None
-    conversation = _from_card(ident, data)
-    conversation.refresh_count()
-    return conversation
-
-
-def _from_card(ident: str, data: dict) -> Conversation:
-    text = {k: str(data[k]) if isinstance(data.get(k), str) else "" for k in ("model", "title", "created", "updated")}
-    given = data.get("count")
-    count = given if isinstance(given, int) and given >= 0 else 0
-    return Conversation(ident, text["model"] or "?", text["title"], text["created"], text["updated"], count)
-
-
 # ---- which conversation each model is in -------------------------------------------------------
 
 def _current_path() -> Path:
@@ -340,126 +311,21 @@ def _set_current(model: str, ident: str | None) -> None:
     write_json_atomic(_current_path(), {"format": CURRENT_FORMAT, "format_version": FORMAT_VERSION, "current": current})
 
 
-def make_current(conversation: Conversation) -> None:
-    """Reopening a conversation makes it the one its model starts in next time (once it has exchanges)."""
-    if conversation.exists():
-        try:
-            _set_current(conversation.model, conversation.id)
-        except OSError:
-            pass  # a read-only home costs the pointer, not the conversation
+# The conversations as a whole live in conversation_index.py (this module was over 350 lines); they
+# are this module's names too, for the callers (imported last: that module reads this one's names).
+from oracle.tui.conversation_index import (  # noqa: E402
+    current,
+    delete,
+    list_conversations,
+    load,
+    make_current,
+    migrate_legacy,
+    new,
+    open_conversation,
+    save,
+    search,
+)
 
-
-_unsaid: list[str] = []  # notices of files set aside where no one could be told yet
-
-
-def current(model: str) -> tuple[Conversation, list[str]]:
-    """The conversation `model` was last in (a new empty one if none), and notices to show."""
-    notices = _unsaid + migrate_legacy()
-    _unsaid.clear()
-    ident = _read_current().get(model)
-    if ident:
-        try:
-            return open_conversation(ident), notices
-        except OracleError as err:
-            if (_root() / ident).exists():
-                notices.append(str(err) + " A new conversation begins.")
-    return new(model), notices
-
-
-# ---- the list: find, search, delete ------------------------------------------------------------
-
-def list_conversations() -> list[Conversation]:
-    """Every conversation that has exchanges, most recently updated first (their cards only)."""
-    _unsaid.extend(migrate_legacy())  # a file set aside here is said by the next `current`, never silently
-    found = []
-    for folder in _root().iterdir():
-        if not ID_PATTERN.match(folder.name):
-            continue
-        try:
-            found.append(_from_card(folder.name, _read(folder / "conversation.json", MAX_CARD_BYTES, FORMAT)))
-        except (ValueError, OSError):
-            continue  # a folder without a readable card is not ours to show (or delete)
-    return sorted(found, key=lambda c: (c.updated, c.id), reverse=True)
-
-
-def search(text: str, conversations: list[Conversation] | None = None, should_stop=lambda: False) -> list[tuple[Conversation, str]]:
-    """Conversations whose title, questions or answers contain `text` (any case), each with a snippet."""
-    needle = text.casefold().strip()
-    hits = []
-    for conversation in list_conversations() if conversations is None else conversations:
-        if should_stop():
-            break
-        if needle in conversation.title.casefold():
-            hits.append((conversation, conversation.title))
-            continue
-        for exchange in conversation:
-            where = next((s for s in (exchange.question, exchange.answer) if needle in s.casefold()), None)
-            if where is not None:
-                at = where.casefold().index(needle)
-                start = max(0, at - 10)  # a little context before the words found, so they show in a narrow column
-                hits.append((conversation, ("…" if start else "") + " ".join(where[start:at + len(needle) + 60].split())))
-                break
-    return hits
-
-
-def delete(conversation: Conversation) -> None:
-    """Remove a conversation for good: first renamed out of sight (atomic), then its files deleted."""
-    folder = conversation.folder
-    if not folder.is_dir():
-        return
-    gone = folder.with_name(f".deleted-{folder.name}")
-    try:
-        os.replace(folder, gone)
-        if _read_current().get(conversation.model) == conversation.id:
-            _set_current(conversation.model, None)
-    except OSError as err:
-        raise OracleError(f"Could not delete the conversation {folder} ({err.strerror}).") from None
-    shutil.rmtree(gone, ignore_errors=True)
-
-
-# ---- format 1 ---------------------------------------------------------------------------------
-
-def migrate_legacy() -> list[str]:
-    """Turn every format-1 `MODEL.json` into a format-2 conversation; notices for files set aside."""
-    notices = []
-    folder = _root()
-    for path in sorted(folder.glob("*.json")):
-        if path.name == "current.json" or not path.is_file():
-            continue
-        try:
-            data = read_json(path, MAX_LEGACY_BYTES)
-            if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("exchanges"), list):
-                raise ValueError("not an Oracle conversation")
-            exchanges = [Exchange.read(item) for item in data["exchanges"]]
-        except OSError:
-            continue  # unreadable now (permissions?): left where it is, tried again next time
-        except (ValueError, ReadRefused):
-            aside = set_aside(path)
-            notices.append(f"The conversation file {path.name} was damaged: it was kept as {aside.name} and a fresh one begins.")
-            continue
-        model = str(data["model"]) if isinstance(data.get("model"), str) and data["model"] else path.stem
-        stamp = datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat(timespec="milliseconds")
-        conversation = Conversation(_new_id(), model, created=stamp, updated=stamp)
-        if exchanges:
-            conversation.extend(exchanges)
-            conversation.updated = stamp  # it was last spoken in then, not now
-            conversation.write_card()
-        os.replace(path, path.with_name(path.name + ".v1-migrated"))
-    return notices
-
-
-# ---- for the tests and the benchmark: a model's current conversation as a plain list ----------
-
-def load(model: str) -> tuple[list[Exchange], str | None]:
-    """Every exchange of the conversation `model` is in, and a notice if something was set aside."""
-    conversation, notices = current(model)
-    exchanges = list(conversation)
-    return exchanges, (" ".join(notices) or None)
-
-
-def save(model: str, exchanges: list[Exchange]) -> Conversation:
-    """Start a new conversation with `model` holding these exchanges (it becomes the current one)."""
-    conversation = new(model)
-    if exchanges:
-        conversation.extend(exchanges)
-    return conversation
+__all__ = ["PART", "Conversation", "Exchange", "current", "delete", "export_markdown", "list_conversations", "load",
+           "make_current", "markdown_lines", "migrate_legacy", "new", "open_conversation", "save", "search", "set_aside",
+           "to_markdown"]

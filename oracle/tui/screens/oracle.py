@@ -40,7 +40,7 @@ A model trained on several texts lists its voices at the right: Tab to a voice's
 number (all 0: any voice); the blend changes from the next character, even in mid-answer."""
 HELP_KEYS = [("enter", "ask the question in the box"), ("ctrl+j / shift+enter", "a new line in the question")]
 # The screen's keys (the help and the palette list them; the footer shows those with show=True).
-KEYS = [
+KEYS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [  # the type Screen.BINDINGS declares
     # From anywhere on the screen: stop the answer, and back to the question box.
     Binding("escape", "back", "Stop · back"),
     Binding("ctrl+r", "ask_again", "Again", tooltip="ask the last question again, with a new seed"),
@@ -67,8 +67,7 @@ KEYS = [
 
 
 class OracleScreen(Screen):
-    HELP, HELP_KEYS = HELP, HELP_KEYS
-    BINDINGS = list[Binding | tuple[str, str] | tuple[str, str, str]](KEYS)  # declared above, as data
+    HELP, HELP_KEYS, BINDINGS = HELP, HELP_KEYS, KEYS  # declared above, as data
 
     speaking: reactive[bool] = reactive(False)
     pondering: reactive[bool] = reactive(False)  # speaking, but no character on screen yet
@@ -79,8 +78,7 @@ class OracleScreen(Screen):
         self.controls = ReadingControls(id="side")  # temperature, settings and voices: one column at the right
         self.pane = ConversationPane(id="conversation")
         self.stream, self.filer = self.pane.stream, self.pane.filer
-        self.speech = SpeechControl()
-        self.stream.voice = self.speech  # "speak answers" (F8): the stream feeds it
+        self.speech = self.stream.voice = SpeechControl()  # "speak answers" (F8): the stream feeds it
         self.loading_model: tuple[str, Conversation | None] | None = None  # the model a worker loads, and where it opens
         self.waiting: dict | None = None  # a question asked before that model was ready: asked once it is
 
