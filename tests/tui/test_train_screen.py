@@ -136,6 +136,8 @@ async def test_start_pause_resume_stop_then_resume_from_models(tiny_corpus, monk
         await pilot.press("t")
         await wait_until(pilot, lambda: app.screen is screen and live.last_started is not None, what="resume")
         assert live.last_started.resumed_at_step >= stopped_at > 0
+        # The chart goes on from the run's history, not from the resumed step alone.
+        assert live.train_points and live.train_points[0][0] < live.last_started.resumed_at_step
         await pilot.press("f8")
         await wait_until(pilot, lambda: screen.state == "idle", what="the second stop")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 
 class TrainingControl:
@@ -10,6 +11,7 @@ class TrainingControl:
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
+        self.paused_seconds = 0.0  # time spent parked in wait_while_paused: not training time
 
     def pause(self) -> None:
         self._running.clear()
@@ -27,4 +29,8 @@ class TrainingControl:
         return self._stop.is_set()
 
     def wait_while_paused(self) -> None:
+        if self._running.is_set():
+            return
+        parked = time.monotonic()
         self._running.wait()
+        self.paused_seconds += time.monotonic() - parked

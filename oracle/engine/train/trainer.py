@@ -146,7 +146,8 @@ class Trainer:
         return lr_at(self.recipe, step, self.total_steps, self.state.lr_scale)
 
     def elapsed(self) -> float:
-        return self.state.elapsed_before + time.monotonic() - self.t0
+        # Time paused is not training time: "elapsed", the time limit and training_seconds leave it out.
+        return self.state.elapsed_before + time.monotonic() - self.t0 - self.control.paused_seconds
 
     # ---- running ---------------------------------------------------------------------------------
 

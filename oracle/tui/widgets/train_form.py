@@ -166,7 +166,22 @@ class TrainForm(VerticalScroll, can_focus=False):  # the first Tab (and the scre
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "model-name" and event.input.has_focus:
             self.auto_name = False  # the reader's own name: keep it
+        if (event.input.id or "").startswith("field-"):
+            self._describe_recipe()
         self.validate_form()
+
+    def _describe_recipe(self) -> None:
+        """The recipe's line says what will run: the shape and epochs as edited, not the recipe's own."""
+        name = self.query_one("#recipe", Select).value
+        if not isinstance(name, str) or name not in RECIPES:
+            return
+        shown = {f: self.query_one(f"#field-{f}", Input).value.strip() for f in ("num_layers", "hidden_size", "epochs")}
+        own = {f: str(getattr(RECIPES[name], f)) for f in shown}
+        text = DESCRIPTIONS[name]
+        if shown != own:
+            text = (f"{shown['num_layers']}x{shown['hidden_size']} LSTM, {shown['epochs']} epochs "
+                    f"(the {name} recipe, edited)")
+        self.query_one("#recipe-desc", Static).update(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

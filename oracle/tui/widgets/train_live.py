@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, ProgressBar, RichLog, Sparkline, Static
 
-from oracle.engine import EpochEnd, Progress, Started, bits, figures
+from oracle.engine import EpochEnd, OracleError, Progress, Started, bits, figures, store
 from oracle.tui.widgets.charts import LossChart
 from oracle.visible import visible
 
@@ -48,10 +48,21 @@ class TrainLive(VerticalScroll):
 
     def started(self, event: Started) -> None:
         self.last_started = event
+        if event.resumed_at_step > 0:  # a resumed run: its chart goes on from the history it has
+            self._history(event.name, event.resumed_at_step)
         self.query_one(ProgressBar).update(total=event.total_steps, progress=event.resumed_at_step)
         self.query_one("#train-stats", Static).update(
             f"{event.name}: {event.parameters:,} parameters on {event.device} in {event.precision}, {event.total_steps:,} steps "
             f"({event.steps_per_epoch:,} per epoch), starting at step {event.resumed_at_step:,}")
+
+    def _history(self, name: str, upto: int) -> None:
+        try:
+            metrics = store.find(name).model.metrics
+        except (OracleError, AttributeError):
+            return  # no readable history: the chart starts at the resumed step
+        self.train_points = [(m.step, m.train_bpc) for m in metrics if m.train_bpc is not None and m.step <= upto]
+        self.val_points = [(m.step, m.val_bpc) for m in metrics if m.val_bpc is not None and m.step <= upto]
+        self.query_one(LossChart).set_series(self.train_points, self.val_points)
 
     def progress(self, event: Progress) -> None:
         self.query_one(ProgressBar).update(total=event.total_steps, progress=event.step)
