@@ -79,7 +79,6 @@ class OracleScreen(Screen):
         self.pane = ConversationPane(id="conversation")
         self.stream, self.filer = self.pane.stream, self.pane.filer
         self.speech = self.stream.voice = SpeechControl()  # "speak answers" (F8): the stream feeds it
-        self.loading_model: tuple[str, Conversation | None] | None = None  # the model a worker loads, and where it opens
         self.waiting: dict | None = None  # a question asked before that model was ready: asked once it is
 
     reading = property(lambda self: self.stream.reading)
@@ -88,6 +87,7 @@ class OracleScreen(Screen):
     exchanges = property(lambda self: self.filer.exchanges)
     eye_unit = property(lambda self: self.stream.eye_unit)
     temperature = property(lambda self: self.controls.temperature)
+    loading_model = property(lambda self: self.query_one(ModelPicker).loading if self.children else None)
 
     def compose(self) -> ComposeResult:
         yield NavBar("oracle")
@@ -113,34 +113,25 @@ class OracleScreen(Screen):
     # ---- models ------------------------------------------------------------------------------
 
     def refresh_models(self) -> None:
-        """Fill the model picker and load the active model if it changed (or vanished)."""
-        entries, active = self.query_one(ModelPicker).refresh_models()
+        """Fill the model picker; it loads the active model if it changed (or vanished)."""
+        entries = self.query_one(ModelPicker).refresh_models(self.oracle.name if self.oracle else None)
         self.pane.show_models(bool(entries))
         if not entries:
             self.oracle = None
-            self._show_state()
-            return
-        if self.loading_model is not None and self.loading_model[0] == active:
-            return
-        if active is not None and (self.oracle is None or self.oracle.name != active or not any(e.name == active for e in entries)):
-            self.use_model(active)
+        self._show_state()
 
     def use_model(self, name: str, conversation: Conversation | None = None) -> None:
         """Switch to `name`: it loads in a worker while this screen stays drawn and takes the question."""
         self.stream.stop()
-        if self.query_one(ModelPicker).load(name):
-            self.loading_model = (name, conversation)
-            self._show_state()
+        self.query_one(ModelPicker).load(name, conversation)
+        self._show_state()
 
     def on_model_picker_loaded(self, event: ModelPicker.Loaded) -> None:
-        if self.loading_model is None or self.loading_model[0] != event.name:
-            return  # another model was chosen while this one loaded
-        (_, conversation), self.loading_model = self.loading_model, None
         waiting, self.waiting = self.waiting, None
         if event.oracle is not None:
             self.oracle = event.oracle
             self.controls.show_oracle(event.oracle)
-            self.pane.open(event.oracle, conversation)
+            self.pane.open(event.oracle, event.conversation)
         self._show_state()
         if waiting is not None and event.oracle is not None:
             self.call_after_refresh(lambda: self.ask(**waiting))  # after the voices panel has shown this model

@@ -29,19 +29,22 @@ class ModelPicker(Horizontal):
             self.name = name
 
     class Loaded(Message):
-        """The model `load()` was asked for is ready (`oracle`), or could not be loaded (None)."""
+        """The model `load()` was asked for is ready (`oracle`), or could not be loaded (None); `conversation`
+        is the one `load()` was asked to open with it (None: the one last held with it)."""
 
-        def __init__(self, name: str, oracle) -> None:
+        def __init__(self, name: str, oracle, conversation=None) -> None:
             super().__init__()
-            self.name, self.oracle = name, oracle
+            self.name, self.oracle, self.conversation = name, oracle, conversation
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.opened = False  # Ctrl+O opened the list: say so when it closes
         self.current: str | None = None  # the model the screen uses (a list refilled may pass through others)
+        self.loading: tuple[str, object] | None = None  # the model a worker loads, and the conversation to open
 
-    def refresh_models(self) -> tuple[list, str | None]:
-        """List the usable models again; return them and the active one's name (an error is told)."""
+    def refresh_models(self, using: str | None = None) -> list:
+        """List the usable models again and return them (an error is told); load the active one if it is
+        not `using` (the model in use), or vanished, and is not loading already."""
         try:
             entries = [e for e in store.list_models() if e.error is None]
             active = store.active_name()
@@ -58,7 +61,10 @@ class ModelPicker(Horizontal):
             self.watch(select, "expanded", self._expanded, init=False)
         else:
             found.first().sync(active)
-        return entries, active
+        stale = using != active or not any(e.name == active for e in entries)
+        if entries and active is not None and stale and not (self.loading and self.loading[0] == active):
+            self.load(active)
+        return entries
 
     def show(self, name: str) -> None:
         """Show `name` as the model in use, without telling anyone it was chosen."""
@@ -90,13 +96,15 @@ class ModelPicker(Horizontal):
                 and event.value != self.current):
             self.post_message(self.Chosen(event.value))
 
-    def load(self, name: str) -> bool:
-        """Make `name` the active model and start loading it (False, the reason told, if it cannot be)."""
+    def load(self, name: str, conversation=None) -> bool:
+        """Make `name` the active model and start loading it (False, the reason told, if it cannot be);
+        `Loaded` brings it with `conversation`, unless another model was asked for meanwhile."""
         try:
             store.set_active(name)
         except OracleError as err:
             self.notify(str(err), severity="error", title="Cannot use this model")
             return False
+        self.loading = (name, conversation)
         self._load(name)
         return True
 
@@ -118,6 +126,9 @@ class ModelPicker(Horizontal):
             pass
 
     def _loaded(self, name: str, oracle) -> None:
+        if self.loading is None or self.loading[0] != name:
+            return  # another model was asked for while this one loaded
+        conversation, self.loading = self.loading[1], None
         if isinstance(oracle, OracleError):
             self.notify(str(oracle), severity="error", title="Cannot use this model")
             oracle = None
@@ -126,7 +137,7 @@ class ModelPicker(Horizontal):
             # from walking them again on every collection while answers stream and pages are drawn.
             gc.freeze()
             self.show(name)
-        self.post_message(self.Loaded(name, oracle))
+        self.post_message(self.Loaded(name, oracle, conversation))
 
 
 def welcome(oracle) -> str:
