@@ -87,7 +87,7 @@ class OracleScreen(Screen):
     exchanges = property(lambda self: self.filer.exchanges)
     eye_unit = property(lambda self: self.stream.eye_unit)
     temperature = property(lambda self: self.controls.temperature)
-    loading_model = property(lambda self: self.query_one(ModelPicker).loading if self.children else None)
+    loading_model = property(lambda self: self.query_one(ModelPicker).pending if self.children else None)
 
     def compose(self) -> ComposeResult:
         yield NavBar("oracle")

@@ -31,7 +31,8 @@ class LossChart(PlotextPlot):
             plt.plot([x for x, _ in self.val], [y for _, y in self.val], label="val", marker="dot" if len(self.val) < 3 else "braille")
         steps = [x for x, _ in self.train + self.val]
         if steps:
-            plt.xticks(step_ticks(min(steps), max(steps)))  # whole steps, not "1.0 50.2 99.5"
+            ticks = step_ticks(min(steps), max(steps))
+            plt.xticks([float(t) for t in ticks], [str(t) for t in ticks])  # whole steps, not "1.0 50.2 99.5"
         self.refresh()
 
 

@@ -40,7 +40,7 @@ class ModelPicker(Horizontal):
         super().__init__(**kwargs)
         self.opened = False  # Ctrl+O opened the list: say so when it closes
         self.current: str | None = None  # the model the screen uses (a list refilled may pass through others)
-        self.loading: tuple[str, object] | None = None  # the model a worker loads, and the conversation to open
+        self.pending: tuple[str, object] | None = None  # the model a worker loads, and the conversation to open
 
     def refresh_models(self, using: str | None = None) -> list:
         """List the usable models again and return them (an error is told); load the active one if it is
@@ -62,7 +62,7 @@ class ModelPicker(Horizontal):
         else:
             found.first().sync(active)
         stale = using != active or not any(e.name == active for e in entries)
-        if entries and active is not None and stale and not (self.loading and self.loading[0] == active):
+        if entries and active is not None and stale and not (self.pending and self.pending[0] == active):
             self.load(active)
         return entries
 
@@ -104,7 +104,7 @@ class ModelPicker(Horizontal):
         except OracleError as err:
             self.notify(str(err), severity="error", title="Cannot use this model")
             return False
-        self.loading = (name, conversation)
+        self.pending = (name, conversation)
         self._load(name)
         return True
 
@@ -126,9 +126,9 @@ class ModelPicker(Horizontal):
             pass
 
     def _loaded(self, name: str, oracle) -> None:
-        if self.loading is None or self.loading[0] != name:
+        if self.pending is None or self.pending[0] != name:
             return  # another model was asked for while this one loaded
-        conversation, self.loading = self.loading[1], None
+        conversation, self.pending = self.pending[1], None
         if isinstance(oracle, OracleError):
             self.notify(str(oracle), severity="error", title="Cannot use this model")
             oracle = None

@@ -46,7 +46,7 @@ class QuestionBox(TextArea):
             return False
         if step < 0 and self.cursor_location[0] != 0 and browsing:
             return False  # a recalled question of several lines: Up moves in it first
-        index = (len(self.asked) if not browsing else self.recalled) + step
+        index = (self.recalled if browsing and self.recalled is not None else len(self.asked)) + step
         if index >= len(self.asked):
             self.recalled, self.value = None, ""
         else:

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Static, TextArea
 
 from oracle.tui.exchange_text import describe_record
 from oracle.tui.history import Conversation, Exchange
@@ -199,8 +199,9 @@ class Transcript(VerticalScroll):
 
     def action_edit(self) -> None:
         if (view := self.picked()) is not None:  # into the question box below, to edit and ask
-            box = self.screen.query_one("#ask")
-            box.value = view.exchange.question
+            box = self.screen.query_one("#ask", TextArea)
+            box.load_text(view.exchange.question)
+            box.move_cursor(box.document.end)
             box.focus()
 
     def show(self, conversation: Conversation | None, exchanges: list[Exchange]) -> None:
