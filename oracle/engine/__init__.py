@@ -32,7 +32,8 @@ _export("oracle.engine.data.corpus", "SourceSpec", "bundled_corpora", "bundled_c
 _export("oracle.engine.io.atomic", "write_bytes_atomic", "write_json_atomic")
 _export("oracle.engine.io.readers", "ReadRefused", "read_json")
 _export("oracle.engine.io.limits", "MAX_PROMPT_BYTES")
-_export("oracle.engine.read.reading", "Oracle", "Reading", "SampleSettings", "STOP_RULES", "WORD_MODES")
+_export("oracle.engine.read.reading", "Oracle", "Reading")
+_export("oracle.engine.read.settings", "SampleSettings", "STOP_RULES", "WORD_MODES")
 _export("oracle.engine.read.record", "ReadingRecord", "SettingsChange", "VoiceChange")
 _export("oracle.engine.read.voices", "format_blend", "normalise", "parse_blend")
 _export("oracle.engine.read.pace", "DEFAULT_PACE", "Delivery", "Pacer")
@@ -93,8 +94,9 @@ if TYPE_CHECKING:  # the type checker sees every name as if imported here
     from oracle.engine.model.config import ModelConfig
     from oracle.engine.model.network import CharLSTM
     from oracle.engine.read.pace import DEFAULT_PACE, Delivery, Pacer
-    from oracle.engine.read.reading import STOP_RULES, WORD_MODES, Oracle, Reading, SampleSettings
+    from oracle.engine.read.reading import Oracle, Reading
     from oracle.engine.read.record import ReadingRecord, SettingsChange, VoiceChange
+    from oracle.engine.read.settings import STOP_RULES, WORD_MODES, SampleSettings
     from oracle.engine.read.voices import format_blend, normalise, parse_blend
     from oracle.engine.record import Record, RecordError, spec
     from oracle.engine.schema import SettingError, Spec, cli_flag, specs

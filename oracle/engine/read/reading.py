@@ -19,8 +19,7 @@ autocast (on a CPU with native bf16); such a replay reads it the same way, with 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import asdict, dataclass, replace
-from typing import Literal, get_args
+from dataclasses import replace
 
 import numpy as np
 
@@ -35,57 +34,22 @@ from oracle.engine.read.batch import Batch
 from oracle.engine.read.draw import Round, can_open  # noqa: F401  (can_open: part of this module's face)
 from oracle.engine.read.ending import Ending
 from oracle.engine.read.record import Change, ReadingRecord, SettingsChange, VoiceChange, parse_changes
+
+# The settings live in settings.py (no torch); their names stay this module's too, for its callers.
+from oracle.engine.read.settings import (  # noqa: F401
+    BEFORE_WORDS,
+    DEFAULT_CANDIDATES,
+    DEFAULT_HEED,
+    STOP_RULES,
+    WORD_MODES,
+    SampleSettings,
+    StopRule,
+    WordMode,
+)
 from oracle.engine.read.speller import Lexicon, Speller
 from oracle.engine.read.voices import normalise, row_weights
-from oracle.engine.schema import check_all, setting
 
 PRIME_LIMIT = 4096  # only the last chars of a huge prompt matter to an LSTM's state
-StopRule = Literal["sentence", "paragraph", "length"]
-WordMode = Literal["corpus", "free"]
-STOP_RULES, WORD_MODES = get_args(StopRule), get_args(WordMode)
-# How every reading was decoded before these settings existed: free spelling, no heed, one candidate.
-BEFORE_WORDS = {"words": "free", "heed": 0.0, "candidates": 1}
-DEFAULT_HEED = 8.0  # whole words, e^8: measured with `python -m bench --only prophecy` (docs/benchmarks.md: "Answers")
-DEFAULT_CANDIDATES = 8  # drawn side by side per round (docs/benchmarks.md: "Answers")
-
-
-@dataclass
-class SampleSettings:
-    """How to read an answer: every field is a user setting, declared once for the CLI and the app."""
-
-    temperature: float = setting(0.7, "temperature", "randomness: near 0 is greedy, 1 samples the model as it is",
-                                 low=0, high=100, short="-t")
-    top_k: int = setting(0, "top-k", "sample among the k likeliest characters (0: all)", low=0, high=1_000_000)
-    top_p: float = setting(1.0, "top-p", "nucleus sampling: keep the likeliest characters up to this mass",
-                           low=0, high=1, above_low=True)
-    length: int = setting(400, "length", "at most this many characters", low=1, high=1_000_000, short="-n")
-    stop: StopRule = setting("sentence", "stop at", "end at a sentence, a paragraph, or only at the length",
-                        choices=STOP_RULES)
-    min_length: int = setting(60, "min length", "the stop rule waits for at least this many characters",
-                              low=0, high=1_000_000)
-    words: WordMode = setting("corpus", "words", "corpus: spell only words of the model's corpora; free: any spelling",
-                         choices=WORD_MODES)
-    heed: float = setting(DEFAULT_HEED, "heed", "speak the question's words whole where the network finds them "
-                          "plausible, their chance raised e^heed (0: off); each is spent once used", low=0, high=20)
-    candidates: int = setting(DEFAULT_CANDIDATES, "candidates", "answers drawn side by side for each sentence; the best "
-                              "by likelihood and use of the question's words is spoken (1: the first draw)", low=1, high=64)
-
-    def validate(self) -> SampleSettings:
-        check_all(self)
-        return self
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_record(cls, recorded: dict) -> SampleSettings:
-        """The settings a reading's record names. A record from before a setting existed replays with
-        the value that reproduces what it did then (no real-word decoding, no heed, one candidate).
-        A record from before ranking (no "candidates") that heeded the question was read with the
-        first-letter pull, which is gone: it replays with whole-word heed, and reads differently."""
-        return cls(**{**BEFORE_WORDS, **recorded})
-
-
 def choose(logits: np.ndarray, settings: SampleSettings, rng: np.random.Generator) -> int:
     """Pick the next character id from raw logits under the current settings."""
     if settings.temperature < 1e-3 or settings.top_k == 1:

@@ -14,21 +14,18 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 from oracle.engine.errors import OracleError
+from oracle.engine.read.settings import SampleSettings
 from oracle.engine.record import FLAGGED, Record, RecordError, flag, spec
 
 Prime = Literal["float32", "bf16"]
 
 
 def known_settings() -> frozenset[str]:
-    from oracle.engine.read.reading import SampleSettings  # torch: imported when a record is checked, not before
-
     return frozenset(f.name for f in fields(SampleSettings))
 
 
 def setting_ok(name: str, value: Any) -> bool:
     """Whether `value` is one this version can read `name` with (its kind and its bounds)."""
-    from oracle.engine.read.reading import SampleSettings
-
     if name not in known_settings():
         return False
     kind = type(getattr(SampleSettings(), name))
