@@ -42,18 +42,21 @@ def trainer_start(start: str):
     return getattr(Trainer, start)
 
 
-class TrainScreen(Screen):
-    BINDINGS = [
-        Binding("f5", "start", "Start"),
-        Binding("f6", "pause", "Pause"),
-        Binding("f7", "resume", "Resume"),
-        Binding("f8", "stop", "Stop"),
-    ]
-    QUESTION_MARK_HELPS = True  # no model name, number or weight holds a "?": it opens the help (app.py)
-    HELP = """Name the new model, tick the corpora it learns from (or give your own files), pick a recipe,
-    then Start (F5, or Enter in any field). The run goes on when you switch screens; Stop saves a
-    checkpoint that Resume (here, or t on the Models screen) continues."""
+# The screen's keys and help, declared as data beside it.
+KEYS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
+    Binding("f5", "start", "Start"),
+    Binding("f6", "pause", "Pause"),
+    Binding("f7", "resume", "Resume"),
+    Binding("f8", "stop", "Stop"),
+]
+HELP = """Name the new model, tick the corpora it learns from (or give your own files), pick a recipe,
+then Start (F5, or Enter in any field). The run goes on when you switch screens; Stop saves a
+checkpoint that Resume (here, or t on the Models screen) continues."""
 
+
+class TrainScreen(Screen):
+    BINDINGS, HELP = KEYS, HELP
+    QUESTION_MARK_HELPS = True  # no model name, number or weight holds a "?": it opens the help (app.py)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (130, "-wide")]  # wide: corpus descriptions shown whole
     state: reactive[str] = reactive("idle")  # idle | running | paused | stopping
 
@@ -91,21 +94,10 @@ class TrainScreen(Screen):
 
     # ---- buttons and keys --------------------------------------------------------------------
 
-    @on(Button.Pressed, "#start")
-    def _start_pressed(self) -> None:
-        self.action_start()
-
-    @on(Button.Pressed, "#pause")
-    def _pause_pressed(self) -> None:
-        self.action_pause()
-
-    @on(Button.Pressed, "#resume")
-    def _resume_pressed(self) -> None:
-        self.action_resume()
-
-    @on(Button.Pressed, "#stop")
-    def _stop_pressed(self) -> None:
-        self.action_stop()
+    @on(Button.Pressed, "#start, #pause, #resume, #stop")
+    def _button_pressed(self, event: Button.Pressed) -> None:
+        {"start": self.action_start, "pause": self.action_pause, "resume": self.action_resume,
+         "stop": self.action_stop}[event.button.id or "stop"]()
 
     def on_train_form_validated(self, event: TrainForm.Validated) -> None:
         self._sync_buttons()
