@@ -212,3 +212,17 @@ def test_the_scripture_engine_imports_no_ui():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr
+
+
+def test_a_stopped_scripture_resumes_with_its_own_settings_after_the_defaults_change(tiny_model):
+    part = write_book(tiny_model, stop_after=3)
+    path = records.saved_path(part.plan)
+    data = records.load(path).to_dict()
+    data["plan"]["settings"]["temperature"] = 0.5  # as if written by an Oracle whose defaults differ
+    data["plan"]["prime"] = "bf16"
+    path.write_text(__import__("json").dumps(data), "utf-8")
+    oracle = store.load(tiny_model)
+    resumed = regenerate_or_resume(oracle, Plan(tiny_model, 5, "The Tiny Testament", Sizes(**SIZES)), resume=True)
+    assert resumed.verses_written() == 3 and resumed.plan.settings["temperature"] == 0.5
+    Composer(oracle, resumed).run()
+    assert resumed.complete and records.load(path).plan.settings["temperature"] == 0.5

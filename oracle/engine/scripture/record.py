@@ -107,8 +107,12 @@ class Plan:
         return plan.validate()
 
     def key(self) -> str:
-        """A short fingerprint of everything that decides the text: the saved file's name carries it."""
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
+        """A short fingerprint of what a person chooses (model, seed, title, sizes, voices, themes): the
+        saved file's name carries it, so the same choices find a stopped book again. The reading
+        settings and the prompt's precision are left out: they are the record's, and a later Oracle
+        with other defaults (or another way of reading the prompt) must still find and continue it."""
+        chosen = {k: v for k, v in self.to_dict().items() if k not in ("settings", "prime")}
+        return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def theme_key(key: str) -> tuple[int | None, int | None]:
