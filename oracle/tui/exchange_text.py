@@ -26,7 +26,10 @@ def describe_changes(record: dict) -> list[str]:
         for change in record.get("changes") or []]
 
 
-def describe_record(record: dict, stopped: bool = False, replay: bool = False) -> str:
+REMEMBERED = "remembering the exchange before"
+
+
+def describe_record(record: dict, stopped: bool = False, replay: bool = False, context: str = "") -> str:
     s = record.get("settings") or {}
     parts = [f"seed {record.get('seed', '?')}", f"temperature {s.get('temperature', '?')}"]
     if s.get("top_k"):
@@ -45,6 +48,8 @@ def describe_record(record: dict, stopped: bool = False, replay: bool = False) -
         parts.append("stopped")
     if replay:
         parts.append(REPLAY)
+    if context:
+        parts.append(REMEMBERED)
     return f"{record.get('model', '?')} · " + " · ".join(parts)
 
 
@@ -62,7 +67,8 @@ def markdown_lines(model: str, exchanges: Iterable[Exchange]) -> Iterator[str]:
         lines = [f"## {i}. {ex.question.strip() or '(silence)'}", ""]
         lines += [f"> {line}" if line else ">" for line in ex.answer.rstrip("\n").split("\n")]
         lines += ["", (f"*model `{record.get('model', model)}`, seed {record.get('seed', '?')}; {shown}"
-                       f"{'; stopped by the reader' if ex.stopped else ''}{'; ' + REPLAY if ex.replay else ''}*"), "", ""]
+                       f"{'; stopped by the reader' if ex.stopped else ''}{'; ' + REPLAY if ex.replay else ''}"
+                       f"{'; ' + REMEMBERED if ex.context else ''}*"), "", ""]
         yield "\n".join(lines)
 
 

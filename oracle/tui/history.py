@@ -57,6 +57,7 @@ class Exchange(Record):
     stopped: bool = False  # the reader stopped it before the stop rule did
     notice: str | None = None  # what the prompt lost (characters the model never saw)
     replay: bool = False  # asked again with an earlier answer's seed and settings (the same answer)
+    context: str = ""  # a remembered conversation: the exchange before, read by the oracle ahead of the question
 
     @classmethod
     def read(cls, data: Any) -> Exchange:

@@ -109,3 +109,38 @@ async def test_a_conversation_can_be_renamed_from_the_list(tiny_model):
         await pilot.press("o")
     assert [c.title for c in history.list_conversations()] == ["On wisdom"]
     assert history.open_conversation(screen.conversation.id).title == "On wisdom"
+
+
+async def test_a_remembered_conversation_is_off_by_default_recorded_and_replayed(tiny_model, tmp_path):
+    from oracle.engine import SampleSettings, store
+    from oracle.tui import history
+
+    app = make_app(pace=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+        await ask(pilot, screen, "first")
+        await ask(pilot, screen, "second")
+        assert [e.context for e in screen.exchanges] == ["", ""]  # off by default: each question alone
+        await pilot.press("f4")
+        screen.query_one("#set-remember").value = True
+        await pilot.pause()
+        await ask(pilot, screen, "third")
+        third = screen.exchanges[-1]
+        second = screen.exchanges[-2]
+        assert third.context == f"{second.question}\n{second.answer.strip()}\n\n"
+        assert "remembering the exchange before" in str(screen.query(".footnote").last().render())
+        # What the oracle read: the exchange before, then the question; the same seed says the same.
+        again = store.load(tiny_model).ask(third.context + "third", SampleSettings.from_record(third.record["settings"]),
+                                           seed=third.record["seed"])
+        assert "".join(again) == third.answer
+        screen.query_one("#set-remember").value = False
+        await pilot.pause()
+        screen.replay_last()  # a replay reads what the original read, whatever the switch says now
+        await wait_until(pilot, lambda: not screen.speaking and len(screen.exchanges) == 4 and screen.exchanges[-1].answer,
+                         what="the replay")
+        assert screen.exchanges[-1].answer == third.answer and screen.exchanges[-1].context == third.context
+        kept = list(history.open_conversation(screen.conversation.id))
+        assert [bool(e.context) for e in kept] == [False, False, True, True]
+        written = history.export_markdown(tiny_model, kept, tmp_path / "talk.md").read_text("utf-8")
+        assert written.count("remembering the exchange before") == 2

@@ -166,7 +166,7 @@ class OracleScreen(Screen):
             return
         settings = settings or self.controls.settings()
         blend = self.controls.blend if voice is None else voice  # {}: any voice
-        if self.pane.ask(self.oracle, question, settings, seed, replay, voice=blend, **how):
+        if self.pane.ask(self.oracle, question, settings, seed, replay, voice=blend, remember=self.controls.remembering, **how):
             self.controls.remember(settings)
             self.speaking = self.pondering = True
 

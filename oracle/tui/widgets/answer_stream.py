@@ -222,7 +222,8 @@ class AnswerStream(Widget):
         if problem:
             self.notify(problem, severity="warning", timeout=8)
         exchange = Exchange(view.exchange.question, reading.text[:said], reading.record(),
-                            stopped=reading in self.stopped, notice=reading.notice, replay=view.exchange.replay)
+                            stopped=reading in self.stopped, notice=reading.notice, replay=view.exchange.replay,
+                            context=view.exchange.context)
         placeholder = view.exchange
         view.finish(exchange)
         if self.reading is reading:

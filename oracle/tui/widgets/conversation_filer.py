@@ -21,13 +21,16 @@ from oracle.tui import history
 from oracle.tui.history import Conversation, Exchange
 from oracle.tui.widgets.transcript import Transcript
 
+CONTEXT_CHARS = 2000  # of the exchange before: an LSTM's state forgets far more than this anyway
+
 
 def replay_of(exchange: Exchange) -> dict:
     """How to ask `exchange`'s question again for the very same answer (`OracleScreen.ask`'s arguments):
     the settings it started with, then every change made while it spoke, at the same characters."""
     record = ReadingRecord.read(exchange.record)  # checked when the file was read; typed here
     return dict(question=exchange.question, seed=record.seed, settings=SampleSettings.from_record(record.replay_settings()),
-                changes=list(record.changes), voice=record.voice or {}, prime=record.prime or "float32", replay=True)
+                changes=list(record.changes), voice=record.voice or {}, prime=record.prime or "float32", replay=True,
+                context=exchange.context)
 
 
 class ConversationFiler(Widget):
@@ -75,6 +78,11 @@ class ConversationFiler(Widget):
         self.exchanges.append(exchange)
         self.last_question = exchange.question
         self.asked_in[reading] = self.conversation
+
+    def context(self) -> str:
+        """The exchange before, as the oracle reads it ahead of the next question (a remembered conversation)."""
+        said = next((e for e in reversed(self.exchanges) if e.answer), None)
+        return "" if said is None else f"{said.question.strip()}\n{said.answer.strip()}\n\n"[-CONTEXT_CHARS:]
 
     def file(self, reading, placeholder: Exchange, exchange: Exchange) -> None:
         """File the ended answer with the conversation it was asked in (an error is told, the answer kept on screen)."""

@@ -45,20 +45,25 @@ class ConversationPane(Vertical):
         self.filer.show(*((conversation, []) if conversation is not None else self.filer.current(oracle.name)))
 
     def ask(self, oracle, question: str, settings: SampleSettings, seed: int | None = None, replay: bool = False,
-            **how) -> bool:
-        """Ask `oracle` (stopping the answer speaking) and stream its answer; False, with why told, if it cannot."""
+            remember: bool = False, context: str | None = None, **how) -> bool:
+        """Ask `oracle` (stopping the answer speaking) and stream its answer; False, with why told, if it cannot.
+
+        `remember`: the oracle reads the exchange before ahead of the question (a remembered conversation);
+        `context`: what a replay's answer read ahead of its question (kept with the exchange)."""
         self.stream.stop()
+        if context is None:
+            context = self.filer.context() if remember else ""
         try:
-            reading = oracle.ask(question, settings, seed, **how)
+            reading = oracle.ask(context + question, settings, seed, **how)
         except OracleError as err:
             self.notify(str(err), severity="error")
             return False
-        self.speak(question, reading, replay)
+        self.speak(question, reading, replay, context)
         return True
 
-    def speak(self, question: str, reading, replay: bool = False) -> None:
+    def speak(self, question: str, reading, replay: bool = False, context: str = "") -> None:
         """Show `question` and stream `reading`'s answer below it; it is filed when it ends."""
-        exchange = Exchange(question, "", reading.record(), notice=reading.notice, replay=replay)
+        exchange = Exchange(question, "", reading.record(), notice=reading.notice, replay=replay, context=context)
         self.filer.begin(reading, exchange)
         self.stream.speak(reading, self.query_one(Transcript).begin(exchange))
 

@@ -13,6 +13,7 @@ from dataclasses import replace
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.reactive import reactive
+from textual.widgets import Switch
 
 from oracle.engine import SampleSettings
 from oracle.tui.widgets.settings_panel import SettingsPanel
@@ -36,6 +37,11 @@ class ReadingControls(Vertical):
     def settings(self) -> SampleSettings:
         """The settings to ask with now."""
         return replace(self.panel.settings, temperature=round(self.temperature, 2))
+
+    @property
+    def remembering(self) -> bool:
+        """A remembered conversation: the oracle reads the exchange before ahead of each question."""
+        return self.panel.query_one("#set-remember", Switch).value
 
     @property
     def blend(self) -> dict[str, float] | None:

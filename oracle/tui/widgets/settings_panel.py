@@ -60,6 +60,8 @@ class SettingsPanel(VerticalScroll, can_focus=False):  # its fields are the Tab 
             yield label
             yield field
         yield Static("", id="settings-error", classes="error-text")
+        yield Label("remember the last exchange")  # off: each answer reads its question alone
+        yield Switch(False, id="set-remember", tooltip="the oracle reads the exchange before ahead of the question")
         yield Label("speak answers (F8)")
         yield Switch(False, id="set-speak")  # the Oracle screen turns speech on and off
 
