@@ -18,17 +18,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Markdown, OptionList, ProgressBar, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Input, Markdown, ProgressBar, Static
 
 from oracle.engine import ChapterDone, Composer, Oracle, OracleError, Scripture, chapter_markdown, load_scripture, store
 from oracle.engine import ScriptureProgress as Progress
-from oracle.engine import list_scriptures as list_saved
 from oracle.engine import scripture_markdown as render
 from oracle.engine import start_scripture as start
 from oracle.engine import write_scripture as write
 from oracle.tui.widgets.nav import NavBar
 from oracle.tui.widgets.scripture_form import ScriptureForm
+from oracle.tui.widgets.scripture_past import PastScriptures
 from oracle.visible import visible
 
 
@@ -48,6 +47,16 @@ class WritingEnded(Message):
     def __init__(self, error: str | None) -> None:
         super().__init__()
         self.error = error
+
+
+def chapter_so_far(s: Scripture, event: Progress) -> str:
+    """The chapter being written, as plain text: it is rendered as Markdown once it is whole."""
+    book = s.books[event.book - 1] if event.verse and len(s.books) >= event.book else None
+    chapter = book.chapters[event.chapter - 1] if book else None
+    if book is None or chapter is None:
+        return ""
+    return "\n".join([f"{book.name}, chapter {event.chapter}", chapter.epigraph]
+                     + [f"{v} {verse}" for v, verse in enumerate(chapter.verses, 1)])
 
 
 class ScriptureScreen(Screen):
@@ -88,7 +97,7 @@ class ScriptureScreen(Screen):
         with Horizontal(id="scripture-body"):
             with Vertical(id="scripture-left"):
                 yield ScriptureForm(id="scripture-form")
-                yield OptionList(id="scripture-past")
+                yield PastScriptures(id="scripture-past")
             with Vertical(id="scripture-right"):
                 yield Static("Fill in the form, then Start (F5).", id="scripture-status")
                 yield ProgressBar(id="scripture-progress", show_eta=True)
@@ -102,7 +111,6 @@ class ScriptureScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#scripture-past", OptionList).border_title = "past scriptures"
         self.query_one("#scripture-view").border_title = "the book"
 
     def on_screen_resume(self) -> None:
@@ -117,33 +125,15 @@ class ScriptureScreen(Screen):
     def _status(self, text: str) -> None:
         self.query_one("#scripture-status", Static).update(Text(visible(text)))
 
-    # ---- past scriptures -----------------------------------------------------------------------
-
     def refresh_past(self) -> None:
-        past = self.query_one("#scripture-past", OptionList)
-        past.clear_options()
-        try:
-            saved = list_saved()
-        except OracleError as err:
-            self.notify(str(err), severity="error")
-            return
-        for path, scripture in saved:
-            if scripture is None:
-                label = Text(visible(f"{path.name} (damaged)"), style="dim")
-            else:
-                done = "" if scripture.complete else f" · {scripture.verses_written()}/{scripture.total_verses()}"
-                label = Text(visible(f"{scripture.plan.title} · seed {scripture.plan.seed}{done}"))  # a title from a file
-            past.add_option(Option(label, id=str(path), disabled=scripture is None))
-        if past.option_count:
-            past.highlighted = 0  # Enter reopens the newest at once
+        self.query_one(PastScriptures).refresh_past()
 
-    @on(OptionList.OptionSelected, "#scripture-past")
-    async def reopen(self, event: OptionList.OptionSelected) -> None:
+    async def on_past_scriptures_chosen(self, event: PastScriptures.Chosen) -> None:
         if self.writing:
             self.notify("Stop the scripture being written first (F6).", severity="warning")
             return
         try:
-            scripture = load_scripture(Path(event.option.id or ""))
+            scripture = load_scripture(event.path)
         except (OracleError, OSError) as err:
             self.notify(str(err), severity="error")
             return
@@ -219,13 +209,7 @@ class ScriptureScreen(Screen):
         if s is None:  # set by the worker before the composer reports
             return
         if isinstance(event, Progress):
-            book = s.books[event.book - 1] if event.verse and len(s.books) >= event.book else None
-            chapter = book.chapters[event.chapter - 1] if book else None
-            so_far = ""
-            if book is not None and chapter is not None:  # plain text: the chapter is rendered as Markdown once it is whole
-                so_far = "\n".join([f"{book.name}, chapter {event.chapter}", chapter.epigraph]
-                                   + [f"{v} {verse}" for v, verse in enumerate(chapter.verses, 1)])
-            self.post_message(VerseWritten(event, so_far))
+            self.post_message(VerseWritten(event, chapter_so_far(s, event)))
         elif isinstance(event, ChapterDone):
             self.post_message(ChapterWritten(chapter_markdown(s, event.book, event.chapter)))
 
