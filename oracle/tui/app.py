@@ -65,6 +65,9 @@ class OracleApp(App):
         self.start_theme = theme
         self._signals: list[int] = []
         self.made_screens: dict[str, Shuts] = {}  # the screens built so far (each on its first showing)
+        # Keys typed before the Oracle screen is up (a question typed as soon as `oracle` is entered):
+        # kept, and replayed into the question box once it has the focus, rather than lost.
+        self.early_keys: list[tuple[str, str | None]] | None = [] if start == "oracle" else None
 
     def _end_on_hangup(self) -> None:
         """SIGHUP (the terminal was closed) and SIGTERM (kill, a logout) end the app as quitting does:
@@ -152,6 +155,10 @@ class OracleApp(App):
             self.notify(f"Could not remember this preference: {err}", severity="warning")
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self.early_keys is not None:
+            event.stop()
+            self.early_keys.append((event.key, event.character))
+            return
         # A screen whose text fields never hold a "?" (names, numbers, weights) opens the help on it
         # even from a field: bindings cannot, since a focused field claims every printable key.
         if isinstance(event, events.Key) and event.key == "question_mark" and getattr(self.screen, "QUESTION_MARK_HELPS", False):
@@ -159,6 +166,14 @@ class OracleApp(App):
             self.action_help()
             return
         await super().on_event(event)
+
+    def first_screen_ready(self) -> None:
+        """The Oracle screen has the focus in its question box: the keys typed before it go there now."""
+        keys, self.early_keys = self.early_keys or [], None
+        for key, character in keys:
+            if key == "ctrl+j":  # Enter typed while the terminal was still in cooked mode arrives as a line feed
+                key, character = "enter", "\r"
+            self.post_message(events.Key(key, character))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -136,3 +136,17 @@ async def test_the_pace_is_a_setting_in_f4_and_is_remembered(tiny_model):
         await wait_until(pilot, lambda: app.pace == 30.0, what="the new pace")
         assert app.oracle_screen.stream.pace == 30.0 and preferences.pace() == 30.0
     assert make_app().pace == 30.0 and make_app(pace=0).pace == 0
+
+
+@pytest.mark.asyncio
+async def test_keys_typed_before_the_first_screen_is_up_are_asked(tiny_model):
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: app.early_keys is None, what="the first screen")
+        # As the terminal delivered them before the app drew anything: Enter still in cooked mode (a line feed).
+        app.early_keys = [(ch, ch) for ch in "wisdom"] + [("ctrl+j", "\n")]
+        app.first_screen_ready()
+        await wait_until(pilot, lambda: screen.exchanges and screen.exchanges[-1].answer and not screen.speaking,
+                         what="the answer")
+        assert screen.exchanges[-1].question == "wisdom"

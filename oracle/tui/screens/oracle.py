@@ -103,6 +103,7 @@ class OracleScreen(Screen):
         self.stream.pace = getattr(self.app, "pace", 0.0)
         self.call_after_refresh(self.refresh_models)  # the screen is drawn first, then the model loads behind it
         self.query_one("#ask", QuestionBox).focus()
+        self.call_after_refresh(getattr(self.app, "first_screen_ready", lambda: None))
         if preferences.load().speak is True:
             self.action_toggle_speech(quiet=True)
 
