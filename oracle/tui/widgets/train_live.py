@@ -28,10 +28,11 @@ class TrainLive(VerticalScroll):
         yield ProgressBar(total=1, show_eta=False, id="train-progress")  # not indeterminate: its pulse would animate
         yield Static("No training yet: fill in the form, then Start.", id="train-stats")
         yield LossChart("loss (bits/char): train and validation", id="loss-chart")
-        yield Static("gradient norm per layer (bottom first)", classes="panel-title")
-        yield Vertical(id="grad-norms")
+        # The samples before the gradient norms: at 80x24 they are what a newcomer looks for.
         yield Static("samples after each epoch", classes="panel-title")
         yield RichLog(id="samples", max_lines=400, wrap=True, markup=False)
+        yield Static("gradient norm per layer (bottom first)", classes="panel-title")
+        yield Vertical(id="grad-norms")
 
     def reset(self) -> None:
         self.train_points: list[tuple[float, float]] = []
