@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from oracle.engine import SampleSettings, store
+from oracle.engine.model import precision
 from tests.conftest import REPO
 
 PROMPTS = ["what is truth?", "The fear of the LORD is the beginning of wisdom.\n" * 3, "a"]
@@ -92,6 +93,9 @@ def test_an_old_float32_record_replays_exactly(model, request):
             assert "".join(again) == record["answer"], (seed, question)
 
 
+@pytest.mark.precision
+@pytest.mark.skipif(not precision.bf16_kernels_work(), reason="oneDNN has no bf16 kernels on this CPU "
+                    "(test_engine's replay test covers a bf16 record read in float32 there)")
 def test_a_bf16_record_replays_as_it_was_read(tiny_model):
     oracle = store.load(tiny_model)
     settings = SampleSettings(stop="length", length=80)

@@ -110,7 +110,8 @@ async def test_an_answer_streams_coloured_by_the_chosen_unit(frozen_model):
         reading = view.painter.reading
         answer = reading.text
         read = reading.prompt + reading.unshown + answer
-        assert reading.unshown  # with this seed the model writes a space first: the answer does not show it
+        # (Whether the model wrote such characters first depends on its last bits, so on the CPU that
+        # trained it: the values below must match either way, with or without them.)
         values = look(store.load(frozen_model), read).unit(eye.lstm_layer, eye.unit, eye.kind)[-len(answer):]
         assert view.painter.values == pytest.approx(values.tolist(), abs=1e-5)  # read in parts as it streamed
         # Pressing s again on the Eye screen stops the colouring.
