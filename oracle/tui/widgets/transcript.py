@@ -131,10 +131,11 @@ class Transcript(VerticalScroll):
     BINDINGS = [
         Binding("up", "pick(-1)", "Earlier", show=False),
         Binding("down", "pick(1)", "Later", show=False),
-        Binding("c", "copy", "Copy answer"),
-        Binding("a", "again", "Ask again"),
-        Binding("r", "replay", "Replay"),
-        Binding("e", "edit", "Edit question"),
+        # Short words: the footer also holds the screen's keys (the help lists these in full).
+        Binding("c", "copy", "Copy", tooltip="copy this answer"),
+        Binding("a", "again", "Re-ask", tooltip="ask this question again, with a new seed"),
+        Binding("r", "replay", "Replay", tooltip="this answer again, exactly"),
+        Binding("e", "edit", "Edit", tooltip="this question into the box, to edit and ask"),
     ]
 
     class Ask(Message):
