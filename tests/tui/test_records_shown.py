@@ -11,6 +11,7 @@ from oracle.tui.exchange_text import describe_record
 
 from .conftest import wait_until
 
+
 @pytest.mark.asyncio  # Textual's Pilot is async
 async def test_a_replay_is_marked_on_screen_in_the_record_and_in_the_export(tiny_model, tmp_path):
     app = make_app(pace=0)
