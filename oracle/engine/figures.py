@@ -65,10 +65,16 @@ def created(stamp: str | None) -> str:
     return (stamp or "")[:10] or MISSING
 
 
+SAMPLE_WORDS = 3  # a sample of fewer words says it is short, so "a" is not mistaken for the model's best
+
+
 def sample(text: str | None) -> str:
     """A training sample on one line; one made only of spaces says so rather than showing nothing."""
     if not text:
         return "(no sample)"
     if not text.strip():
         return f"({len(text)} blank characters: the model has not learnt words yet)"
-    return text.strip().replace("\n", " ⏎ ")
+    shown = text.strip().replace("\n", " ⏎ ")
+    if len(shown.split()) < SAMPLE_WORDS:  # "a" and 199 blanks: what there is, and why it is so little
+        return f"{shown} (only {len(shown.split())} word(s) in {len(text)} characters: the model has not learnt to write on yet)"
+    return shown
