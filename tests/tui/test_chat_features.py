@@ -144,3 +144,38 @@ async def test_a_remembered_conversation_is_off_by_default_recorded_and_replayed
         assert [bool(e.context) for e in kept] == [False, False, True, True]
         written = history.export_markdown(tiny_model, kept, tmp_path / "talk.md").read_text("utf-8")
         assert written.count("remembering the exchange before") == 2
+
+
+async def test_a_conversation_list_stays_open_beside_the_chat_at_wide_sizes(tiny_model):
+    from textual.widgets import OptionList
+
+    from oracle.tui.widgets.conversation_shelf import ConversationShelf
+
+    app = make_app(pace=0)
+    async with app.run_test(size=(100, 30)) as pilot:  # too narrow: it says so and stays hidden
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        assert not screen.query_one(ConversationShelf).display
+    app = make_app(pace=0)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+        await ask(pilot, screen, "the first conversation")
+        first = screen.conversation.id
+        await pilot.press("ctrl+n")
+        await ask(pilot, screen, "the second conversation")
+        await pilot.press("ctrl+b")
+        shelf = screen.query_one(ConversationShelf)
+        listing = shelf.query_one(OptionList)
+        await wait_until(pilot, lambda: listing.option_count == 2, what="both conversations listed")
+        assert shelf.display and screen.query_one("#conversation").size.width >= 60  # the chat keeps its width
+        assert "●" in str(listing.get_option_at_index(0).prompt)  # the open one, newest first, is marked
+        listing.focus()
+        listing.highlighted = 1
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.conversation.id == first, what="the first conversation reopened")
+        assert [e.question for e in screen.exchanges] == ["the first conversation"]
+        await pilot.resize_terminal(100, 30)  # narrower: the shelf steps aside for the chat
+        await wait_until(pilot, lambda: not shelf.display, what="the shelf hidden")

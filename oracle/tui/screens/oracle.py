@@ -25,6 +25,7 @@ from oracle.tui.typed import oracle_app
 from oracle.tui.widgets.answer_stream import AnswerStream
 from oracle.tui.widgets.conversation_filer import ConversationFiler, replay_of
 from oracle.tui.widgets.conversation_pane import ConversationPane
+from oracle.tui.widgets.conversation_shelf import ConversationKeys, ConversationShelf
 from oracle.tui.widgets.model_picker import ModelPicker
 from oracle.tui.widgets.nav import NavBar
 from oracle.tui.widgets.oracle_bar import OracleBar
@@ -58,6 +59,7 @@ KEYS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [  # the type Scr
             tooltip="speak answers aloud as they stream (espeak-ng); Esc stops"),
     Binding("ctrl+n", "new_conversation", "New conversation", show=False),
     Binding("ctrl+l", "conversations", "Conversations: reopen, search, export, delete", show=False),
+    Binding("ctrl+b", "shelf", "Conversations beside the chat (wide windows)", show=False),
     # Priority: the question box would otherwise take them to move its cursor.
     Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False, priority=True,
             tooltip="scroll the conversation up, even while typing"),
@@ -66,7 +68,7 @@ KEYS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [  # the type Scr
 ]
 
 
-class OracleScreen(Screen):
+class OracleScreen(ConversationKeys, Screen):
     HELP, HELP_KEYS, BINDINGS = HELP, HELP_KEYS, KEYS  # declared above, as data
 
     speaking: reactive[bool] = reactive(False)
@@ -93,6 +95,7 @@ class OracleScreen(Screen):
         yield NavBar("oracle")
         yield OracleBar(id="oracle-bar")
         with Horizontal(id="oracle-body"):
+            yield ConversationShelf(self.filer, id="shelf")
             yield self.pane
             yield self.controls
         yield QuestionBox(id="ask")
@@ -252,14 +255,6 @@ class OracleScreen(Screen):
 
     # ---- conversations -----------------------------------------------------------------------
 
-    def action_export(self) -> None:
-        self.filer.export()
-
-    def action_conversations(self) -> None:
-        self.filer.list_all()
-
-    def action_new_conversation(self) -> None:
-        self.filer.start_new()
 
     def on_conversation_filer_wants_model(self, event: ConversationFiler.WantsModel) -> None:
         self.use_model(event.conversation.model, event.conversation)
