@@ -22,6 +22,7 @@ from textual.widgets import Footer, OptionList, Select, Sparkline, Static
 from textual.widgets.option_list import Option
 
 from oracle.engine import KINDS, LONGEST, Oracle, OracleError, best, bundled_corpus, look, read_text, search, store, too_short, unsearched
+from oracle.tui.screens.modals import PromptModal
 from oracle.tui.typed import oracle_app
 from oracle.tui.widgets.eye_colours import legend, styled
 from oracle.tui.widgets.nav import NavBar
@@ -31,34 +32,95 @@ SAMPLE = ('He said: "Know thyself" (and the oracle laughed).\n'
           "The 3 sisters wrote [in a hurry] 12 lines; then they slept. Why?\n")
 
 
+# The screen's look, help and keys, declared as data beside it.
+CSS = """
+#eye-bar { height: 1; background: $panel; }
+#eye-source { width: 36; }
+#eye-unit { width: 1fr; padding: 0 1; color: $accent; text-wrap: nowrap; text-overflow: ellipsis; }
+#eye-body { height: 1fr; }
+#eye-left { width: 1fr; }
+#eye-view { height: 1fr; padding: 0 1; }
+#eye-spark { height: 3; margin: 0 1; }
+#eye-legend { height: 1; padding: 0 1; }
+#eye-found { width: 30; border: round $secondary; }
+"""
+HELP = """See what one unit of the network does on each character: blue is -1, red +1.
+The list on the right holds the unit that tracks each feature (quotes, brackets, line position...) best."""
+KEYS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
+    # One footer entry per pair: the footer is narrow, and the help (?) lists every key anyway.
+    # Priority: the feature list (a scrolling widget) would take the arrows to scroll sideways.
+    Binding("right", "step_unit(1)", "Unit", key_display="←→", priority=True),
+    Binding("left", "step_unit(-1)", "Previous unit", show=False, priority=True),
+    Binding("right_square_bracket", "step_layer(1)", "Layer", key_display="[]"),
+    Binding("left_square_bracket", "step_layer(-1)", "Previous layer", show=False),
+    Binding("k", "next_kind", "Kind"),
+    Binding("t", "type_text", "Type"),
+    Binding("c", "passage", "Passage"),
+    # "Answers", not "Colour answers": the footer must keep "? Help" at 80 columns.
+    Binding("s", "colour_answers", "Answers", tooltip="colour the Oracle screen's answers by this unit (s again: off)"),
+]
+
+
+def readable_corpora(oracle: Oracle | None) -> list[tuple[str, Path]]:
+    """The model's corpora this machine can still read (as recorded, else the bundled copy)."""
+    found: list[tuple[str, Path]] = []
+    for corpus in oracle.meta.get("corpora", []) if oracle is not None else []:
+        path = Path(corpus.get("path", ""))
+        if not path.is_file():
+            path = bundled_corpus(corpus.get("name", "")) or path
+        if path.is_file():
+            found.append((corpus.get("name", path.stem), path))
+    return found
+
+
+def read_units(oracle: Oracle, text: str, prime: str):
+    """Every unit's activity on `text` (in the worker), and the units the feature search finds."""
+    if prime:  # an answer: read after its question, as the model spoke it
+        from oracle.engine import Eye
+
+        eye = Eye(oracle)
+        eye.read(prime[-4096:])
+        acts = eye.read(text)
+    else:
+        acts = look(oracle, text)
+    return acts, search(acts, top=1)
+
+
+def passage_of(whole: str, n: int) -> str:
+    """The n-th passage shown of a corpus: repeatable (the same n, the same passage), starting at a line."""
+    rng = random.Random(n)
+    start = whole.find("\n", rng.randrange(max(1, len(whole) - PASSAGE))) + 1
+    return whole[start:start + PASSAGE]
+
+
+def found_options(found: dict, text: str) -> list[Option]:
+    """The feature list: each feature with the unit that tracks it best, or why it was left out."""
+    options, why = [], unsearched(text)
+    for name, hits in found.items():
+        if hits:
+            hit = hits[0]
+            options.append(Option(Text.assemble((name, "bold"), f"\n  {hit.layer + 1}:{hit.unit} {hit.kind}  r {hit.r:+.2f}"),
+                                  id=name))
+        else:
+            options.append(Option(Text.assemble((name, "dim"), (f"\n  {why.get(name, 'not in this text')}", "dim")),
+                                  id=name, disabled=True))
+    return options
+
+
+def unit_label(acts, layer: int, unit: int, kind: str, why: str, values) -> Text:
+    """The bar's line: which unit is shown, why it was chosen, and the range of its values."""
+    label = Text()
+    label.append("layer ", "dim").append(f"{layer + 1}/{acts.layers}")
+    label.append(" · unit ", "dim").append(f"{unit}/{acts.hidden - 1}")
+    label.append(" · ", "dim").append(kind, "bold")
+    if why:
+        label.append(f" ({why})", "italic")
+    label.append(f" · {values.min():+.2f} to {values.max():+.2f}", "dim")
+    return label
+
+
 class EyeScreen(Screen):
-    DEFAULT_CSS = """
-    #eye-bar { height: 1; background: $panel; }
-    #eye-source { width: 36; }
-    #eye-unit { width: 1fr; padding: 0 1; color: $accent; text-wrap: nowrap; text-overflow: ellipsis; }
-    #eye-body { height: 1fr; }
-    #eye-left { width: 1fr; }
-    #eye-view { height: 1fr; padding: 0 1; }
-    #eye-spark { height: 3; margin: 0 1; }
-    #eye-legend { height: 1; padding: 0 1; }
-    #eye-found { width: 30; border: round $secondary; }
-    """
-    HELP_TITLE = "Eye"
-    HELP = """See what one unit of the network does on each character: blue is -1, red +1.
-    The list on the right holds the unit that tracks each feature (quotes, brackets, line position...) best."""
-    BINDINGS = [
-        # One footer entry per pair: the footer is narrow, and the help (?) lists every key anyway.
-        # Priority: the feature list (a scrolling widget) would take the arrows to scroll sideways.
-        Binding("right", "step_unit(1)", "Unit", key_display="←→", priority=True),
-        Binding("left", "step_unit(-1)", "Previous unit", show=False, priority=True),
-        Binding("right_square_bracket", "step_layer(1)", "Layer", key_display="[]"),
-        Binding("left_square_bracket", "step_layer(-1)", "Previous layer", show=False),
-        Binding("k", "next_kind", "Kind"),
-        Binding("t", "type_text", "Type"),
-        Binding("c", "passage", "Passage"),
-        # "Answers", not "Colour answers": the footer must keep "? Help" at 80 columns.
-        Binding("s", "colour_answers", "Answers", tooltip="colour the Oracle screen's answers by this unit (s again: off)"),
-    ]
+    DEFAULT_CSS, HELP_TITLE, HELP, BINDINGS = CSS, "Eye", HELP, KEYS
 
     def __init__(self) -> None:
         super().__init__(id="eye-screen")
@@ -68,8 +130,7 @@ class EyeScreen(Screen):
         self.lstm_layer, self.unit, self.kind = 0, 0, "cell"
         self.why = ""  # what the shown unit was chosen for
         self.chosen = False  # until the reader picks a unit, each new text shows its most telling one
-        self.text = self.label = ""
-        self.passages_shown = 0
+        self.text, self.label, self.passages_shown = "", "", 0
 
     def compose(self) -> ComposeResult:
         yield NavBar("eye")
@@ -118,15 +179,7 @@ class EyeScreen(Screen):
             self.action_passage()
 
     def _corpora(self) -> list[tuple[str, Path]]:
-        """The model's corpora this machine can still read (as recorded, else the bundled copy)."""
-        found: list[tuple[str, Path]] = []
-        for corpus in self.oracle.meta.get("corpora", []) if self.oracle is not None else []:
-            path = Path(corpus.get("path", ""))
-            if not path.is_file():
-                path = bundled_corpus(corpus.get("name", "")) or path
-            if path.is_file():
-                found.append((corpus.get("name", path.stem), path))
-        return found
+        return readable_corpora(self.oracle)
 
     def _answers(self) -> list[tuple[str, str]]:
         return oracle_app(self).answers_of(self.oracle.name) if self.oracle is not None else []
@@ -165,15 +218,10 @@ class EyeScreen(Screen):
         except OracleError as err:
             self.notify(str(err), severity="error")
             return
-        # Passages are repeatable (the n-th passage shown is always the same) and start at a line.
-        rng = random.Random(self.passages_shown)
         self.passages_shown += 1
-        start = whole.find("\n", rng.randrange(max(1, len(whole) - PASSAGE))) + 1
-        self.look_at(whole[start:start + PASSAGE], f"a passage of {name}", source=f"corpus:{which}")
+        self.look_at(passage_of(whole, self.passages_shown - 1), f"a passage of {name}", source=f"corpus:{which}")
 
     def action_type_text(self) -> None:
-        from oracle.tui.screens.modals import PromptModal
-
         def done(text: str | None) -> None:
             if text and text.strip():
                 self.look_at(text.replace("\\n", "\n"), "your text")
@@ -199,15 +247,7 @@ class EyeScreen(Screen):
     @work(thread=True, exclusive=True, group="eye")
     def _look(self, oracle, text: str, prime: str) -> None:
         try:
-            if prime:  # an answer: read after its question, as the model spoke it
-                from oracle.engine import Eye
-
-                eye = Eye(oracle)
-                eye.read(prime[-4096:])
-                acts = eye.read(text)
-            else:
-                acts = look(oracle, text)
-            found = search(acts, top=1)
+            acts, found = read_units(oracle, text, prime)
         except OracleError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
             return
@@ -217,18 +257,9 @@ class EyeScreen(Screen):
         self.acts, self.found = acts, found
         if acts.notice:
             self.notify(acts.notice, severity="warning")
-        options, why = [], unsearched(acts.text)
-        for name, hits in found.items():
-            if hits:
-                hit = hits[0]
-                options.append(Option(Text.assemble((name, "bold"), f"\n  {hit.layer + 1}:{hit.unit} {hit.kind}  r {hit.r:+.2f}"),
-                                      id=name))
-            else:
-                options.append(Option(Text.assemble((name, "dim"), (f"\n  {why.get(name, 'not in this text')}", "dim")),
-                                      id=name, disabled=True))
         found_list = self.query_one("#eye-found", OptionList)
         found_list.clear_options()
-        found_list.add_options(options)
+        found_list.add_options(found_options(found, acts.text))
         top = best(found)
         if top is not None and not self.chosen:
             self._choose(top.layer, top.unit, top.kind, f"{top.feature}, r {top.r:+.2f}", by_reader=False)
@@ -258,14 +289,7 @@ class EyeScreen(Screen):
         values = acts.unit(self.lstm_layer, self.unit, self.kind)
         self.query_one("#eye-text", Static).update(styled(acts.text, values))
         self.query_one("#eye-spark", Sparkline).data = values.tolist()
-        label = Text()
-        label.append("layer ", "dim").append(f"{self.lstm_layer + 1}/{acts.layers}")
-        label.append(" · unit ", "dim").append(f"{self.unit}/{acts.hidden - 1}")
-        label.append(" · ", "dim").append(self.kind, "bold")
-        if self.why:
-            label.append(f" ({self.why})", "italic")
-        label.append(f" · {values.min():+.2f} to {values.max():+.2f}", "dim")
-        self.query_one("#eye-unit", Static).update(label)
+        self.query_one("#eye-unit", Static).update(unit_label(acts, self.lstm_layer, self.unit, self.kind, self.why, values))
 
     def _say(self, words: str) -> None:
         self.query_one("#eye-text", Static).update(Text(words, style="italic"))
