@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from textual.widgets import Input
 
 from oracle.engine import Recipe, Trainer
 from oracle.tui.app import make_app
@@ -62,6 +63,15 @@ async def test_esc_from_any_panel_returns_to_the_question_and_typing_there_is_no
         screen.query_one("#set-stop").focus()
         await pilot.press(*"who?")
         assert box.text == "who?" and app.focused is box and not isinstance(app.screen, HelpScreen)
+        # Typed in a number field: what can be part of a number stays there, the rest is the question's.
+        box.clear()
+        top_k = screen.query_one("#set-top_k", Input)
+        top_k.focus()
+        top_k.value = ""
+        await pilot.press("1", "2")
+        assert top_k.value == "12" and app.focused is top_k
+        await pilot.press(*"who?")
+        assert top_k.value == "12" and box.text == "who?" and not isinstance(app.screen, HelpScreen)
         # Few Tab stops: the model list, the transcript, one field per setting and voice, the question.
         stops = set()
         for _ in range(40):

@@ -26,6 +26,7 @@ from oracle.tui.widgets.answer_stream import AnswerStream
 from oracle.tui.widgets.conversation_filer import ConversationFiler, replay_of
 from oracle.tui.widgets.conversation_pane import ConversationPane
 from oracle.tui.widgets.conversation_shelf import ConversationKeys, ConversationShelf
+from oracle.tui.widgets.form_fields import NumberInput
 from oracle.tui.widgets.model_picker import ModelPicker
 from oracle.tui.widgets.nav import NavBar
 from oracle.tui.widgets.oracle_bar import OracleBar
@@ -190,10 +191,14 @@ class OracleScreen(ConversationKeys, Screen):
     def on_key(self, event: events.Key) -> None:
         # Text typed where no text goes (a list, a panel) is meant for the question: it goes there,
         # so nothing typed is lost, and a "?" in it is a question mark rather than the help.
-        if event.is_printable and event.character not in (None, " ") and self.query_one(QuestionBox).takes(self.focused, event.key):
+        box = self.query_one(QuestionBox)
+        if event.is_printable and event.character not in (None, " ") and box.takes(self.focused, event.key):
             event.stop()
             event.prevent_default()
-            self.query_one(QuestionBox).type(event.character)
+            box.type(event.character)
+
+    def on_number_input_stray(self, event: NumberInput.Stray) -> None:
+        self.query_one(QuestionBox).type(event.character)  # typed in a number field: the question's
 
     def shutdown(self) -> None:
         self.stream.cancel()

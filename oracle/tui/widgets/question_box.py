@@ -66,7 +66,8 @@ class QuestionBox(TextArea):
 
     def takes(self, focused: Widget | None, key: str = "") -> bool:
         """Whether `key` typed while `focused` has the focus belongs here: it is no text field, no open
-        list, and no key of the focused widget's own (the transcript's c, a, r, e)."""
+        list, and no key of the focused widget's own (the transcript's c, a, r, e). A number field hands
+        on what cannot be part of a number itself (form_fields.NumberInput)."""
         if focused is self or isinstance(focused, (Input, TextArea)):
             return False
         if focused is not None and key in focused._bindings.key_to_bindings:

@@ -47,7 +47,7 @@ class SettingsPanel(VerticalScroll, can_focus=False):  # its fields are the Tab 
     def compose(self) -> ComposeResult:
         self.delivery = Delivery(pace=getattr(self.app, "pace", self.delivery.pace))
         yield Static("Reading settings", classes="panel-title")
-        for label, field in setting_widgets(self.settings, FIELDS, "set-"):
+        for label, field in setting_widgets(self.settings, FIELDS, "set-", hand_on=True):
             yield label
             yield field
         yield Label(specs(SampleSettings)["stop"].label)
@@ -56,7 +56,7 @@ class SettingsPanel(VerticalScroll, can_focus=False):  # its fields are the Tab 
         yield Label(specs(SampleSettings)["words"].label)
         yield Select([(mode, mode) for mode in WORD_MODES], value=self.settings.words, allow_blank=False,
                      id="set-words", compact=True)
-        for label, field in setting_widgets(self.delivery, ("pace",), "set-"):
+        for label, field in setting_widgets(self.delivery, ("pace",), "set-", hand_on=True):
             yield label
             yield field
         yield Static("", id="settings-error", classes="error-text")
