@@ -43,20 +43,22 @@ class Shuts(Protocol):
     def shutdown(self) -> None: ...
 
 
+# The app's keys, declared as data. The screens' keys show as tabs on every screen's top line
+# (nav.py), not in the narrow footer.
+KEYS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
+    Binding("f1", "show('oracle')", "Oracle", show=False),
+    Binding("f2", "show('train')", "Train", show=False),
+    Binding("f3", "show('models')", "Models", show=False),
+    Binding("f9", "show('eye')", "Eye", show=False),
+    Binding("f10", "show('scripture')", "Scripture", show=False),
+    Binding("question_mark", "help", "Help"),
+    Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+]
+
+
 class OracleApp(App):
-    CSS_PATH = "oracle.tcss"
-    TITLE = "Oracle"
+    CSS_PATH, TITLE, BINDINGS = "oracle.tcss", "Oracle", KEYS
     COMMANDS = App.COMMANDS | {OracleCommands}
-    # The screens' keys show as tabs on every screen's top line (nav.py), not in the narrow footer.
-    BINDINGS = [
-        Binding("f1", "show('oracle')", "Oracle", show=False),
-        Binding("f2", "show('train')", "Train", show=False),
-        Binding("f3", "show('models')", "Models", show=False),
-        Binding("f9", "show('eye')", "Eye", show=False),
-        Binding("f10", "show('scripture')", "Scripture", show=False),
-        Binding("question_mark", "help", "Help"),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
-    ]
 
     def __init__(self, pace: float | None = None, start: str = "oracle", theme: str | None = None) -> None:
         super().__init__()
