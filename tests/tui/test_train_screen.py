@@ -235,3 +235,19 @@ async def test_a_corpus_checkbox_shows_a_tick_only_when_ticked(tiny_model):
         assert "Tick at least one corpus" not in form_error(screen)  # the form saw it too
         await pilot.press("space")
         assert not box.value and "✓" not in str(box.render())
+
+
+async def test_the_buttons_start_pause_resume_and_stop_a_run(tiny_corpus):
+    app = make_app(pace=0, start="train")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.train_screen
+        await fill(pilot, screen, tiny_corpus, "by-buttons")
+        await pilot.click("#start")
+        await wait_until(pilot, lambda: screen.state == "running", what="the run started by its button")
+        await pilot.click("#pause")
+        await wait_until(pilot, lambda: screen.state == "paused", what="the run paused by its button")
+        await pilot.click("#resume")
+        await wait_until(pilot, lambda: screen.state == "running", what="the run resumed by its button")
+        await pilot.click("#stop")
+        await wait_until(pilot, lambda: screen.state == "idle", timeout=60, what="the run stopped by its button")
+    assert store.find("by-buttons").info is not None  # stopping saved a model that loads
