@@ -9,7 +9,6 @@ every app it started to quit and waits for each to end.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import ipaddress
 import logging
 import os
@@ -118,6 +117,8 @@ class OneLine(logging.Formatter):
 
 
 def make_server(host: str, port: int, max_apps: int = DEFAULT_MAX_APPS, allow_no_origin: bool = False):
+    import asyncio  # here, not at the top: every command builds this verb's parser, few serve (~20 ms)
+
     from aiohttp import WSMsgType, web
     from textual_serve.server import Server
 
