@@ -74,6 +74,9 @@ async def open_dialog(pilot, app, key: str, row: str | None = None) -> PromptMod
 
 async def submit(pilot, dialog: PromptModal, text: str, button: str = "ok") -> None:
     dialog.query_one("#prompt-input", Input).value = text
+    # A button ignores clicks while it still shows its last press (Textual's -active, 0.2 s): on a quiet
+    # host a second answer came within that and was lost.
+    await wait_until(pilot, lambda: not dialog.query_one(f"#{button}").has_class("-active"), what="the button ready")
     await pilot.click(f"#{button}")
     await pilot.pause()
 

@@ -132,6 +132,9 @@ class OracleScreen(ConversationKeys, Screen):
         self._show_state()
 
     def on_model_picker_loaded(self, event: ModelPicker.Loaded) -> None:
+        self.query_one(ModelPicker).taken(event.name)
+        if self.speaking and event.conversation is None and self.oracle is not None and event.name == self.oracle.name:
+            return  # the model in use loaded again (a list refreshed meanwhile): the answer speaking goes on
         waiting, self.waiting = self.waiting, None
         if event.oracle is not None:
             self.oracle = event.oracle

@@ -128,7 +128,9 @@ class ModelPicker(Horizontal):
     def _loaded(self, name: str, oracle) -> None:
         if self.pending is None or self.pending[0] != name:
             return  # another model was asked for while this one loaded
-        conversation, self.pending = self.pending[1], None
+        # `pending` stays until the screen has taken the model (`taken`): in between, a question asked
+        # must wait for it, not find neither a model nor one loading and be dropped.
+        conversation = self.pending[1]
         if isinstance(oracle, OracleError):
             self.notify(str(oracle), severity="error", title="Cannot use this model")
             oracle = None
@@ -138,6 +140,11 @@ class ModelPicker(Horizontal):
             gc.freeze()
             self.show(name)
         self.post_message(self.Loaded(name, oracle, conversation))
+
+    def taken(self, name: str) -> None:
+        """The screen has the model `name` loaded for it (or knows it failed): nothing is loading now."""
+        if self.pending is not None and self.pending[0] == name:
+            self.pending = None
 
 
 def welcome(oracle) -> str:

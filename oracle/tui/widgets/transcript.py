@@ -92,6 +92,8 @@ class ExchangeView(Widget):
 
         A layout arranges every exchange shown; a repaint touches this answer alone. Streamed
         characters mostly extend the last line, so most of them cost a repaint only."""
+        if self.past or not self.query(".answer"):
+            return  # not composed yet (an answer that ended before its view was mounted): compose shows it
         answer = self.query_one(".answer", Static)
         answer.update(self._answer_text(), layout=False)
         width = answer.content_size.width
@@ -103,6 +105,9 @@ class ExchangeView(Widget):
     def finish(self, exchange: Exchange) -> None:
         self.exchange, self.answer = exchange, exchange.answer
         self.remove_class("speaking")
+        if self.past or not self.query(".answer"):
+            self.refresh()  # not composed yet: compose draws the finished exchange; a past one renders itself
+            return
         self.query_one(".answer", Static).update(self._answer_text())
         self.query_one(".footnote", Static).update(Text(self._footnote()))
 
