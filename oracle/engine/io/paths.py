@@ -51,22 +51,22 @@ def home() -> Path:
     return root
 
 
-def models_dir() -> Path:
-    path = home() / "models"
+def home_folder(name: str) -> Path:
+    """ORACLE_HOME/name, created on first use (one sentence if it cannot be)."""
+    path = home() / name
     try:
         path.mkdir(exist_ok=True)
     except OSError as err:
         raise OracleError(f"Cannot create {path} ({err.strerror}): set ORACLE_HOME to a writable folder.") from None
     return path
+
+
+def models_dir() -> Path:
+    return home_folder("models")
 
 
 def conversations_dir() -> Path:
-    path = home() / "conversations"
-    try:
-        path.mkdir(exist_ok=True)
-    except OSError as err:
-        raise OracleError(f"Cannot create {path} ({err.strerror}): set ORACLE_HOME to a writable folder.") from None
-    return path
+    return home_folder("conversations")
 
 
 def exports_dir() -> Path:
@@ -75,12 +75,7 @@ def exports_dir() -> Path:
     documents = Path(user_documents_dir())
     if documents.is_dir() and documents != Path.home():
         return documents
-    path = home() / "exports"
-    try:
-        path.mkdir(exist_ok=True)
-    except OSError as err:
-        raise OracleError(f"Cannot create {path} ({err.strerror}): set ORACLE_HOME to a writable folder.") from None
-    return path
+    return home_folder("exports")
 
 
 def _shipped(name: str) -> Path:

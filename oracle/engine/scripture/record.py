@@ -182,12 +182,7 @@ class Scripture:
 
 
 def scriptures_dir() -> Path:
-    path = paths.home() / "scriptures"
-    try:
-        path.mkdir(exist_ok=True)
-    except OSError as err:
-        raise OracleError(f"Cannot create {path} ({err.strerror}): set ORACLE_HOME to a writable folder.") from None
-    return path
+    return paths.home_folder("scriptures")
 
 
 def save(scripture: Scripture) -> Path:
