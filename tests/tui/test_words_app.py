@@ -45,13 +45,13 @@ async def test_replay_after_seven_temperature_changes_while_speaking_is_exact(ti
 
     from oracle.engine.read import draw
 
-    run = draw.Round.run
+    step = draw.Round._step
 
-    def slow(self):  # the reading runs ahead of the pace in its own thread: slow the reading itself
-        time.sleep(0.025)
-        return run(self)
+    def slow(self, *args, **kwargs):  # the reading runs ahead of the pace in its own thread: slow each of its steps,
+        time.sleep(0.02)  # not each round (a round is a sentence: on a fast host the answer was read before the keys)
+        return step(self, *args, **kwargs)
 
-    monkeypatch.setattr(draw.Round, "run", slow)
+    monkeypatch.setattr(draw.Round, "_step", slow)
     app = make_app(pace=40)  # slow enough to change the temperature while it speaks
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.oracle_screen
