@@ -25,8 +25,9 @@ class ReadRefused(Exception):
     """Why a file could not be read, as the end of a sentence ("is a FIFO, not a regular file")."""
 
 
-def read_regular(path: Path, max_bytes: int) -> bytes:
-    """The bytes of a regular file of at most `max_bytes`, or ReadRefused / OSError saying why not."""
+def _open_regular(path: Path) -> tuple[int, os.stat_result]:
+    """An open descriptor of a regular file and its stat, or ReadRefused saying what it is instead
+    (a FIFO or a device would block or never end; O_NONBLOCK and O_NOCTTY keep the open itself safe)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except IsADirectoryError:
@@ -35,6 +36,16 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ReadRefused(f"is {_kind(info.st_mode)}, not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info
+
+
+def read_regular(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most `max_bytes`, or ReadRefused / OSError saying why not."""
+    fd, info = _open_regular(path)
+    try:
         if info.st_size > max_bytes:
             raise ReadRefused(f"is {info.st_size:,} bytes, more than the {max_bytes:,} allowed")
         chunks, total = [], 0
@@ -56,14 +67,8 @@ def read_safetensors_header(path: Path, max_header: int) -> tuple[dict, int]:
     the cheap checks a hostile or truncated file fails at once (ReadRefused): a regular file, a
     header within `max_header` bytes that parses, and tensors whose byte ranges end exactly where
     the file does. A 2 GB file of zeros is refused here in a millisecond, not after reading it whole."""
+    fd, info = _open_regular(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    except IsADirectoryError:
-        raise ReadRefused("is a folder, not a file") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ReadRefused(f"is {_kind(info.st_mode)}, not a regular file")
         size = info.st_size
         head = os.pread(fd, 8, 0)
         length = int.from_bytes(head, "little") if len(head) == 8 else -1
