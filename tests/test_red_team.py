@@ -311,7 +311,8 @@ def test_6_escape_sequences_from_a_corpus_or_metadata_never_reach_the_terminal(t
         rc, out, err = cli(argv, capsys)
         assert rc == 0 and not any(ch in out + err for ch in "\x1b\x07\x9b"), (argv, out)
 
-    from oracle.tui.screens.models import row_for, shown
+    from oracle.tui.widgets.model_details import shown
+    from oracle.tui.widgets.model_table import row_for
     assert "\x1b" not in str(row_for(store.find("esc2"), None)) and "\x1b" not in shown(meta["command"][1])
     assert visible("a\x1b[2Jb\tc\nd\x9b\x7f") == "a␛[2Jb\tc\nd\ufffd␡"
 
