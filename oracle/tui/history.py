@@ -28,12 +28,12 @@ import re
 import secrets
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from oracle.engine import OracleError, ReadingRecord, ReadRefused, Record, paths, read_json, write_json_atomic, write_remedy
+from oracle.engine import OracleError, ReadingRecord, ReadRefused, Record, paths, read_json, spec, write_json_atomic, write_remedy
 from oracle.tui.exchange_text import export_markdown, markdown_lines, to_markdown  # noqa: F401  (callers find them here)
 
 FORMAT = "oracle-conversation"
@@ -58,6 +58,7 @@ class Exchange(Record):
     notice: str | None = None  # what the prompt lost (characters the model never saw)
     replay: bool = False  # asked again with an earlier answer's seed and settings (the same answer)
     context: str = ""  # a remembered conversation: the exchange before, read by the oracle ahead of the question
+    asked: str | None = spec(None, max_len=100)  # when it was asked (an ISO time; its card's date); last, as older files wrote it
 
     @classmethod
     def read(cls, data: Any) -> Exchange:
@@ -75,7 +76,7 @@ def _root() -> Path:
         raise OracleError(f"Cannot create the conversations folder ({err.strerror}): set ORACLE_HOME to a writable folder.") from None
 
 
-def _now() -> str:
+def now() -> str:
     # Milliseconds: two answers in one second must still list in the order they were given.
     return datetime.now().astimezone().isoformat(timespec="milliseconds")
 
@@ -117,7 +118,7 @@ class Conversation:
 
     def __init__(self, ident: str, model: str, title: str = "", created: str = "", updated: str = "", count: int = 0) -> None:
         self.id, self.model, self.title = ident, model, title
-        self.created, self.updated = created or _now(), updated or created or _now()
+        self.created, self.updated = created or now(), updated or created or now()
         self.count = count  # as the card says; `open` corrects it from the parts
 
     @property
@@ -209,10 +210,9 @@ class Conversation:
         """Add an exchange at the end: rewrites the last part (read fresh from disk) and the card.
 
         With `make_current`, the conversation is also the one its model reopens in next time.
-        The exchange is stamped with when it was asked (its card's date), unless it already is.
+        An exchange not yet stamped with when it was asked (its card's date) is filed stamped now.
         """
-        exchange.extra.setdefault("asked", _now())
-        self.extend([exchange], make_current)
+        self.extend([exchange if exchange.asked else replace(exchange, asked=now())], make_current)
 
     def extend(self, exchanges: Iterable[Exchange], make_current: bool = True) -> None:
         try:
@@ -244,7 +244,7 @@ class Conversation:
                     self.title = _title(exchange.question)
             if changed:
                 self._write_piece(k, len(pieces) - 1, pieces[-1])
-            self.count, self.updated = k * PART + sum(map(len, pieces)), _now()
+            self.count, self.updated = k * PART + sum(map(len, pieces)), now()
             self.write_card()
             if make_current:
                 _set_current(self.model, self.id)

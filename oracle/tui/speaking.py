@@ -142,4 +142,4 @@ def save_exchange_card(exchange, dest: str) -> Path:
 
 
 def _card_of(exchange) -> card.Card:
-    return card.Card.from_record(exchange.question, exchange.answer, exchange.record, asked=exchange.extra.get("asked"))
+    return card.Card.from_record(exchange.question, exchange.answer, exchange.record, asked=exchange.asked)

@@ -70,6 +70,17 @@ def test_unknown_fields_of_exchanges_and_records_survive_a_save():
     assert first.record == record and first.to_dict()["future_field"] == [1, 2]
 
 
+def test_when_an_exchange_was_asked_is_a_typed_field_that_older_files_fill():
+    conversation = history.new("tiny")
+    written = {"question": "q", "answer": "a", "record": RECORD, "asked": "2026-12-01T09:30:00.000+00:00", "later": {"x": 1}}
+    conversation.append(Exchange.read(written))  # as an earlier version wrote it: "asked" among the unknown fields
+    conversation.append(Exchange("q2", "a2", RECORD))  # not yet stamped: filed stamped now
+    [first, second] = list(history.open_conversation(conversation.id))
+    assert first.asked == written["asked"] and "asked" not in first.extra and first.to_dict().items() >= written.items()
+    assert second.asked is not None and second.asked[:4].isdigit() and second.asked >= first.asked
+    assert Exchange.read({"question": "q", "answer": "a", "asked": 5}).asked is None  # a bad one costs only itself
+
+
 def test_new_conversation_becomes_current_only_once_it_has_an_exchange():
     old = history.save("tiny", exchanges(3))
     fresh = history.new("tiny")

@@ -102,7 +102,7 @@ async def test_f7_saves_the_last_or_the_clicked_exchange(tiny_model, tmp_path):
         for question in ("first", "second"):
             await pilot.press(*question, "enter")
             await wait_until(pilot, lambda: not screen.speaking and screen.exchanges[-1].answer, what="the answer")
-        await wait_until(pilot, lambda: "asked" in screen.exchanges[-1].extra, what="the answer filed")
+        await wait_until(pilot, lambda: screen.exchanges[-1].asked is not None, what="the answer filed")
         dest = tmp_path / "last.png"
         await pilot.press("f7")
         await wait_until(pilot, lambda: app.screen is not screen, what="the dialog")
@@ -112,8 +112,8 @@ async def test_f7_saves_the_last_or_the_clicked_exchange(tiny_model, tmp_path):
         image = Image.open(io.BytesIO(dest.read_bytes()))
         assert image.size == (card.WIDTH, card.HEIGHT)
         last = screen.exchanges[-1]
-        expected = card.Card.from_record(last.question, last.answer, last.record, asked=last.extra["asked"])
-        assert dest.read_bytes() == card.card_png(expected) and expected.date == last.extra["asked"][:10]
+        expected = card.Card.from_record(last.question, last.answer, last.record, asked=last.asked)
+        assert dest.read_bytes() == card.card_png(expected) and last.asked and expected.date == last.asked[:10]
         # Click the first exchange: F7 now makes its card.
         first = [v for v in screen.query(ExchangeView) if v.exchange.question == "first"][0]
         await pilot.click(first)

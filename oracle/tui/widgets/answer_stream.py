@@ -24,7 +24,7 @@ from textual.widget import Widget
 from textual.worker import Worker, get_current_worker
 
 from oracle.engine import OracleError, Pacer
-from oracle.tui.history import Exchange
+from oracle.tui.history import Exchange, now
 from oracle.tui.widgets.transcript import ExchangeView
 
 if TYPE_CHECKING:
@@ -223,7 +223,7 @@ class AnswerStream(Widget):
             self.notify(problem, severity="warning", timeout=8)
         exchange = Exchange(view.exchange.question, reading.text[:said], reading.record(),
                             stopped=reading in self.stopped, notice=reading.notice, replay=view.exchange.replay,
-                            context=view.exchange.context)
+                            context=view.exchange.context, asked=now())  # stamped as it ends: its view and its file share the time
         placeholder = view.exchange
         view.finish(exchange)
         if self.reading is reading:
