@@ -226,3 +226,34 @@ def test_a_stopped_scripture_resumes_with_its_own_settings_after_the_defaults_ch
     assert resumed.verses_written() == 3 and resumed.plan.settings["temperature"] == 0.5
     Composer(oracle, resumed).run()
     assert resumed.complete and records.load(path).plan.settings["temperature"] == 0.5
+
+
+def test_worn_verses_are_redrawn_and_a_record_keeps_its_rules(tiny_model, monkeypatch):
+    from oracle.engine.scripture import compose
+    from oracle.engine.scripture.text import word_pairs, worn_share
+
+    def worn(book) -> list[bool]:
+        """Whether each verse retreads the word pairs of its book's last WORN_WINDOW verses."""
+        out = []
+        for b in book.books:
+            verses = [v for c in b.chapters for v in c.verses]
+            for i, verse in enumerate(verses):
+                recent = {p for v in verses[max(0, i - compose.WORN_WINDOW):i] for p in word_pairs(v)}
+                out.append(worn_share(verse, recent) > compose.WORN_SHARE)
+        return out
+
+    # The tiny model's short verses seldom share a quarter of their word pairs: any shared pair is worn here.
+    monkeypatch.setattr(compose, "WORN_SHARE", 0.0)
+    old, new = write_book(tiny_model, rules=1), write_book(tiny_model, rules=2)
+    assert "worn" not in old.redrawn and sum(worn(old)) > 0  # the tiny model repeats itself: the rule has work
+    # Each worn verse the new rules keep was the least worn of FRESH_DRAWS whole new sentences.
+    assert new.redrawn["worn"] >= sum(worn(new)) * (compose.FRESH_DRAWS - 1)
+    assert sum(worn(new)) < sum(worn(old))
+    # A record from before the rules existed is continued by the rules that wrote it, and found by the same key.
+    data = new.to_dict()
+    del data["plan"]["rules"]
+    before = records.Scripture.from_dict(data)
+    assert before.plan.rules == 1 and before.plan.key() == new.plan.key() == old.plan.key()
+    data["plan"]["rules"] = 9
+    with pytest.raises(OracleError, match="composer rules 9"):
+        records.Scripture.from_dict(data)

@@ -28,6 +28,10 @@ MAX_RECORD_BYTES = 64 << 20
 MAX_TITLE = 200
 MAX_THEME = 400
 DEFAULT_TITLE = "The Book of the Oracle"
+# Which rules the composer follows. 1: a verse is redrawn when unended, repeated or copied; 2: also
+# when it retreads the word pairs of the book's last verses (compose.py, "worn"). A record keeps its
+# rules, so a book begun under 1 is continued and regenerated as 1 wrote it.
+RULES = (1, 2)
 
 
 @dataclass
@@ -59,6 +63,7 @@ class Plan:
     themes: dict[str, str] = field(default_factory=dict)  # "*", "C" (chapter C of every book) or "B:C" -> words
     settings: dict = field(default_factory=lambda: SampleSettings().to_dict())  # the answer path's settings
     prime: str | None = None  # how the prompt was read (the oracle's choice when None)
+    rules: int = RULES[-1]  # the composer's rules (RULES); records from before the field were written by 1
 
     def validate(self) -> Plan:
         self.sizes.validate()
@@ -80,6 +85,9 @@ class Plan:
                 raise OracleError(f"The theme for chapter {key} is longer than {MAX_THEME} characters: shorten it.")
             paths.check_storable(words, "The theme")
         SampleSettings.from_record(self.settings).validate()
+        if self.rules not in RULES:
+            raise OracleError(f"The scripture was written by composer rules {self.rules}, which this Oracle does not "
+                              f"know (it knows {', '.join(map(str, RULES))}): update Oracle, or start a new scripture.")
         return self
 
     def theme(self, book: int, chapter: int) -> str:
@@ -101,7 +109,7 @@ class Plan:
             plan = cls(model=str(data["model"]), seed=int(data["seed"]), title=str(data["title"]),
                        sizes=Sizes(**data["sizes"]), voices={int(k): dict(v) for k, v in data["voices"].items()},
                        themes={str(k): str(v) for k, v in data["themes"].items()}, settings=dict(data["settings"]),
-                       prime=data.get("prime"))
+                       prime=data.get("prime"), rules=int(data.get("rules", 1)))
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise OracleError(f"The scripture record is damaged ({err}): start a new scripture.") from None
         return plan.validate()
@@ -109,9 +117,10 @@ class Plan:
     def key(self) -> str:
         """A short fingerprint of what a person chooses (model, seed, title, sizes, voices, themes): the
         saved file's name carries it, so the same choices find a stopped book again. The reading
-        settings and the prompt's precision are left out: they are the record's, and a later Oracle
-        with other defaults (or another way of reading the prompt) must still find and continue it."""
-        chosen = {k: v for k, v in self.to_dict().items() if k not in ("settings", "prime")}
+        settings, the prompt's precision and the composer's rules are left out: they are the record's, and
+        a later Oracle with other defaults (or another way of reading the prompt) must still find and
+        continue it."""
+        chosen = {k: v for k, v in self.to_dict().items() if k not in ("settings", "prime", "rules")}
         return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:10]
 
 

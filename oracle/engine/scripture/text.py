@@ -71,3 +71,19 @@ def fallback_name(candidates: list[str], taken: set[str]) -> str:
         if w.capitalize() not in taken:
             return w.capitalize()
     return f"Book {len(taken) + 1}"
+
+
+def word_pairs(text: str) -> list[tuple[str, str]]:
+    """The text's word bigrams, lower-cased, in order."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    return list(zip(words, words[1:]))
+
+
+def worn_share(text: str, recent: set[tuple[str, str]]) -> float:
+    """The share of the text's word pairs that are worn: said in `recent` verses, or earlier in itself."""
+    pairs = word_pairs(text)
+    said, worn = set(recent), 0
+    for pair in pairs:
+        worn += pair in said
+        said.add(pair)
+    return worn / max(1, len(pairs))
