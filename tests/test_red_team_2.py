@@ -149,7 +149,7 @@ def test_nan_weights_are_one_sentence_naming_the_tensor_everywhere(tiny_model, o
     last = sorted(tensors)[-1]
     tensors[last] = np.array(tensors[last])
     tensors[last].reshape(-1)[0] = np.inf
-    (tmp_path / "inf.oracle").write_bytes(save(tensors, metadata={"oracle_meta": json.dumps(good_meta)}))
+    (tmp_path / "inf.oracle").write_bytes(save(tensors, metadata={"oracle_meta": json.dumps(good_meta.to_dict())}))
     one_sentence(*cli(["models", "import", tmp_path / "inf.oracle", "--name", "inf"], capsys)[::2], "inf.oracle", "tensor")
     assert not store.user_dir("inf").exists()
 

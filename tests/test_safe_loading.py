@@ -123,7 +123,8 @@ def test_weights_that_do_not_match_their_sha256_are_reported(tiny_model, oracle_
 
 def _export_parts(name: str, tmp_path: Path) -> tuple[dict, dict]:
     path = store.export(name, tmp_path / "good.oracle")
-    meta, arrays, _ = transfer.unpack(path)  # numpy arrays: managing models never imports torch
+    info, arrays, _ = transfer.unpack(path)  # numpy arrays: managing models never imports torch
+    meta = info.to_dict()
     meta.pop("words", None)  # these tests rebuild the export from metadata and weights alone
     return meta, {k: torch.from_numpy(v.copy()) for k, v in arrays.items()}
 

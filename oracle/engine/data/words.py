@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from oracle.engine.errors import CorruptModel
 from oracle.engine.io.atomic import write_bytes_atomic
@@ -185,68 +186,73 @@ def write(folder: Path, words: WordList) -> dict:
     return {"file": name, "sha256": digest, "words": len(words), "tokens": sum(words.counts.values())}
 
 
-def check_entry(entry) -> bool:
-    """Whether a meta.json 'words' entry is well formed (a plain file name and a sha256)."""
-    return (isinstance(entry, dict)
-            and isinstance(entry.get("file"), str) and re.fullmatch(r"words-[0-9a-f]{16}\.txt", entry["file"]) is not None
-            and isinstance(entry.get("sha256"), str) and re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]) is not None)
+class FileNamed(Protocol):
+    """How meta.json names the word list (store.records.FileRef): the file beside the weights, and its sha256."""
+
+    @property
+    def file(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
 
 
-def _read_file(folder: Path, meta: dict) -> tuple[bytes | None, str | None]:
-    """The word list file's bytes, checked against meta.json; or (None, why not)."""
-    entry = meta.get("words")
+WORDS_FILE = re.compile(r"words-[0-9a-f]{16}\.txt")
+
+
+def _read_file(folder: Path, entry: FileNamed | None) -> tuple[bytes | None, str | None]:
+    """The word list file's bytes, checked against meta.json's entry; or (None, why not)."""
     if entry is None:
         return None, ("This oracle has no word list (it was trained before Oracle kept one), "
                       "so it spells freely and does not heed the question's words")
-    if not check_entry(entry):
+    if not WORDS_FILE.fullmatch(entry.file):
         return None, "This oracle's word list entry in meta.json is damaged, so it spells freely and does not heed the question's words"
-    path = Path(folder) / entry["file"]
+    path = Path(folder) / entry.file
     try:
         data = read_regular(path, MAX_FILE_BYTES)
     except (OSError, ReadRefused):
         return None, f"This oracle's word list {path} is missing or unreadable, so it spells freely and does not heed the question's words"
-    if sha256_bytes(data) != entry["sha256"]:
+    if sha256_bytes(data) != entry.sha256:
         return None, (f"This oracle's word list {path} does not match the sha256 in its meta.json, "
                       "so it spells freely and does not heed the question's words")
     return data, None
 
 
-def read(folder: Path, meta: dict) -> tuple[WordList | None, str | None]:
-    """The model's word list, or (None, why not) for a model that has none or whose file is damaged:
-    such a model still answers, spelling freely."""
-    data, why = _read_file(folder, meta)
-    if data is None:
+def read(folder: Path, entry: FileNamed | None) -> tuple[WordList | None, str | None]:
+    """The model's word list (`entry`: meta.json's `words`), or (None, why not) for a model that has
+    none or whose file is damaged: such a model still answers, spelling freely."""
+    data, why = _read_file(folder, entry)
+    if data is None or entry is None:
         return None, why
     try:
-        return WordList.from_bytes(data, str(Path(folder) / meta["words"]["file"])), None
+        return WordList.from_bytes(data, str(Path(folder) / entry.file)), None
     except CorruptModel as err:
         return None, str(err).rstrip(".")
 
 
-def read_bytes(folder: Path, meta: dict) -> bytes | None:
+def read_bytes(folder: Path, entry: FileNamed | None) -> bytes | None:
     """The checked bytes of the model's word list, to copy it; None when it has none (or a damaged one)."""
-    return _read_file(folder, meta)[0]
+    return _read_file(folder, entry)[0]
 
 
-def export_text(folder: Path, meta: dict) -> str:
+def export_text(folder: Path, entry: FileNamed | None) -> str:
     """The word list as it goes into an export; a damaged one stops the export (like damaged weights)."""
-    data, why = _read_file(folder, meta)
+    data, why = _read_file(folder, entry)
     if data is None:
         why = why or "the word list cannot be read"
         raise CorruptModel(f"{why.split(', so')[0]}: restore the model from an export, or copy it (the copy drops the word list).")
     return data.decode("utf-8")
 
 
-def from_export(data: bytes, meta: dict, src: str) -> bytes | None:
-    """The word list an export carries, checked against the sha256 its metadata records."""
-    if meta.get("words") is None:
+def from_export(data: bytes, entry: FileNamed | None, src: str) -> bytes | None:
+    """The word list an export carries, checked against the sha256 its metadata records (`entry`)."""
+    if entry is None:
         return None
     header_len = int.from_bytes(data[:8], "little")  # already bounded and parsed once by the caller
     carried = json.loads(data[8:8 + header_len]).get("__metadata__", {}).get("oracle_words")
-    if not check_entry(meta["words"]) or not isinstance(carried, str):
+    if not WORDS_FILE.fullmatch(entry.file) or not isinstance(carried, str):
         raise CorruptModel(f"{src} names a word list but does not carry it (truncated or altered): export the model again.")
     words = carried.encode("utf-8")
-    if sha256_bytes(words) != meta["words"]["sha256"]:
+    if sha256_bytes(words) != entry.sha256:
         raise CorruptModel(f"{src} carries a word list that does not match the sha256 in its metadata (altered or damaged): "
                            "export the model again.")
     WordList.from_bytes(words, f"The word list in {src}")

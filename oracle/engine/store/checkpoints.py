@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ from oracle.engine.store.meta import (
     finite_or_none,
     read_checkpoint_pointer,
 )
-from oracle.engine.store.records import CheckpointPointer, ModelMeta, write_meta
+from oracle.engine.store.records import CheckpointPointer, FileRef, ModelMeta, write_meta
 from oracle.engine.store.weights import read_weights, sha256_bytes, write_weights
 
 if TYPE_CHECKING:
@@ -46,8 +47,9 @@ def prune(folder: Path) -> None:
             f.unlink(missing_ok=True)
 
 
-def write_checkpoint(folder: Path, net, train_state: dict, pointer: dict) -> None:
-    """The resumable state: weights + optimiser/scheduler/RNG (torch.save, read back weights_only)."""
+def write_checkpoint(folder: Path, net, train_state: dict, pointer: Callable[[FileRef, FileRef], CheckpointPointer]) -> None:
+    """The resumable state: weights + optimiser/scheduler/RNG (torch.save, read back weights_only),
+    then `pointer(weights, state)`, the record that points at them, as checkpoint.json."""
     import torch  # only training writes checkpoints
 
     weights = write_weights(folder, "last", net)
@@ -57,9 +59,9 @@ def write_checkpoint(folder: Path, net, train_state: dict, pointer: dict) -> Non
     data = buf.read()
     fname = f"state-{time.time_ns():x}.pt"
     write_bytes_atomic(folder / fname, data)
-    state = {"file": fname, "sha256": sha256_bytes(data)}
-    data = finite_or_none({**pointer, "format": FORMAT, "format_version": FORMAT_VERSION, "weights": weights, "state": state})
-    write_bytes_atomic(folder / "checkpoint.json", encode_checked(data, folder / "checkpoint.json", check_checkpoint))
+    state = FileRef(fname, sha256_bytes(data))
+    written = finite_or_none({**pointer(weights, state).to_dict(), "format": FORMAT, "format_version": FORMAT_VERSION})
+    write_bytes_atomic(folder / "checkpoint.json", encode_checked(written, folder / "checkpoint.json", check_checkpoint))
     prune(folder)
 
 

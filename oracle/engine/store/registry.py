@@ -37,25 +37,26 @@ def check_name(name: str) -> str:
 
 @dataclass
 class ModelEntry:
-    """A model in the list. `info` is its typed metadata; `meta` the checked meta.json as read
-    ({"error": sentence} for a model whose files cannot be read, whose `info` is None)."""
+    """A model in the list. `info` is its typed metadata, None for a model whose files cannot be
+    read, and then `error` says why in one sentence."""
     name: str
     path: Path
-    meta: dict
     shipped: bool
     info: ModelMeta | None = None
+    error: str | None = None
 
     @property
     def model(self) -> ModelMeta:
         """The typed metadata of a readable model (what find() returns); CorruptModel for one that is not."""
         if self.info is None:
-            raise CorruptModel(self.meta.get("error") or f"{self.path / 'meta.json'} cannot be read.")
+            raise CorruptModel(self.error or f"{self.path / 'meta.json'} cannot be read.")
         return self.info
 
     @property
-    def error(self) -> str | None:
-        """Why the model cannot be read, or None for a readable one."""
-        return self.meta.get("error") if self.info is None else None
+    def meta(self) -> dict[str, Any]:
+        """meta.json as JSON (what `models show --json` prints): {"error": sentence} for an unreadable
+        model. Code reads the typed `model`; this is the file's form, to show or compare."""
+        return self.info.to_dict() if self.info is not None else {"error": self.error}
 
     def summary(self) -> dict[str, Any]:
         info = self.model
@@ -231,9 +232,9 @@ def stamp() -> tuple:
 def _entry(folder: Path, shipped: bool) -> ModelEntry:
     try:
         info = read_meta(folder)
-        return ModelEntry(folder.name, folder, info.to_dict(), shipped, info)
+        return ModelEntry(folder.name, folder, shipped, info)
     except CorruptModel as err:
-        return ModelEntry(folder.name, folder, {"error": str(err)}, shipped)
+        return ModelEntry(folder.name, folder, shipped, error=str(err))
 
 
 def find(name: str, readable: bool = True) -> ModelEntry:

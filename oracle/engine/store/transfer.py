@@ -68,8 +68,8 @@ def _pack(entry: ModelEntry) -> bytes:
     tensors = read_arrays(entry.path / entry.model.weights.file, entry.model.weights.sha256)
     extra = {}
     if entry.model.words is not None:  # the word list travels in the export's metadata, checked on import
-        extra["oracle_words"] = wordlist.export_text(entry.path, entry.meta)
-    return st_save(tensors, metadata={"oracle_meta": json.dumps(entry.meta, ensure_ascii=False), **extra})
+        extra["oracle_words"] = wordlist.export_text(entry.path, entry.model.words)
+    return st_save(tensors, metadata={"oracle_meta": json.dumps(entry.model.to_dict(), ensure_ascii=False), **extra})
 
 
 def export(name: str, dest: Path, force: bool = False) -> Path:
@@ -112,8 +112,8 @@ def _clear_stale_temp(dest: Path) -> None:
                 continue
 
 
-def unpack(src: Path) -> tuple[dict, dict[str, np.ndarray], bytes]:
-    """An export file read and checked whole: its metadata, its weights (numpy arrays) and its bytes (refused with one sentence)."""
+def unpack(src: Path) -> tuple[ModelMeta, dict[str, np.ndarray], bytes]:
+    """An export file read and checked whole: its checked metadata, its weights (numpy arrays) and its bytes (refused with one sentence)."""
     not_ours = CorruptModel(f"{src} is not an Oracle model export (or it is truncated): export models from Oracle to move them.")
     # A safetensors file: 8-byte little-endian header length, JSON header, raw tensor bytes. The
     # header is read and checked first (its size, the file's size, the metadata with the caps of a
@@ -135,12 +135,12 @@ def unpack(src: Path) -> tuple[dict, dict[str, np.ndarray], bytes]:
         raise CorruptModel(f"{src} is not an Oracle model export: its metadata {why}.") from None
     except Exception:
         raise not_ours from None
-    check_meta(meta, str(src))
+    info = check_meta(meta, str(src))
     try:
         shapes = {k: SimpleNamespace(shape=tuple(v["shape"])) for k, v in header.items() if k != "__metadata__"}
     except Exception:
         raise not_ours from None
-    check_arrays(meta, shapes, str(src))
+    check_arrays(info, shapes, str(src))
     try:
         data = read_regular(Path(src), limits.MAX_IMPORT_BYTES)
     except ReadRefused as why:
@@ -152,15 +152,14 @@ def unpack(src: Path) -> tuple[dict, dict[str, np.ndarray], bytes]:
     except Exception:
         raise not_ours from None
     check_finite(tensors, str(src), "export the model again from a copy that answers")
-    return meta, tensors, data
+    return info, tensors, data
 
 
 def import_(src: Path, name: str | None = None, force: bool = False) -> str:
     """Validate everything first; only a model that loads is written, and atomically."""
-    meta, tensors, data = unpack(src)
-    check_arrays(meta, tensors, str(src))
-    words = wordlist.from_export(data, meta, str(src))
-    info = check_meta(meta, str(src))
+    info, tensors, data = unpack(src)
+    check_arrays(info, tensors, str(src))
+    words = wordlist.from_export(data, info.words, str(src))
     given = name
     name = check_name(name or info.name or Path(src).stem)
     if given is None and name in shipped_names():
@@ -202,4 +201,4 @@ def copy(src: str, dest: str, force: bool = False) -> str:
     if not force and is_model_folder(user_dir(dest)):
         raise NameTaken(f"A model named {dest!r} already exists", remedy="replace_model")
     tensors = read_arrays(entry.path / entry.model.weights.file, entry.model.weights.sha256)
-    return _install(replace(entry.model, copied_from=src), tensors, dest, force, wordlist.read_bytes(entry.path, entry.meta))
+    return _install(replace(entry.model, copied_from=src), tensors, dest, force, wordlist.read_bytes(entry.path, entry.model.words))

@@ -25,6 +25,7 @@ from oracle.engine.io.readers import ReadRefused, read_regular, read_safetensors
 from oracle.engine.model.config import ModelConfig, Weights, weight_shapes
 from oracle.engine.model.finite import check_finite
 from oracle.engine.read.reading import Oracle
+from oracle.engine.store.records import FileRef, ModelMeta
 from oracle.engine.store.registry import find
 
 if TYPE_CHECKING:
@@ -98,12 +99,12 @@ def read_weights(path: Path, expected_sha: str | None) -> dict[str, torch.Tensor
     return tensors
 
 
-def check_arrays(meta: dict, arrays: dict, where: str) -> ModelConfig:
+def check_arrays(meta: ModelMeta, arrays: dict, where: str) -> ModelConfig:
     """The config a model's metadata names, once its weights (arrays or tensors) are exactly the ones
     that config implies, by name and shape; otherwise one sentence saying it cannot be loaded."""
     mismatch = CorruptModel(f"{where} holds weights whose names or shapes do not match its config: it cannot be loaded.")
     try:
-        config = ModelConfig.from_dict(meta["config"])
+        config = meta.model_config
         # A config that lies (hidden size 10^6) must not allocate gigabytes before we notice the file
         # holds nothing like it: its weights (counted, not built) must be what the file holds.
         if limits.parameters(config) > sum(int(np.prod(a.shape)) for a in arrays.values()):
@@ -116,7 +117,7 @@ def check_arrays(meta: dict, arrays: dict, where: str) -> ModelConfig:
     return config
 
 
-def build_net(meta: dict, tensors: dict[str, torch.Tensor], where: str) -> CharLSTM:
+def build_net(meta: ModelMeta, tensors: dict[str, torch.Tensor], where: str) -> CharLSTM:
     from oracle.engine.model.network import CharLSTM
 
     config = check_arrays(meta, tensors, where)
@@ -133,8 +134,8 @@ def load(name: str) -> Oracle:
     entry = find(name)
     info = entry.model
     arrays = read_arrays(entry.path / info.weights.file, info.weights.sha256)
-    config = check_arrays(entry.meta, arrays, str(entry.path))
-    words, words_notice = wordlist.read(entry.path, entry.meta)  # a damaged word list costs only the words
+    config = check_arrays(info, arrays, str(entry.path))
+    words, words_notice = wordlist.read(entry.path, info.words)  # a damaged word list costs only the words
     return Oracle(name, Weights(config, arrays), Vocabulary(info.vocab), bool(info.lowercase), entry.meta, words, words_notice)
 
 
@@ -145,11 +146,11 @@ def state_tensors(net) -> dict[str, torch.Tensor]:
     return {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in module.state_dict().items()}
 
 
-def write_weights(folder: Path, prefix: str, net) -> dict:
-    """Write weights under a new unique name; return {file, sha256} for the JSON that commits them."""
+def write_weights(folder: Path, prefix: str, net) -> FileRef:
+    """Write weights under a new unique name; return the reference the JSON that commits them holds."""
     from safetensors.torch import save as st_save
 
     data = st_save(state_tensors(net))
     fname = f"{prefix}-{time.time_ns():x}.safetensors"
     write_bytes_atomic(folder / fname, data)
-    return {"file": fname, "sha256": sha256_bytes(data)}
+    return FileRef(fname, sha256_bytes(data))

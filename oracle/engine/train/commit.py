@@ -16,7 +16,7 @@ from oracle.engine import store
 from oracle.engine.data import words
 from oracle.engine.read.reading import Oracle, SampleSettings
 from oracle.engine.store.meta import record_to_write
-from oracle.engine.store.records import Best, FileRef, Metric, ModelMeta, finite_or_none
+from oracle.engine.store.records import Best, CheckpointPointer, FileRef, Metric, ModelMeta, finite_or_none
 from oracle.engine.train.events import CheckpointSaved, EpochEnd, bits
 
 if TYPE_CHECKING:
@@ -58,6 +58,13 @@ def model_part(t: Trainer) -> dict[str, Any]:
             "vocab": t.corpus.vocab.chars, "corpora": [s.describe() for s in t.corpus.sources]}
 
 
+def checkpoint_pointer(t: Trainer, weights: FileRef, state: FileRef) -> CheckpointPointer:
+    """checkpoint.json once its files are written, built through the record's checks (as meta.json is)."""
+    return record_to_write(CheckpointPointer, finite_or_none({
+        **model_part(t), **t.state.pointer_fields(t.elapsed()), "world": t.world,
+        "weights": weights.to_dict(), "state": state.to_dict()}), Path(t.folder) / "checkpoint.json")
+
+
 def model_meta(t: Trainer, updated: str, words: dict[str, str], precision: str) -> ModelMeta:
     """meta.json, built through the record's checks: what the trainer writes must be what a reader accepts."""
     s = t.state
@@ -88,7 +95,7 @@ def end_epoch(t: Trainer, train_loss: float, partial: bool = False) -> None:
                             t.objective.val_method, dict[str, float | None](per_source), round(t.elapsed(), 2), t.lr_at(s.step),
                             extra={"per_voice_any": any_voice} if t.voices else {}))
     if is_best:
-        weights = FileRef(**store.write_weights(t.folder, "weights", t.net))
+        weights = store.write_weights(t.folder, "weights", t.net)
         s.best = Best(s.epoch, s.step, val_loss, bits(val_loss), train_loss, score, texts[0.5], weights)
     # The checkpoint (which names the best weights too) is committed before meta.json, so a kill
     # between the two leaves both pointing at files that still exist.

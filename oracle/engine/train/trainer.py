@@ -13,6 +13,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 
 import torch
 
@@ -231,8 +232,7 @@ class Trainer:
         if self.rank != 0:
             return
         state = run_state.capture(self.learner.optimizer, self.learner.hidden, self.device)
-        pointer = {**commit.model_part(self), **self.state.pointer_fields(self.elapsed()), "world": self.world}
-        store.write_checkpoint(self.folder, self.net, state, pointer)
+        store.write_checkpoint(self.folder, self.net, state, partial(commit.checkpoint_pointer, self))
         if self.folder != self.target:  # the staged run has its first checkpoint: it takes the name
             store.swap_in(self.folder, self.target, force=True)  # the lock is ours; the name was checked under it
             self.folder = self.target
