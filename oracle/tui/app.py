@@ -67,6 +67,7 @@ class OracleApp(App):
         self.start_theme = theme
         self._signals: list[int] = []
         self.made_screens: dict[str, Shuts] = {}  # the screens built so far (each on its first showing)
+        self.drawn = False  # Textual's first frame is on the terminal (on_ready)
         # Keys typed before the Oracle screen is up (a question typed as soon as `oracle` is entered):
         # kept, and replayed into the question box once it has the focus, rather than lost.
         self.early_keys: list[tuple[str, str | None]] | None = [] if start == "oracle" else None
@@ -122,6 +123,11 @@ class OracleApp(App):
             self.install_screen(self._screen_maker(name), name)  # type: ignore[arg-type]  # Textual calls it on first get_screen
         self.push_screen(self.start)
         self.call_after_refresh(lambda: self._fit_window(*self.size))  # a window already too small at start
+
+    def on_ready(self) -> None:
+        self.drawn = True
+        if self.screen is self.made_screens.get("oracle"):  # its models are listed after this frame's paint
+            self.call_after_refresh(self.oracle_screen.on_screen_resume)
 
     def on_exit_app(self) -> None:
         # Thread workers cannot be killed: ask the trainer to save and stop, and the reading to end,
@@ -217,17 +223,9 @@ class OracleApp(App):
         if self.screen is not self.get_screen(name):
             self.switch_screen(name)
 
-    @property
-    def oracle_screen(self) -> OracleScreen:
-        return cast(OracleScreen, self.get_screen("oracle"))
-
-    @property
-    def train_screen(self) -> TrainScreen:
-        return cast("TrainScreen", self.get_screen("train"))
-
-    @property
-    def models_screen(self) -> ModelsScreen:
-        return cast("ModelsScreen", self.get_screen("models"))
+    oracle_screen = property(lambda self: cast(OracleScreen, self.get_screen("oracle")))
+    train_screen = property(lambda self: cast("TrainScreen", self.get_screen("train")))
+    models_screen = property(lambda self: cast("ModelsScreen", self.get_screen("models")))
 
     def oracle_action(self, method: Callable[[OracleScreen], object]) -> None:
         """Show the Oracle screen, then run one of its methods (passed as `OracleScreen.method`)."""

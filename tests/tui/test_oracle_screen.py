@@ -171,7 +171,9 @@ async def test_no_model_says_so_and_offers_training():
     app = make_app(pace=0)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.oracle_screen
-        assert screen.oracle is None and screen.query_one("#empty").display
+        # The models are listed once the first frame is drawn (the question box shows first).
+        await wait_until(pilot, lambda: screen.query_one("#empty").display, what="the empty state")
+        assert screen.oracle is None
         assert "No oracle yet" in str(screen.query_one("#empty-text").render())
         await pilot.press(*"hello", "enter")  # asking anyway is a notice, not a crash
         await pilot.pause()

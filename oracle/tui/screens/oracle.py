@@ -105,14 +105,15 @@ class OracleScreen(ConversationKeys, Screen):
     def on_mount(self) -> None:
         self.sub_title = "consult"
         self.stream.pace = getattr(self.app, "pace", 0.0)
-        self.call_after_refresh(self.refresh_models)  # the screen is drawn first, then the model loads behind it
         self.query_one("#ask", QuestionBox).focus()
+        self._show_state()  # "loading models": they are listed once the first frame is drawn
         self.call_after_refresh(getattr(self.app, "first_screen_ready", lambda: None))
         if preferences.load().speak is True:
             self.action_toggle_speech(quiet=True)
 
     def on_screen_resume(self) -> None:
-        if not self.speaking:
+        # At the start, once the first frame is drawn (OracleApp.on_ready): the question box shows first.
+        if not self.speaking and oracle_app(self).drawn:
             self.refresh_models()
 
     # ---- models ------------------------------------------------------------------------------
@@ -165,6 +166,8 @@ class OracleScreen(ConversationKeys, Screen):
     def ask(self, question: str, seed: int | None = None, settings: SampleSettings | None = None,
             voice: dict | None = None, replay: bool = False, **how) -> None:
         """Ask `question`; `how`: a replay's `changes` and `prime` (Oracle.ask's)."""
+        if not self.query_one(ModelPicker).listed:  # typed before the first frame was drawn: the models first
+            self.refresh_models()
         if self.loading_model is not None:  # asked before the model is ready: it waits for it, and says so
             self.waiting = dict(question=question, seed=seed, settings=settings, voice=voice, replay=replay, **how)
             self.notify(f"{self.loading_model[0]} is still loading: your question is asked as soon as it is ready.", timeout=4)
@@ -244,7 +247,7 @@ class OracleScreen(ConversationKeys, Screen):
     def _show_state(self) -> None:
         if not self.children:  # not composed yet
             return
-        loading = self.loading_model[0] if self.loading_model else None
+        loading = self.loading_model[0] if self.loading_model else (None if self.query_one(ModelPicker).listed else "models")
         self.query_one(OracleBar).show_state(self.temperature, self.speaking, self.oracle is not None, loading,
                                              pondering=self.pondering)
 

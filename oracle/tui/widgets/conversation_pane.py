@@ -28,7 +28,7 @@ class ConversationPane(Vertical):
         self.filer = ConversationFiler()
 
     def compose(self) -> ComposeResult:
-        yield NoOracle(id="empty")
+        yield NoOracle(id="empty").set_styles(display="none")  # until the models are listed: no flash of it
         yield Transcript(id="transcript")
         yield self.stream
         yield self.filer

@@ -41,10 +41,12 @@ class ModelPicker(Horizontal):
         self.opened = False  # Ctrl+O opened the list: say so when it closes
         self.current: str | None = None  # the model the screen uses (a list refilled may pass through others)
         self.pending: tuple[str, object] | None = None  # the model a worker loads, and the conversation to open
+        self.listed = False  # the models were listed once (the screen does it once its first frame is drawn)
 
     def refresh_models(self, using: str | None = None) -> list:
         """List the usable models again and return them (an error is told); load the active one if it is
         not `using` (the model in use), or vanished, and is not loading already."""
+        self.listed = True
         try:
             entries = [e for e in store.list_models() if e.error is None]
             active = store.active_name()
@@ -63,7 +65,7 @@ class ModelPicker(Horizontal):
             found.first().sync(active)
         stale = using != active or not any(e.name == active for e in entries)
         if entries and active is not None and stale and not (self.pending and self.pending[0] == active):
-            self.load(active)
+            self.load(active, activate=False)  # active already: settings.json is not written again
         return entries
 
     def show(self, name: str) -> None:
@@ -92,15 +94,17 @@ class ModelPicker(Horizontal):
         # Refilling the list (after a rename or a delete) passes through its first entry before it
         # settles on the active model: only a change the list still shows is the reader's pick.
         event.stop()
+        # The list's first value, set as it mounts, is the model loading already: not a pick (it loaded twice).
         if (event.select.id == "model-select" and isinstance(event.value, str) and event.value == event.select.value
-                and event.value != self.current):
+                and event.value != self.current and not (self.pending and self.pending[0] == event.value)):
             self.post_message(self.Chosen(event.value))
 
-    def load(self, name: str, conversation=None) -> bool:
-        """Make `name` the active model and start loading it (False, the reason told, if it cannot be);
-        `Loaded` brings it with `conversation`, unless another model was asked for meanwhile."""
+    def load(self, name: str, conversation=None, activate: bool = True) -> bool:
+        """Make `name` the active model (unless `activate` is False) and start loading it (False, the reason
+        told, if it cannot be); `Loaded` brings it with `conversation`, unless another model was asked for meanwhile."""
         try:
-            store.set_active(name)
+            if activate:
+                store.set_active(name)
         except OracleError as err:
             self.notify(str(err), severity="error", title="Cannot use this model")
             return False
