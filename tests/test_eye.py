@@ -108,6 +108,49 @@ def test_activations_equal_the_models_forward_pass():
             below = torch.from_numpy(acts.values["hidden"][k])
 
 
+def _torch_reference(net, text_ids: np.ndarray, voice=None) -> dict[str, np.ndarray]:
+    """Every unit's five values by PyTorch alone: nn.LSTM stepped one character at a time for h and c,
+    and the gates from its own layout (i, f, g, o) and the h it gave before each step."""
+    layers, hidden = net.config.num_layers, net.config.hidden_size
+    ids = torch.from_numpy(text_ids.astype(np.int64))[None]
+    out = {kind: np.empty((layers, len(text_ids), hidden), np.float32) for kind in KINDS}
+    with torch.inference_mode():
+        x = net.inputs(ids, voice)
+        state = None
+        for t in range(len(text_ids)):
+            _, state = net.lstm(x[:, t:t + 1], state)
+            out["hidden"][:, t], out["cell"][:, t] = state[0][:, 0].numpy(), state[1][:, 0].numpy()
+        below = x[0]
+        for k in range(layers):
+            lstm = net.lstm
+            w_ih, w_hh = getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")
+            b = getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")
+            h_prev = torch.cat([torch.zeros(1, hidden), torch.from_numpy(out["hidden"][k, :-1])])
+            i, f, _, o = (below @ w_ih.T + h_prev @ w_hh.T + b).split(hidden, dim=1)
+            for kind, gate in (("input", i), ("forget", f), ("output", o)):
+                out[kind][k] = torch.sigmoid(gate).numpy()
+            below = torch.from_numpy(out["hidden"][k])
+    return out
+
+
+def test_a_trained_models_activations_in_numpy_equal_the_torch_path(tiny_model):
+    """`store.load` reads the weights as float32 arrays: the eye reads every unit in numpy, and each
+    value equals PyTorch's own forward pass over the same weights to float32 rounding."""
+    oracle = store.load(tiny_model)
+    text = "the fear of the lord is the beginning of wisdom; and (he said) \"wait\".\n" * 3
+    acts = look(oracle, text)
+    assert "torch" not in type(oracle.weights.arrays["head.weight"]).__module__  # numpy arrays, not tensors
+    reference = _torch_reference(oracle.net, oracle.vocab.encode(acts.text))
+    for kind in KINDS:
+        assert acts.values[kind].dtype == np.float32
+        np.testing.assert_allclose(acts.values[kind], reference[kind], rtol=1e-5, atol=1e-5, err_msg=kind)
+    # Read in two parts, carrying the state: the same values.
+    eye = Eye(oracle)
+    parts = [eye.read(text[:50]), eye.read(text[50:])]
+    for kind in KINDS:
+        np.testing.assert_allclose(np.concatenate([p.values[kind] for p in parts], axis=1), acts.values[kind], atol=1e-6)
+
+
 def test_a_voiced_model_is_read_in_the_voice_asked_for():
     torch.manual_seed(1)
     vocab = Vocabulary(" abcdefghijklmnopqrstuvwxyz")

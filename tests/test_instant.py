@@ -120,7 +120,11 @@ def _run_without_torch(code: str, home) -> str:
 
 
 @pytest.mark.parametrize("argv", [["ask", "what is truth?", "--length", "60", "--seed", "1"], ["models", "list"],
-                                  ["models", "show", "default"], ["--help"], ["eye", "--help"], ["train", "--help"]])
+                                  ["models", "show", "default"], ["--help"], ["eye", "--help"], ["train", "--help"],
+                                  # the eye reads every unit in numpy (docs/eye.md's calls)
+                                  ["eye", "default", 'he said "wait" (twice).'],
+                                  ["eye", "default", "some text (here)", "--find", "--top", "2"],
+                                  ["eye", "default", "some text", "--unit", "2:160", "--kind", "forget", "--json"]])
 def test_the_read_path_and_the_shell_never_import_torch(argv, oracle_home):
     code = f"from oracle.cli.entry import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
     modules = _run_without_torch(code, oracle_home)

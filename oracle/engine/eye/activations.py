@@ -1,13 +1,17 @@
 """The inner eye: what every LSTM unit does on every character of a text.
 
 `Eye(oracle).read(text)` returns, per character read, each layer's cell state, hidden state and
-input/forget/output gate values (float32). The weights are the model's own; each layer is one
-pass of PyTorch's fused LSTM kernel for the hidden states, then every gate at once from them
-(two matrix products), then the cell states by their element-wise recurrence. Side by side on
-the shipped default, one thread, 2,000 characters, this took 0.98 s (median of 7) against 1.30 s
-for a numpy loop of one matrix-vector product per step (both on a host with load ~13 on 2 cores).
-Torch is imported by the first `Eye`, not by this module: `oracle eye --help`, the unit search on
-activations already read, and the app's start do not pay for it.
+input/forget/output gate values (float32), computed in numpy from the weights the oracle was loaded
+with (float32 arrays read from its safetensors file, laid out once by the numpy stepper,
+model/stepper.py): one matrix-vector product and one tanh over the four gates per step and layer,
+each step's gates, cell and hidden state kept. They equal PyTorch's forward pass to float32
+rounding (tests/test_eye.py checks them against nn.LSTM and its gate layout). Side by side on the
+shipped default, one thread, 2,000 characters: 1.12 s against 1.31 s for the torch kernels this
+replaced (median of 5;
+those are `git show 1e9dacf:oracle/engine/eye/activations.py`).
+Torch is needed nowhere here: every loaded oracle holds its weights as numpy arrays (a model in
+training hands them over as float32 too), so `oracle eye`, the Eye screen and answers coloured by a
+unit never import it (tests/test_instant.py checks `oracle eye`).
 An `Eye` keeps its state, so a second `read` continues where the first ended: the app uses that
 to colour an answer as it streams.
 
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oracle.engine.errors import OracleError
+from oracle.engine.model.stepper import LSTMStepper
 
 KINDS = ("cell", "hidden", "input", "forget", "output")
 LONGEST = 20_000  # characters per read: each costs layers x hidden x 5 floats (2x256: 10 KB)
@@ -60,28 +65,13 @@ def check_unit(layer: int, unit: int, kind: str, layers: int, hidden: int) -> No
 class Eye:
     """Reads texts through one loaded oracle, carrying the LSTM state from one read to the next."""
 
-    def __init__(self, oracle, voice=None):
+    def __init__(self, oracle, voice=None) -> None:
         """`voice`: for a voiced model, blend weights over its voice table (`Oracle.voice_weights`);
         None reads in the "any voice" vector, as an unvoiced answer does."""
-        import torch
-        from torch import nn
-
         self.oracle = oracle
-        self.voice = None if voice is None else torch.as_tensor(np.asarray(voice, dtype=np.float32))
-        net, cfg = oracle.net, oracle.net.config
-        self.layers, self.hidden = cfg.num_layers, cfg.hidden_size
-        # Each layer as its own one-layer nn.LSTM (the model's weights, copied once): its fused kernel
-        # gives the hidden state of every step, exactly as the model's forward pass computes it.
-        self._layers = []
-        with torch.no_grad():
-            for k in range(self.layers):
-                weights = {name: getattr(net.lstm, f"{name}_l{k}").detach().float().cpu()
-                           for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
-                one = nn.LSTM(weights["weight_ih"].shape[1], self.hidden, 1)
-                for name, value in weights.items():
-                    getattr(one, f"{name}_l0").copy_(value)
-                self._layers.append((one.eval(), weights["weight_ih"], weights["weight_hh"],
-                                     weights["bias_ih"] + weights["bias_hh"]))
+        self.stepper: LSTMStepper = oracle.stepper  # the weights as float32 arrays, laid out once at load
+        self.layers, self.hidden = self.stepper.layers_count, self.stepper.hidden
+        self.table = self.stepper.voice_table(None if voice is None else np.asarray(voice, dtype=np.float32))
         self.h = np.zeros((self.layers, self.hidden), dtype=np.float32)
         self.c = np.zeros((self.layers, self.hidden), dtype=np.float32)
 
@@ -89,11 +79,9 @@ class Eye:
         self.h[:] = 0
         self.c[:] = 0
 
-    def state(self):
-        """(h, c) shaped (layers, 1, hidden), like nn.LSTM's, as torch tensors."""
-        import torch
-
-        return (torch.from_numpy(self.h.copy())[:, None], torch.from_numpy(self.c.copy())[:, None])
+    def state(self) -> tuple[np.ndarray, np.ndarray]:
+        """(h, c) shaped (layers, 1, hidden), like nn.LSTM's (and `Cursor.state()`)."""
+        return self.h.copy()[:, None], self.c.copy()[:, None]
 
     def read(self, text: str, exact: bool = False) -> Activations:
         """Run `text` from the current state; return every unit's values on every character read.
@@ -117,53 +105,44 @@ class Eye:
         if not usable:
             return Activations("", {kind: np.zeros((self.layers, 0, self.hidden), np.float32) for kind in KINDS}, notice)
         values = {kind: np.empty((self.layers, len(usable), self.hidden), np.float32) for kind in KINDS}
-        x = self._inputs(usable)
+        gates = np.empty((len(usable), 4 * self.hidden), np.float32)  # one layer's at a time
+        x = self.table[self.oracle.vocab.encode(usable).astype(np.intp)]  # layer 1's input projections, biases in
         for k in range(self.layers):
-            self._layer(k, x, values)
-            x = values["hidden"][k]
+            if k:  # this layer's input projections for every position at once, from the layer below
+                w_ih_t, w_hh, bias = self.stepper.prime_upper[k - 1]
+                x = values["hidden"][k - 1] @ w_ih_t
+                x += bias
+            else:
+                w_hh = self.stepper.w_hh0
+            self._layer(k, x, w_hh, gates, values)
         return Activations(usable, values, notice)
 
-    def _inputs(self, text: str) -> np.ndarray:
-        """The first layer's input for every character, by the model's own input function."""
-        import torch
-
-        ids = torch.from_numpy(self.oracle.vocab.encode(text).astype(np.int64))[None]
-        with torch.inference_mode():
-            if self.voice is None:
-                return self.oracle.net.inputs(ids)[0].float().numpy()
-            return self.oracle.net.inputs(ids, self.voice)[0].float().numpy()
-
-    def _layer(self, k: int, x: np.ndarray, values: dict[str, np.ndarray]) -> None:
-        """Layer k over all steps, from the current state; results go into values[...][k].
-
-        1. nn.LSTM's fused kernel: the hidden state after every step.
-        2. With every step's previous hidden state known, all gates at once: two matrix products.
-        3. The cell state: c_t = f_t * c_(t-1) + i_t * g_t, the one recurrence left (element-wise).
-        """
-        import torch
-
-        one, w_ih, w_hh, bias = self._layers[k]
+    def _layer(self, k: int, x: np.ndarray, w_hh: np.ndarray, gates: np.ndarray, values: dict[str, np.ndarray]) -> None:
+        """Layer k over every step from the current state, each step's gates, cell and hidden state
+        kept (values[...][k]). The stepper's layout: gate rows in (i, f, o, g) order, the sigmoid
+        ones halved, as sigmoid(z) = (1 + tanh(z / 2)) / 2: one tanh over all four per step."""
         H = self.hidden
-        with torch.inference_mode():
-            inputs = torch.from_numpy(x)
-            h0, c0 = torch.from_numpy(self.h[k].copy()), torch.from_numpy(self.c[k].copy())
-            out, _ = one(inputs, (h0[None], c0[None]))  # (T, H)
-            before = torch.cat([h0[None], out[:-1]])  # the hidden state each step starts from
-            z = torch.addmm(bias, inputs, w_ih.T).addmm_(before, w_hh.T)  # (T, 4H), PyTorch's order i, f, g, o
-            i, f, g, o = z.split(H, dim=1)
-            values["hidden"][k] = out.numpy()
-            values["input"][k] = torch.sigmoid(i).numpy()
-            values["forget"][k] = torch.sigmoid(f).numpy()
-            values["output"][k] = torch.sigmoid(o).numpy()
-            fresh = (torch.from_numpy(values["input"][k]) * torch.tanh(g)).numpy()  # i_t * g_t
-        cells, forget = values["cell"][k], values["forget"][k]
-        c_prev = self.c[k]
+        hidden, cells = values["hidden"][k], values["cell"][k]
+        h, c_prev, fresh = self.h[k].copy(), self.c[k].copy(), np.empty(H, np.float32)
         for t in range(len(x)):
+            g = gates[t]
+            np.matmul(w_hh, h, out=g)
+            g += x[t]
+            np.tanh(g, out=g)
+            sig = g[:3 * H]
+            sig *= 0.5
+            sig += 0.5
             c = cells[t]
-            np.multiply(forget[t], c_prev, out=c)
-            c += fresh[t]
+            np.multiply(g[H:2 * H], c_prev, out=c)  # c_t = f_t * c_(t-1) + i_t * g_t
+            np.multiply(g[:H], g[3 * H:], out=fresh)
+            c += fresh
+            h = hidden[t]
+            np.tanh(c, out=h)  # h_t = o_t * tanh(c_t)
+            h *= g[2 * H:3 * H]
             c_prev = c
-        self.h[k], self.c[k] = values["hidden"][k, -1], c_prev
+        T = len(x)
+        values["input"][k], values["forget"][k], values["output"][k] = (gates[:T, j * H:(j + 1) * H] for j in range(3))
+        self.h[k], self.c[k] = h, c_prev
 
 
 def look(oracle, text: str, voice=None) -> Activations:

@@ -56,7 +56,7 @@ class AnswerPainter:
         oracle = reading.oracle
         voice = getattr(reading, "voice", None)
         weights = oracle.voice_weights(voice) if voice and hasattr(oracle, "voice_weights") else None
-        cfg = oracle.net.config
+        cfg = oracle.config  # not .net: that builds the torch network
         check_unit(layer, unit, kind, cfg.num_layers, cfg.hidden_size)
         self.eye = Eye(oracle, weights)
         self.eye.read(reading.prompt, exact=True)
