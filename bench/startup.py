@@ -64,7 +64,10 @@ def _peak_rss(argv: list[str]) -> int:
 
 def _app_in_tmux(session: str) -> tuple[float, float]:
     """Seconds until the app's question box shows in tmux at 80x24, and until the model is loaded."""
-    command = " ".join(f"'{part}'" for part in ORACLE)
+    # The app runs under the tmux server's environment, which is the one that started the server, not
+    # _env(): unset what _env() unsets there too (PYTHONDONTWRITEBYTECODE made every start compile the
+    # app's modules afresh, as an installed package never does).
+    command = "env -u PYTHONDONTWRITEBYTECODE -u OMP_NUM_THREADS " + " ".join(f"'{part}'" for part in ORACLE)
     env_args = [arg for key in ("PYTHONPATH", "ORACLE_HOME") if key in _env() for arg in ("-e", f"{key}={_env()[key]}")]
     start = time.perf_counter()
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", *env_args, command], check=True)
