@@ -6,7 +6,6 @@ import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from oracle.cli.tables import Column, fit, print_table
 from oracle.engine import OracleError, corpus_origin, figures, store
@@ -69,30 +68,27 @@ def _done(message: str, act: Callable[..., object] | None = None, *args: object)
 def _list(args) -> int:
     entries = store.list_models()
     active = store.active_name()
-    rows: list[dict[str, Any]] = []  # ModelEntry.summary(): the JSON `oracle models list --json` prints
-    for e in entries:
-        row: dict[str, Any] = e.summary() if e.error is None else {"name": e.name, "error": e.error}
-        row["active"] = e.name == active
-        rows.append(row)
-    if args.json:
-        say(json_text(rows))
+    if args.json:  # a readable model's summary, an unreadable one's name and error; each says whether it is in use
+        say(json_text([{**(e.summary().as_json() if e.error is None else {"name": e.name, "error": e.error}),
+                        "active": e.name == active} for e in entries]))
         return 0
-    if not rows:
+    if not entries:
         say("No models yet: train one with `oracle train FILE --name NAME`.")
         return 0
     columns = [Column(""), Column("name", style="bold cyan"), Column("corpora", width=30), Column("params", right=True),
                Column("val bpc", right=True, style="green"), Column("trained", right=True), Column("created"),
                Column("size", right=True)]
     table = []
-    for r in rows:
-        mark = "●" if r["active"] else ""
-        if "error" in r:
-            table.append([mark, r["name"], visible(f"unreadable: {r['error']}"), "", "", "", "", ""])
+    for e in entries:
+        mark = "●" if e.name == active else ""
+        if e.error is not None:
+            table.append([mark, e.name, visible(f"unreadable: {e.error}"), "", "", "", "", ""])
             continue
-        name = r["name"] + (" (shipped)" if r["shipped"] else "")
-        table.append([mark, name, visible(", ".join(r["corpora"])), figures.count(r["parameters"]),
-                      figures.bpc(r["best_val_bpc"]), figures.duration(r["training_seconds"]),
-                      figures.created(r["created"]), figures.size(r["size_bytes"])])
+        s = e.summary()
+        name = s.name + (" (shipped)" if s.shipped else "")
+        table.append([mark, name, visible(", ".join(s.corpora)), figures.count(s.parameters),
+                      figures.bpc(s.best_val_bpc), figures.duration(s.training_seconds),
+                      figures.created(s.created), figures.size(s.size_bytes)])
     print_table(columns, table, caption="● in use: `oracle ask` and the app answer with it (`oracle models use NAME` changes it)")
     return 0
 

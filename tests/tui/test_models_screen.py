@@ -34,8 +34,8 @@ async def test_table_lists_models_with_their_figures(tiny_model):
         row = [str(cell) for cell in table.get_row_at(0)]
         summary = store.find(tiny_model).summary()
         assert row[0] == "●" and row[1] == tiny_model and row[2] == "my-proverbs"  # the one in use is marked
-        assert row[4] == f"{summary['best_val_bpc']:.3f}"
-        assert row[3] == figures.count(summary["parameters"]) and row[7] == figures.size(summary["size_bytes"])
+        assert summary.best_val_bpc is not None and row[4] == f"{summary.best_val_bpc:.3f}"
+        assert row[3] == figures.count(summary.parameters) and row[7] == figures.size(summary.size_bytes)
         assert "1×32 LSTM" in str(app.models_screen.query_one("#model-meta").render())
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,15 +58,33 @@ class ModelEntry:
         model. Code reads the typed `model`; this is the file's form, to show or compare."""
         return self.info.to_dict() if self.info is not None else {"error": self.error}
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> ModelSummary:
         info = self.model
         val = info.best.val_loss if info.best else None
         size = sum(f.lstat().st_size for f in self.path.iterdir() if f.is_file())
-        return {"name": self.name, "shipped": self.shipped, "corpora": info.corpus_names,
-                "parameters": info.parameters, "best_val_loss": val,
-                "best_val_bpc": None if val is None else val / 0.6931471805599453,
-                "training_seconds": info.training_seconds, "created": info.created,
-                "size_bytes": size, "epochs": len(info.metrics), "path": str(self.path)}
+        return ModelSummary(self.name, self.shipped, info.corpus_names, info.parameters, val,
+                            None if val is None else val / 0.6931471805599453, info.training_seconds, info.created,
+                            size, len(info.metrics), str(self.path))
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """A model's row in a list: what `oracle models list` and the Models table show (`as_json()`
+    is what `models list --json` prints, every key present)."""
+    name: str
+    shipped: bool
+    corpora: list[str]
+    parameters: int | None
+    best_val_loss: float | None
+    best_val_bpc: float | None
+    training_seconds: float | None
+    created: str | None
+    size_bytes: int
+    epochs: int
+    path: str
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 # ---- finding models -------------------------------------------------------------------------

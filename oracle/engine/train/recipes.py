@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from oracle.engine.errors import OracleError
 from oracle.engine.schema import check_all, setting
@@ -85,6 +85,17 @@ class Recipe:
     def from_dict(cls, data: dict) -> Recipe:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    @classmethod
+    def recorded(cls, data: dict[str, Any] | None) -> Recipe | None:
+        """The recipe a model's meta.json (or a checkpoint) recorded, checked like any other (fields
+        it lacks at their defaults); None when it has none, or one this Oracle cannot use."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls.from_dict(data).validate()
+        except (OracleError, TypeError, ValueError):
+            return None
 
 
 RECIPES: dict[str, Recipe] = {

@@ -13,7 +13,7 @@ from pathlib import Path
 from textual.binding import Binding
 from textual.screen import Screen
 
-from oracle.engine import NameTaken, OracleError, store
+from oracle.engine import NameTaken, OracleError, Recipe, store
 from oracle.tui.screens.modals import ConfirmModal, PromptModal, export_path
 from oracle.tui.typed import oracle_app
 from oracle.tui.widgets.train_form import taken
@@ -159,7 +159,8 @@ class ModelActions(Screen):
                             "train a new model on the Train screen instead.", severity="warning", timeout=8)
                 return
             info = entry.info  # None for a model whose meta.json cannot be read: its checkpoint may still resume
-            metrics, epochs = (info.metrics, (info.recipe or {}).get("epochs")) if info else ((), None)
+            recipe = Recipe.recorded(info.recipe) if info else None
+            metrics, epochs = (info.metrics if info else ()), (recipe.epochs if recipe else None)
             if metrics and epochs and metrics[-1].epoch >= epochs and not metrics[-1].partial:
                 self.notify(f"{entry.name} finished all {epochs} epochs of its run: there is nothing to resume. "
                             f"`oracle train --resume {entry.name} --epochs {epochs * 2}` continues it for more.",

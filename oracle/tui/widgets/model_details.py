@@ -54,7 +54,7 @@ class ModelDetails(Horizontal):
         in_use = entry.name == active
         status = ", ".join((["shipped default"] if entry.shipped else []) + ([f"{IN_USE} in use"] if in_use else []))
         lines = [f"[b]{entry.name}[/b]" + (f"\n{status}" if status else ""),  # names are [A-Za-z0-9._-]: no markup
-                 f"{figures.count_exact(meta.parameters)} parameters, {figures.size(entry.summary()['size_bytes'])}",
+                 f"{figures.count_exact(meta.parameters)} parameters, {figures.size(entry.summary().size_bytes)}",
                  f"recipe: {shown('?' if meta.recipe_name is None else meta.recipe_name)}",
                  f"{config.num_layers}×{config.hidden_size} LSTM, vocabulary {config.vocab_size}",
                  f"epochs: {len(meta.metrics)}, device: {shown('?' if meta.device is None else meta.device)}"]

@@ -26,9 +26,9 @@ def row_for(entry: store.ModelEntry, active: str | None, corpora_width: int = CO
     s = entry.summary()
     if entry.shipped:
         name.append(" (shipped)", style="italic")
-    cells = (fit(visible(", ".join(s["corpora"])), corpora_width), figures.count(s["parameters"]),
-             figures.bpc(s["best_val_bpc"]), figures.duration(s["training_seconds"]), figures.created(s["created"]),
-             figures.size(s["size_bytes"]))
+    cells = (fit(visible(", ".join(s.corpora)), corpora_width), figures.count(s.parameters),
+             figures.bpc(s.best_val_bpc), figures.duration(s.training_seconds), figures.created(s.created),
+             figures.size(s.size_bytes))
     # Every text cell as Text through `visible`: a 'created' stamp holding an OSC sequence retitled the
     # terminal, and a plain str cell is read as markup by the table.
     return (mark, name, *(Text(visible(str(c))) for c in cells))

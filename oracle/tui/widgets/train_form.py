@@ -230,7 +230,7 @@ class TrainForm(VerticalScroll, can_focus=False):  # the first Tab (and the scre
 
     def show_run(self, name: str, meta: ModelMeta) -> None:
         """Fill the form with a trained model's recipe, corpora and name (to resume it)."""
-        recipe = meta.recipe or {}
+        recipe = Recipe.recorded(meta.recipe)  # None: the run's recipe is not one this Oracle can use
         recipe_name = meta.recipe_name
         bundled = {c["name"]: c for c in self.corpora}
         own = []
@@ -249,9 +249,8 @@ class TrainForm(VerticalScroll, can_focus=False):  # the first Tab (and the scre
             if recipe_name in RECIPES:
                 self.query_one("#recipe", Select).value = recipe_name
                 self.query_one("#recipe-desc", Static).update(DESCRIPTIONS[recipe_name])
-            for field_name in FIELDS:
-                if field_name in recipe:
-                    self.query_one(f"#field-{field_name}", Input).value = str(recipe[field_name])
+            for field_name in FIELDS if recipe else ():
+                self.query_one(f"#field-{field_name}", Input).value = str(getattr(recipe, field_name))
             self.query_one("#model-name", Input).value = name
         self.auto_name = False
 
