@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -37,6 +38,9 @@ from bench.tables import fmt, table
 from oracle.engine import store
 from oracle.engine.scripture import Composer, Plan, Progress, Sizes, render, start
 from oracle.engine.scripture.sources import corpus_paths, sources_for
+
+if TYPE_CHECKING:
+    from oracle.engine.store.records import ModelMeta
 
 VOICES = {1: "kjv", 2: "dhammapada"}
 SIZES = Sizes(books=2, chapters=3, verses=20)
@@ -94,7 +98,7 @@ def epubcheck(data: bytes) -> int | None:
 class Corpora:
     """The corpora's sentences (for the closeness search) and character n-gram counts per voice."""
 
-    def __init__(self, meta: dict) -> None:
+    def __init__(self, meta: ModelMeta | None) -> None:
         self.texts = {name: path.read_text("utf-8").lower() for name, path in corpus_paths(meta) if path}
         self.sentences = [s.strip() for t in self.texts.values() for s in _SENTENCE.findall(t) if len(s.split()) >= 3]
         self.index: dict[str, list[int]] = {}

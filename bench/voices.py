@@ -112,7 +112,7 @@ def measure(cfg: dict) -> dict:
     result["window_own_minus_unvoiced"] = statistics.mean(r["window"]["own"] - r["window"]["unvoiced"] for r in rows)
     result["window_own_minus_unvoiced_64k"] = statistics.mean(r["window"]["own"] - r["window"]["unvoiced_64k"] for r in rows)
 
-    oracle = Oracle("bench-voiced", copy.deepcopy(net), vocab, True, {"voices": [{"name": n} for n in names]})
+    oracle = Oracle("bench-voiced", copy.deepcopy(net), vocab, True, voices=names)
     settings = SampleSettings(temperature=0.8, stop="length", length=cfg["answer_chars"], min_length=0)
     voices = {name: k + 1 for k, name in enumerate(names)}
 

@@ -158,7 +158,7 @@ def test_a_voiced_model_is_read_in_the_voice_asked_for():
                                voices=2, voice_dim=3))
     with torch.no_grad():
         net.voice.weight.normal_()  # voices start at zero; training makes them differ
-    oracle = Oracle("voiced", net, vocab, lowercase=True, meta={"voices": [{"name": "kjv"}, {"name": "jargon"}]})
+    oracle = Oracle("voiced", net, vocab, lowercase=True, voices=["kjv", "jargon"])
     text = "a voice of its own"
     ids = torch.from_numpy(vocab.encode(text).astype(np.int64))[None]
     for blend in (None, {"kjv": 0.25, "jargon": 0.75}):

@@ -144,7 +144,7 @@ def test_save_load_export_and_import_keep_the_voices(voiced, tmp_path):
     assert store.import_(path, "again") == "again"
     after = store.load("again")
     assert after.voices == before.voices == ["abc", "xyz"]
-    assert after.meta["voices"] == before.meta["voices"]
+    assert after.meta.voices == before.meta.voices
     assert torch.equal(after.net.voice.weight, before.net.voice.weight)
     assert "".join(after.ask(" ", LONG, seed=5, voice={"xyz": 1})) == "".join(before.ask(" ", LONG, seed=5, voice={"xyz": 1}))
 
@@ -175,7 +175,7 @@ def test_single_source_and_keras_classic_models_have_no_voices(tmp_path, _source
     assert classic.config.voices == 0 and not hasattr(classic.net, "voice")
     one.run()
     oracle = store.load("one")
-    assert oracle.voices == [] and not oracle.meta["voices"]
+    assert oracle.voices == [] and oracle.meta is not None and not oracle.meta.voices
     with pytest.raises(OracleError, match="no voices"):
         oracle.ask(" ", voice={"abc": 1})
 

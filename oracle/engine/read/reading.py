@@ -19,7 +19,9 @@ autocast (on a CPU with native bf16); such a replay reads it the same way, with 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -48,6 +50,9 @@ from oracle.engine.read.settings import (  # noqa: F401
 )
 from oracle.engine.read.speller import Lexicon, Speller
 from oracle.engine.read.voices import normalise, row_weights
+
+if TYPE_CHECKING:
+    from oracle.engine.store.records import ModelMeta  # the store imports this module: for the checker only
 
 PRIME_LIMIT = 4096  # only the last chars of a huge prompt matter to an LSTM's state
 def choose(logits: np.ndarray, settings: SampleSettings, rng: np.random.Generator) -> int:
@@ -249,24 +254,26 @@ class Reading:
 class Oracle:
     """A loaded model ready to answer: its weights laid out for numpy, vocabulary, casing, word list."""
 
-    def __init__(self, name: str, net, vocab, lowercase: bool, meta: dict | None = None, words=None,
-                 words_notice: str | None = None):
+    def __init__(self, name: str, net, vocab, lowercase: bool, meta: ModelMeta | None = None, words=None,
+                 words_notice: str | None = None, voices: Sequence[str] | None = None):
         """`net`: the model's `Weights` (numpy arrays, as `store.load` reads them) or a torch CharLSTM
-        (a model being trained)."""
+        (a model being trained); `meta`: its meta.json (None for a model being trained); `voices`:
+        a voiced net's voice names when there is no `meta` to name them (benchmarks, tests)."""
         self.name = name
         self.weights = net if isinstance(net, Weights) else Weights.from_net(net)
         self._net = None if isinstance(net, Weights) else net.eval()
         self.config = self.weights.config
         self.vocab = vocab
         self.lowercase = lowercase
-        self.meta = meta or {}
+        self.meta = meta
         self.stepper = LSTMStepper(self.config, self.weights.arrays)
         self.prime_precision = FLOAT32  # how new readings read the prompt (records of old bf16 ones still replay)
         self.words = words  # its WordList (words.py), or None: it spells freely and heeds nothing
         self.words_notice = words_notice or "This oracle has no word list, so it spells freely and does not heed the question's words"
         self._lexicon: Lexicon | None = None
         # The names of a voiced model's voices, in voice-table order (row k + 1 is voices[k]).
-        self.voices = [v["name"] for v in self.meta.get("voices") or []] if self.config.voices else []
+        named = list(voices) if voices is not None else meta.voice_names if meta is not None else []
+        self.voices = named if self.config.voices else []
 
     @property
     def net(self):
@@ -284,7 +291,7 @@ class Oracle:
         if self._lexicon is None and self.words is not None:
             from oracle.engine.read import lexicon_cache
 
-            words_sha = (self.meta.get("words") or {}).get("sha256") if isinstance(self.meta, dict) else None
+            words_sha = self.meta.words.sha256 if self.meta is not None and self.meta.words is not None else None
             self._lexicon = lexicon_cache.lexicon(self.words.counts, self.vocab, words_sha)  # kept on disk between runs
         return self._lexicon
 

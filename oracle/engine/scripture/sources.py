@@ -12,12 +12,16 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from oracle.engine.data.corpus import SourceSpec, bundled_corpus, load_source_text
 from oracle.engine.errors import OracleError
 from oracle.engine.io import paths
+
+if TYPE_CHECKING:
+    from oracle.engine.store.records import ModelMeta
 
 RUN = 10  # words copied verbatim that make a verse a copy
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -88,12 +92,12 @@ def _names(text: str) -> dict[str, str]:
     return {k: spelled[k] for k, n in capital.items() if n >= NAME_MIN and n >= NAME_SHARE * (n + lower.get(k, 0))}
 
 
-def corpus_paths(meta: dict) -> list[tuple[str, Path | None]]:
+def corpus_paths(meta: ModelMeta | None) -> list[tuple[str, Path | None]]:
     """The model's corpora as its meta names them: where each is now (None when it cannot be found)."""
     found = []
-    for entry in meta.get("corpora") or []:
-        name = str(entry.get("name", "?"))
-        where = Path(str(entry.get("path", "")))
+    for entry in meta.corpora if meta is not None else ():
+        name = entry.name
+        where = Path(entry.path or "")
         candidates = [where, paths.bundled_corpora_dir() / where.name, bundled_corpus(name)]
         found.append((name, next((p for p in candidates if p is not None and str(p) not in ("", ".") and p.exists()), None)))
     return found
@@ -102,7 +106,7 @@ def corpus_paths(meta: dict) -> list[tuple[str, Path | None]]:
 _CACHE: dict[tuple, Sources] = {}
 
 
-def sources_for(meta: dict) -> Sources:
+def sources_for(meta: ModelMeta | None) -> Sources:
     """The Sources of a model's corpora, built on first use in this process."""
     located = corpus_paths(meta)
     key = tuple((name, str(p), p.stat().st_mtime_ns if p else 0) for name, p in located)

@@ -136,7 +136,7 @@ def load(name: str) -> Oracle:
     arrays = read_arrays(entry.path / info.weights.file, info.weights.sha256)
     config = check_arrays(info, arrays, str(entry.path))
     words, words_notice = wordlist.read(entry.path, info.words)  # a damaged word list costs only the words
-    return Oracle(name, Weights(config, arrays), Vocabulary(info.vocab), bool(info.lowercase), entry.meta, words, words_notice)
+    return Oracle(name, Weights(config, arrays), Vocabulary(info.vocab), bool(info.lowercase), info, words, words_notice)
 
 
 def state_tensors(net) -> dict[str, torch.Tensor]:

@@ -64,12 +64,12 @@ KEYS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
 def readable_corpora(oracle: Oracle | None) -> list[tuple[str, Path]]:
     """The model's corpora this machine can still read (as recorded, else the bundled copy)."""
     found: list[tuple[str, Path]] = []
-    for corpus in oracle.meta.get("corpora", []) if oracle is not None else []:
-        path = Path(corpus.get("path", ""))
+    for corpus in oracle.meta.corpora if oracle is not None and oracle.meta is not None else ():
+        path = Path(corpus.path or "")
         if not path.is_file():
-            path = bundled_corpus(corpus.get("name", "")) or path
+            path = bundled_corpus(corpus.name) or path
         if path.is_file():
-            found.append((corpus.get("name", path.stem), path))
+            found.append((corpus.name, path))
     return found
 
 

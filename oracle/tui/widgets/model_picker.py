@@ -153,7 +153,7 @@ class ModelPicker(Horizontal):
 
 def welcome(oracle) -> str:
     """The line above an empty conversation with `oracle`."""
-    corpora = visible(", ".join(c.get("name", "?") for c in oracle.meta.get("corpora", []))) or "its texts"
+    corpora = visible(", ".join(oracle.meta.corpus_names if oracle.meta is not None else ())) or "its texts"
     text = f"Ask {oracle.name} anything and press Enter: it answers in the voice of {corpora}, one character at a time."
     try:
         shipped = store.find(oracle.name).shipped

@@ -54,8 +54,8 @@ class ScriptureForm(VerticalScroll, can_focus=False):
 
     def refresh_models(self) -> None:
         entries = [e for e in store.list_models() if e.info is not None]
-        self._metas = {e.name: e.meta for e in entries}
-        names = list(self._metas)
+        self._voices = {e.name: e.model.voice_names for e in entries}
+        names = list(self._voices)
         select = self.query_one("#scripture-model", Select)
         chosen = select.value if select.value in names else store.active_name()
         select.set_options([(n, n) for n in names])
@@ -70,8 +70,7 @@ class ScriptureForm(VerticalScroll, can_focus=False):
         model = self.query_one("#scripture-model", Select).value
         voices = ""
         if isinstance(model, str):
-            listed = getattr(self, "_metas", {}).get(model, {}).get("voices")
-            voices = ", ".join(str(v.get("name")) for v in listed if isinstance(v, dict)) if isinstance(listed, list) else ""
+            voices = ", ".join(getattr(self, "_voices", {}).get(model, []))
         self.query_one("#scripture-voices-hint", Static).update(
             f"voices: {voices}" if voices else "this model has no voices: leave voices empty")
 
@@ -97,7 +96,7 @@ class ScriptureForm(VerticalScroll, can_focus=False):
     def fill(self, plan: Plan) -> None:
         """Show a saved scripture's plan, so it can be written again or changed."""
         select = self.query_one("#scripture-model", Select)
-        if plan.model in getattr(self, "_metas", {}):
+        if plan.model in getattr(self, "_voices", {}):
             select.value = plan.model
         values = {"title": plan.title, "seed": str(plan.seed),
                   "voices": "; ".join(f"{b}={format_blend(v).replace(' · ', ',').replace(' ', ':')}"
