@@ -13,13 +13,14 @@ from PIL import Image
 from oracle.engine.card import HEIGHT, PALETTE, WIDTH, Card, card_png, card_svg, save_card
 from oracle.engine.card.layout import ELLIPSIS
 from oracle.engine.errors import OracleError
+from oracle.engine.read.record import ReadingRecord
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = "Fear <script>alert(1)</script> & \x1b[2J rejoice\x07 </text>"
 
 
 def _card(answer: str = "The wind answereth. Be still.", question: str = "What is <wisdom> & why?") -> Card:
-    return Card.from_record(question, answer, {"model": "tiny", "seed": 42, "voice": {"kjv": 0.7, "proverbs": 0.3}},
+    return Card.from_record(question, answer, ReadingRecord.read({"model": "tiny", "seed": 42, "voice": {"kjv": 0.7, "proverbs": 0.3}}),
                             asked="2026-12-03T14:55:41.123+00:00")
 
 
@@ -78,7 +79,7 @@ def test_same_exchange_same_bytes(tmp_path):
     for suffix in (".svg", ".png"):
         first, second = save_card(_card(), tmp_path / f"a{suffix}"), save_card(_card(), tmp_path / f"b{suffix}")
         assert first.read_bytes() == second.read_bytes()
-    other = Card.from_record("What is <wisdom> & why?", "The wind answereth. Be still.", {"model": "tiny", "seed": 43})
+    other = Card.from_record("What is <wisdom> & why?", "The wind answereth. Be still.", ReadingRecord.read({"model": "tiny", "seed": 43}))
     assert card_svg(other) != card_svg(_card())
 
 
@@ -91,7 +92,7 @@ def test_bad_suffix_and_folder_are_one_sentence(tmp_path):
 
 
 def test_damaged_record_still_makes_a_card():
-    card = Card.from_record("q", "a", {"model": 3, "seed": "x", "voice": {"kjv": "lots", 4: 1}}, asked="yesterday")
+    card = Card.from_record("q", "a", ReadingRecord.read({"model": 3, "seed": "x", "voice": {"kjv": "lots", 4: 1}}), asked="yesterday")
     assert card.footer() == "" and card_svg(card)
 
 

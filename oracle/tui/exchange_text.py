@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oracle.engine import OracleError, format_blend, write_bytes_atomic
+from oracle.engine import OracleError, ReadingRecord, VoiceChange, format_blend, write_bytes_atomic
 
 if TYPE_CHECKING:
     from oracle.tui.history import Exchange
@@ -18,20 +18,20 @@ if TYPE_CHECKING:
 REPLAY = "a replay (same seed and settings as an earlier answer)"
 
 
-def describe_changes(record: dict) -> list[str]:
+def describe_changes(record: ReadingRecord) -> list[str]:
     """Each change made while it spoke: "from character 12: temperature 0.9"."""
-    return [f"from character {change.get('at')}: " + ", ".join(
-        [f"{k.replace('_', '-')} {v}" for k, v in (change.get("settings") or {}).items()]
-        + ([f"voice {format_blend(change['voice'])}"] if "voice" in change else []))
-        for change in record.get("changes") or []]
+    return [f"from character {change.at}: " + (
+        f"voice {format_blend(change.voice)}" if isinstance(change, VoiceChange)
+        else ", ".join(f"{k.replace('_', '-')} {v}" for k, v in change.settings.items()))
+        for change in record.changes]
 
 
 REMEMBERED = "remembering the exchange before"
 
 
-def describe_record(record: dict, stopped: bool = False, replay: bool = False, context: str = "") -> str:
-    s = record.get("settings") or {}
-    parts = [f"seed {record.get('seed', '?')}", f"temperature {s.get('temperature', '?')}"]
+def describe_record(record: ReadingRecord, stopped: bool = False, replay: bool = False, context: str = "") -> str:
+    s = record.settings or {}  # the settings by name, as SampleSettings.to_dict() wrote them
+    parts = [f"seed {_or_unknown(record.seed)}", f"temperature {s.get('temperature', '?')}"]
     if s.get("top_k"):
         parts.append(f"top-k {s['top_k']}")
     if s.get("top_p", 1.0) < 1.0:
@@ -41,8 +41,8 @@ def describe_record(record: dict, stopped: bool = False, replay: bool = False, c
         parts.append("real words")
     if s.get("heed"):
         parts.append(f"heed {s['heed']}")
-    if record.get("voice"):
-        parts.append(f"voice {format_blend(record['voice'])}")
+    if record.voice:
+        parts.append(f"voice {format_blend(record.voice)}")
     parts += describe_changes(record)
     if stopped:
         parts.append("stopped")
@@ -50,23 +50,27 @@ def describe_record(record: dict, stopped: bool = False, replay: bool = False, c
         parts.append(REPLAY)
     if context:
         parts.append(REMEMBERED)
-    return f"{record.get('model', '?')} · " + " · ".join(parts)
+    return f"{_or_unknown(record.model)} · " + " · ".join(parts)
+
+
+def _or_unknown(value: object) -> str:
+    """A recorded value, or '?' for one the record does not have (or could not use)."""
+    return "?" if value is None else str(value)
 
 
 def markdown_lines(model: str, exchanges: Iterable[Exchange]) -> Iterator[str]:
     """A readable transcript that still says how to replay each answer (model, seed, settings)."""
     yield f"# A conversation with the oracle `{model}`\n\n"
     for i, ex in enumerate(exchanges, 1):
-        record = ex.record or {}
-        settings = record.get("settings") or {}
-        shown = ", ".join(f"{k.replace('_', '-')} {v}" for k, v in settings.items())
-        if record.get("voice"):  # a voiced model's blend (none: any voice)
-            shown += f"; voice {format_blend(record['voice'])}"
+        record = ex.reading
+        shown = ", ".join(f"{k.replace('_', '-')} {v}" for k, v in (record.settings or {}).items())
+        if record.voice:  # a voiced model's blend (none: any voice)
+            shown += f"; voice {format_blend(record.voice)}"
         for change in describe_changes(record):  # made while it spoke: replay applies them at the same step
             shown += f"; {change}"
         lines = [f"## {i}. {ex.question.strip() or '(silence)'}", ""]
         lines += [f"> {line}" if line else ">" for line in ex.answer.rstrip("\n").split("\n")]
-        lines += ["", (f"*model `{record.get('model', model)}`, seed {record.get('seed', '?')}; {shown}"
+        lines += ["", (f"*model `{record.model or model}`, seed {_or_unknown(record.seed)}; {shown}"
                        f"{'; stopped by the reader' if ex.stopped else ''}{'; ' + REPLAY if ex.replay else ''}"
                        f"{'; ' + REMEMBERED if ex.context else ''}*"), "", ""]
         yield "\n".join(lines)

@@ -68,6 +68,11 @@ class Exchange(Record):
             data = {**data, "record": ReadingRecord.read(data.get("record")).to_dict()}
         return cls.from_dict(data, "exchange", lenient=True)
 
+    @property
+    def reading(self) -> ReadingRecord:
+        """The reading's record, typed: what cannot be used reads as absent (`record` keeps the file's form)."""
+        return ReadingRecord.read(self.record)
+
 
 def _root() -> Path:
     try:

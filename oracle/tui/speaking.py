@@ -132,8 +132,8 @@ def save_card(screen) -> None:
 
 def card_path(folder: Path, exchange) -> Path:
     """Where a card goes unless the reader says otherwise: the current folder, named by its seed."""
-    seed = exchange.record.get("seed") if isinstance(exchange.record, dict) else None
-    return folder / (f"oracle-card-{seed}.png" if isinstance(seed, int) else "oracle-card.png")
+    seed = exchange.reading.seed
+    return folder / (f"oracle-card-{seed}.png" if seed is not None else "oracle-card.png")
 
 
 def save_exchange_card(exchange, dest: str) -> Path:
@@ -142,4 +142,4 @@ def save_exchange_card(exchange, dest: str) -> Path:
 
 
 def _card_of(exchange) -> card.Card:
-    return card.Card.from_record(exchange.question, exchange.answer, exchange.record, asked=exchange.asked)
+    return card.Card.from_record(exchange.question, exchange.answer, exchange.reading, asked=exchange.asked)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from oracle.engine import ReadingRecord
 from oracle.tui import history
 from oracle.tui.app import make_app
 from oracle.tui.exchange_text import describe_record
@@ -44,7 +45,7 @@ def test_changes_while_speaking_are_listed_with_their_values():
     record = {"model": "tiny", "seed": 3, "settings": {"temperature": 0.7, "stop": "sentence"},
               "changes": [{"at": 12, "settings": {"temperature": 0.8}}, {"at": 30, "voice": {"kjv": 1.0}},
                           {"at": 41, "settings": {"temperature": 0.9, "top_k": 5}}]}
-    line = describe_record(record)
+    line = describe_record(ReadingRecord.read(record))
     assert "from character 12: temperature 0.8" in line
     assert "from character 30: voice kjv" in line
     assert "from character 41: temperature 0.9, top-k 5" in line

@@ -112,7 +112,7 @@ async def test_f7_saves_the_last_or_the_clicked_exchange(tiny_model, tmp_path):
         image = Image.open(io.BytesIO(dest.read_bytes()))
         assert image.size == (card.WIDTH, card.HEIGHT)
         last = screen.exchanges[-1]
-        expected = card.Card.from_record(last.question, last.answer, last.record, asked=last.asked)
+        expected = card.Card.from_record(last.question, last.answer, last.reading, asked=last.asked)
         assert dest.read_bytes() == card.card_png(expected) and last.asked and expected.date == last.asked[:10]
         # Click the first exchange: F7 now makes its card.
         first = [v for v in screen.query(ExchangeView) if v.exchange.question == "first"][0]

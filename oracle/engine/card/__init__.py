@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 from oracle.engine.card.layout import ELLIPSIS, fit, shown, wrap
 from oracle.engine.card.metrics import FontMetrics, metrics_for
 from oracle.engine.errors import OracleError
+from oracle.engine.read.record import ReadingRecord
 
 WIDTH, HEIGHT = 1200, 675  # the 16:9 size social sites show whole
 FONT = Path(__file__).with_name("fonts") / "DejaVuSerif.ttf"
@@ -55,17 +56,12 @@ class Card:
     heading: str = "THE ORACLE ANSWERS"
 
     @classmethod
-    def from_record(cls, question: str, answer: str, record: dict, asked: str | None = None) -> Card:
-        """A card for an exchange: its reading record (model, seed, voice) and when it was asked
-        (an ISO timestamp; only the day is shown)."""
-        record = record if isinstance(record, dict) else {}
-        given = record.get("voice")
-        voice = {k: float(v) for k, v in (given if isinstance(given, dict) else {}).items()
-                 if isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)}
-        seed = record.get("seed") if isinstance(record.get("seed"), int) else None
-        model = record["model"] if isinstance(record.get("model"), str) else ""
+    def from_record(cls, question: str, answer: str, record: ReadingRecord, asked: str | None = None) -> Card:
+        """A card for an exchange: its reading record (model, seed, voice; read with ReadingRecord.read,
+        so a damaged field is absent) and when it was asked (an ISO timestamp; only the day is shown)."""
+        voice = {k: float(v) for k, v in (record.voice or {}).items() if isinstance(k, str)}
         date = asked[:10] if isinstance(asked, str) and _DAY.match(asked) else None
-        return cls(question, answer, model, voice or None, seed, date)
+        return cls(question, answer, record.model or "", voice or None, record.seed, date)
 
     def footer(self) -> str:
         blend = " + ".join(f"{name} {weight:.2f}" for name, weight in self.voice.items()) if self.voice else None

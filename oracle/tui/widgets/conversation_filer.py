@@ -16,7 +16,7 @@ from pathlib import Path
 from textual.message import Message
 from textual.widget import Widget
 
-from oracle.engine import OracleError, ReadingRecord, SampleSettings, store
+from oracle.engine import OracleError, SampleSettings, store
 from oracle.tui import history
 from oracle.tui.history import Conversation, Exchange
 from oracle.tui.widgets.transcript import Transcript
@@ -27,7 +27,7 @@ CONTEXT_CHARS = 2000  # of the exchange before: an LSTM's state forgets far more
 def replay_of(exchange: Exchange) -> dict:
     """How to ask `exchange`'s question again for the very same answer (`OracleScreen.ask`'s arguments):
     the settings it started with, then every change made while it spoke, at the same characters."""
-    record = ReadingRecord.read(exchange.record)  # checked when the file was read; typed here
+    record = exchange.reading
     return dict(question=exchange.question, seed=record.seed, settings=SampleSettings.from_record(record.replay_settings()),
                 changes=list(record.changes), voice=record.voice or {}, prime=record.prime or "float32", replay=True,
                 context=exchange.context)

@@ -73,7 +73,7 @@ class ExchangeView(Widget):
             return "the oracle is speaking… (Esc stops)"
         extra = f" · {self.exchange.notice}" if self.exchange.notice else ""
         # The record comes from a file (model and voice names): stand-ins, and Text where it is shown, not markup.
-        return visible(describe_record(self.exchange.record, self.exchange.stopped, self.exchange.replay,
+        return visible(describe_record(self.exchange.reading, self.exchange.stopped, self.exchange.replay,
                                self.exchange.context) + extra)
 
     def on_click(self) -> None:
