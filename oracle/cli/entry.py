@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import os
 import sys
 
@@ -147,8 +148,9 @@ def _main(argv: list[str] | None) -> int:
     except SystemExit as done:  # --help, --version, or a usage error already explained on stderr
         return done.code if isinstance(done.code, int) else 2
     try:
-        if args.command is None:
-            return _run_app(args)
+        if args.command in (None, "app"):
+            return _run_app(args)  # the app turns the collector on (off since oracle.cli.main) after its first frame
+        gc.enable()
         code = args.func(args) or 0
         sys.stdout.flush()  # a closed stdout shows here, where it can still be caught, not at exit
         return code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import signal
 from collections.abc import Callable
@@ -118,7 +119,7 @@ class OracleApp(App):
         saved = preferences.load().theme
         # A hand-edited settings file may hold anything: only a known theme's name is taken up.
         self.theme = self.start_theme or (saved if saved in self.available_themes else KAWAII.name)
-        self.theme_changed_signal.subscribe(self, lambda theme: self._remember(theme=theme.name))
+        self.theme_changed_signal.subscribe(self, lambda theme: _theme_chosen(self, theme.name))
         for name in SCREENS:
             self.install_screen(self._screen_maker(name), name)  # type: ignore[arg-type]  # Textual calls it on first get_screen
         self.push_screen(self.start)
@@ -126,6 +127,7 @@ class OracleApp(App):
 
     def on_ready(self) -> None:
         self.drawn = True
+        gc.enable()  # off while the app started (oracle.cli.main)
         if self.screen is self.made_screens.get("oracle"):  # its models are listed after this frame's paint
             self.call_after_refresh(self.oracle_screen.on_screen_resume)
 
@@ -187,8 +189,7 @@ class OracleApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def action_show_help_panel(self) -> None:
-        self.action_help()  # the palette's "Keys" opens the same help, which Esc closes (Textual's panel stays)
+    action_show_help_panel = action_help  # the palette's "Keys" opens the same help, which Esc closes (Textual's panel stays)
 
     async def action_quit(self) -> None:
         train = cast("TrainScreen | None", self.made_screens.get("train"))
@@ -254,6 +255,12 @@ class OracleApp(App):
     def resume_training(self, name: str) -> None:
         self.action_show("train")
         self.call_after_refresh(self.train_screen.resume_run, name)
+
+
+def _theme_chosen(app: OracleApp, name: str) -> None:
+    """Remember a theme chosen; the saved one (or the default) is not written again at every start."""
+    if name != (preferences.load().theme or KAWAII.name):
+        app._remember(theme=name)
 
 
 def make_app(pace: float | None = None, start: str = "oracle", theme: str | None = None) -> OracleApp:

@@ -156,3 +156,22 @@ async def test_keys_typed_before_the_first_screen_is_up_are_asked(tiny_model):
         await wait_until(pilot, lambda: screen.exchanges and screen.exchanges[-1].answer and not screen.speaking,
                          what="the answer")
         assert screen.exchanges[-1].question == "wisdom"
+
+
+@pytest.mark.asyncio
+async def test_the_app_starts_with_one_load_of_the_model_and_writes_no_setting(tiny_model, monkeypatch):
+    from oracle.engine.store.registry import settings_path
+
+    real_load, loads = store.load, []
+    monkeypatch.setattr(store, "load", lambda name: loads.append(name) or real_load(name))
+    store.set_active(tiny_model)  # a settings file, as after any earlier session
+    path = settings_path()
+    written = (path.read_bytes(), path.stat().st_mtime_ns)
+    app = make_app(pace=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+        await pilot.pause(0.5)  # the model list's first value, posted as it mounts, once loaded it again
+        assert loads == [tiny_model] and screen.oracle.name == tiny_model
+    # Neither the active model nor the theme was written again just by starting.
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == written
