@@ -28,7 +28,7 @@ def big_corpus(megabytes: int) -> Path:
     if path.is_file():
         return path
     size = megabytes * 1_000_000
-    block = "\n\n".join(Path(c["path"]).read_text("utf-8") for c in bundled_corpora()).encode("utf-8") + b"\n\n"
+    block = "\n\n".join(Path(c.path).read_text("utf-8") for c in bundled_corpora()).encode("utf-8") + b"\n\n"
     partial = path.with_suffix(".part")
     with open(partial, "wb") as out:
         written = 0

@@ -39,7 +39,7 @@ def run_train(args) -> int:
 
     if args.list_corpora:
         print_table([Column("name", style="bold cyan"), Column("chars", right=True), Column("description", wrap=True)],
-                    [[c["name"], f"{c['chars']:,}", c.get("description", "")] for c in bundled_corpora()],
+                    [[c.name, f"{c.chars:,}", c.description] for c in bundled_corpora()],
                     caption="Use one by name, with a weight to mix: oracle train kjv:2 proverbs:1 --name NAME")
         return 0
     if args.list_recipes:

@@ -152,9 +152,9 @@ async def test_the_details_say_where_each_corpus_came_from(tiny_model, oracle_ho
     """Issue 27, 9: one's own proverbs.txt is my-proverbs, read from its path; the bundled one says so."""
     folder = oracle_home / "models" / tiny_model
     meta = json.loads((folder / "meta.json").read_text("utf-8"))
-    bundled = next(e for e in bundled_corpora() if e["name"] == "proverbs")
+    bundled = next(e for e in bundled_corpora() if e.name == "proverbs")
     own = meta["corpora"][0]
-    meta["corpora"] = [own, {**own, "name": "proverbs", "path": bundled["path"], "sha256": bundled["sha256"]}]
+    meta["corpora"] = [own, {**own, "name": "proverbs", "path": bundled.path, "sha256": bundled.sha256}]
     (folder / "meta.json").write_text(json.dumps(meta), "utf-8")
     app = make_app(pace=0, start="models")
     async with app.run_test(size=(160, 45)) as pilot:

@@ -12,7 +12,7 @@ import json
 import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,8 @@ from oracle.engine.data.vocab import Vocabulary
 from oracle.engine.errors import OracleError
 from oracle.engine.io import limits, paths
 from oracle.engine.io.readers import ReadRefused, read_regular
+from oracle.engine.record import Record
+from oracle.engine.record import spec as field_spec
 
 MIX_BLOCK = 1 << 16  # chars taken from one source at a time when several are mixed
 
@@ -81,7 +83,7 @@ def own_name(path: Path, name: str) -> str:
 def corpus_origin(name: str, path: str | None, sha256: str) -> str:
     """Where a model's corpus came from, in a few words: "bundled", or the path it was read from."""
     for entry in bundled_corpora():
-        if entry["name"] == name and entry.get("sha256") == sha256:
+        if entry.name == name and entry.sha256 == sha256:
             return "bundled"
     if not path:
         return "its path not recorded"
@@ -90,22 +92,33 @@ def corpus_origin(name: str, path: str | None, sha256: str) -> str:
     return f"from {shown}"
 
 
-def bundled_corpora() -> list[dict]:
+@dataclass(frozen=True)
+class BundledCorpus(Record):
+    """One of the public-domain texts that ship with Oracle: an entry of corpora/index.json."""
+    name: str
+    file: str = field_spec(pattern=r"[A-Za-z0-9][A-Za-z0-9._-]*")  # a file beside the index, nowhere else
+    chars: int = field_spec(low=0)
+    sha256: str = ""
+    title: str = ""
+    description: str = ""
+    path: str = ""  # where it lies on this machine (not in the index: the folder it was read from joined to `file`)
+
+
+def bundled_corpora() -> list[BundledCorpus]:
     """The public-domain texts that ship with Oracle, from corpora/index.json."""
     folder = paths.bundled_corpora_dir()
     index = folder / "index.json"
     if not index.is_file():
         return []
-    entries = json.loads(index.read_text("utf-8"))
-    for entry in entries:
-        entry["path"] = str(folder / entry["file"])
-    return entries
+    listed = json.loads(index.read_text("utf-8"))
+    return [replace(entry, path=str(folder / entry.file))
+            for entry in (BundledCorpus.from_dict(item, f"{index}[{i}]") for i, item in enumerate(listed))]
 
 
 def bundled_corpus(name: str) -> Path | None:
     for entry in bundled_corpora():
-        if entry["name"] == name:
-            return Path(entry["path"])
+        if entry.name == name:
+            return Path(entry.path)
     return None
 
 
@@ -175,7 +188,7 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
 def load_source_text(spec: SourceSpec, encoding: str = "utf-8") -> str:
     path = spec.path
     if not path.exists():
-        names = ", ".join(e["name"] for e in bundled_corpora()) or "none"
+        names = ", ".join(e.name for e in bundled_corpora()) or "none"
         raise OracleError(f"{path} does not exist: give a text file, a folder of .txt files, or a bundled corpus ({names}).")
     if path.is_dir():
         files = _text_files(path)

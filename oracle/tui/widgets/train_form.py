@@ -134,11 +134,11 @@ class TrainForm(VerticalScroll, can_focus=False):  # the first Tab (and the scre
         yield Static("Corpora (tick, then weight)", classes="panel-title")
         for c in self.corpora:
             with Horizontal(classes="corpus-row"):
-                box = TickBox(f"{c['name']} {figures.chars(c['chars'])}", id=f"use-{c['name']}", compact=True)
-                box.tooltip = f"{c.get('title', '')}: {c.get('description', '')}"
+                box = TickBox(f"{c.name} {figures.chars(c.chars)}", id=f"use-{c.name}", compact=True)
+                box.tooltip = f"{c.title}: {c.description}"
                 yield box
-                yield Input("1", id=f"weight-{c['name']}", classes="weight", compact=True)
-            yield Static(c.get("description", ""), classes="corpus-desc")
+                yield Input("1", id=f"weight-{c.name}", classes="weight", compact=True)
+            yield Static(c.description, classes="corpus-desc")
         yield Label("your own files: PATH[:WEIGHT] …")
         yield Input(placeholder="e.g. ~/notes.txt:0.5", id="own-files", suggester=PathSuggester(),
                     compact=True)
@@ -232,15 +232,15 @@ class TrainForm(VerticalScroll, can_focus=False):  # the first Tab (and the scre
         """Fill the form with a trained model's recipe, corpora and name (to resume it)."""
         recipe = Recipe.recorded(meta.recipe)  # None: the run's recipe is not one this Oracle can use
         recipe_name = meta.recipe_name
-        bundled = {c["name"]: c for c in self.corpora}
+        bundled = {c.name: c for c in self.corpora}
         own = []
         with self.prevent(Input.Changed, Checkbox.Changed, Select.Changed):
             for c in self.corpora:
-                self.query_one(f"#use-{c['name']}", Checkbox).value = False
-                self.query_one(f"#weight-{c['name']}", Input).value = "1"
+                self.query_one(f"#use-{c.name}", Checkbox).value = False
+                self.query_one(f"#weight-{c.name}", Input).value = "1"
             for kept in meta.corpora:
                 weight = f"{kept.weight:g}"
-                if kept.name in bundled and Path(kept.path or "").resolve() == Path(bundled[kept.name]["path"]).resolve():
+                if kept.name in bundled and Path(kept.path or "").resolve() == Path(bundled[kept.name].path).resolve():
                     self.query_one(f"#use-{kept.name}", Checkbox).value = True
                     self.query_one(f"#weight-{kept.name}", Input).value = weight
                 else:
@@ -257,9 +257,9 @@ class TrainForm(VerticalScroll, can_focus=False):  # the first Tab (and the scre
     def _build(self) -> Plan:
         sources = []
         for c in self.corpora:
-            if self.query_one(f"#use-{c['name']}", Checkbox).value:
-                text = self.query_one(f"#weight-{c['name']}", Input).value.strip()
-                sources.append(f"{c['name']}:{text}")
+            if self.query_one(f"#use-{c.name}", Checkbox).value:
+                text = self.query_one(f"#weight-{c.name}", Input).value.strip()
+                sources.append(f"{c.name}:{text}")
         sources += split_sources(self.query_one("#own-files", Input).value)
         for spec in sources:
             parsed = SourceSpec.parse(spec)  # raises on a bad weight
