@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from oracle.engine import OracleError, ReadRefused, read_json
+from oracle.engine import OracleError, ReadRefused, Record, read_json, spec
 from oracle.tui import history
 
 Conversation = history.Conversation  # the annotations' name
@@ -40,11 +41,20 @@ def open_conversation(ident: str) -> Conversation:
     return conversation
 
 
+@dataclass(frozen=True)
+class ConversationCard(Record):
+    """conversation.json: what the list shows of a conversation without reading its parts. Read
+    leniently: a field that cannot be used reads as its default (the count is corrected from the parts)."""
+    model: str = ""
+    title: str = ""
+    created: str = ""
+    updated: str = ""
+    count: int = spec(0, low=0)
+
+
 def _from_card(ident: str, data: dict) -> Conversation:
-    text = {k: str(data[k]) if isinstance(data.get(k), str) else "" for k in ("model", "title", "created", "updated")}
-    given = data.get("count")
-    count = given if isinstance(given, int) and given >= 0 else 0
-    return Conversation(ident, text["model"] or "?", text["title"], text["created"], text["updated"], count)
+    card = ConversationCard.from_dict(data, "conversation", lenient=True)
+    return Conversation(ident, card.model or "?", card.title, card.created, card.updated, card.count)
 
 
 def make_current(conversation: Conversation) -> None:
