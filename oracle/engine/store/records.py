@@ -202,6 +202,13 @@ class CheckpointPointer(Record):
         return _model_config(self.config)
 
 
+@dataclass(frozen=True)
+class Settings(Record):
+    """settings.json, as the store reads it: the model chosen to answer. Its other keys (the app's
+    preferences) are kept and written back as they were; a bad `active` reads as none chosen."""
+    active: str | None = spec(None, max_len=200)
+
+
 def finite_or_none(value: Any) -> Any:
     """A copy of `value` whose non-finite floats are None: what Oracle writes must read back."""
     if isinstance(value, float):

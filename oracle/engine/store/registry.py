@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from oracle.engine.io import paths
 from oracle.engine.io.atomic import write_json_atomic
 from oracle.engine.io.locks import discard, forget_lock, is_model_folder, locked
 from oracle.engine.store.meta import read_meta, read_settings
-from oracle.engine.store.records import ModelMeta
+from oracle.engine.store.records import ModelMeta, Settings
 
 # fullmatch, not match with "$": "$" also matches before a final newline, and "name\n" is no name.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -274,7 +274,7 @@ def settings_path() -> Path:
 
 def active_name() -> str | None:
     """The model `ask` and the Oracle screen use: the chosen one, else the newest, else the default."""
-    chosen = read_settings(settings_path()).get("active")
+    chosen = _settings().active
     models = [e for e in list_models() if e.info is not None]
     if chosen and any(e.name == chosen for e in models):
         return chosen
@@ -283,6 +283,8 @@ def active_name() -> str | None:
 
 def set_active(name: str) -> None:
     find(name)
-    settings = read_settings(settings_path())
-    settings["active"] = name
-    write_json_atomic(settings_path(), settings)
+    write_json_atomic(settings_path(), replace(_settings(), active=name).to_dict())
+
+
+def _settings() -> Settings:
+    return Settings.from_dict(read_settings(settings_path()), "settings", lenient=True)
