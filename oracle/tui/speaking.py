@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from oracle.engine import OracleError, card, speech
+from oracle.engine import OracleError, speech
 from oracle.tui import preferences
 from oracle.visible import visible
+
+if TYPE_CHECKING:
+    from oracle.engine import card
 
 
 class SpeechControl:
@@ -98,7 +102,8 @@ def toggle_speech(screen, quiet: bool = False) -> None:
     elif not quiet:
         screen.notify("Answers are spoken aloud (Esc silences one, F8 stops)." if on else "Answers are no longer spoken.", timeout=3)
     with screen.prevent(Switch.Changed):
-        screen.query_one("#set-speak", Switch).value = screen.speech.on
+        for switch in screen.query("#set-speak").results(Switch):  # none before the settings panel is mounted
+            switch.value = screen.speech.on
 
 
 def save_card(screen) -> None:
@@ -113,6 +118,8 @@ def save_card(screen) -> None:
         return
 
     if screen.app.is_web:  # under `oracle serve`: the browser downloads it (Textual's delivery), no server path asked
+        from oracle.engine import card
+
         data = card.card_png(_card_of(exchange))
         screen.app.deliver_binary(io.BytesIO(data), save_filename=card_path(Path("."), exchange).name, mime_type="image/png")
         screen.notify("The card is on its way to your browser's downloads.")
@@ -138,8 +145,12 @@ def card_path(folder: Path, exchange) -> Path:
 
 def save_exchange_card(exchange, dest: str) -> Path:
     """Write the card of `exchange` to `dest` (.svg or .png); OracleError says why not."""
+    from oracle.engine import card
+
     return card.save_card(_card_of(exchange), Path(dest))
 
 
 def _card_of(exchange) -> card.Card:
+    from oracle.engine import card  # imported with the first card (its SVG writer brings xml and urllib: ~10 ms)
+
     return card.Card.from_record(exchange.question, exchange.answer, exchange.reading, asked=exchange.asked)

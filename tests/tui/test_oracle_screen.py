@@ -21,7 +21,7 @@ def answer_views(app):
 
 async def ask_for_a_long_answer(pilot, screen, length: int) -> None:
     """Ask "tell me" for exactly `length` characters and return once it has begun to speak."""
-    panel = screen.query_one(SettingsPanel)
+    panel = screen.controls.panel  # the settings panel (mounted once the first frame is drawn)
     panel.settings.stop, panel.settings.length = "length", length
     panel.settings.candidates = 1  # one candidate: a change made while it speaks lands at the next character
     await pilot.press(*"tell me", "enter")

@@ -114,6 +114,7 @@ class OracleScreen(ConversationKeys, Screen):
     def on_screen_resume(self) -> None:
         # At the start, once the first frame is drawn (OracleApp.on_ready): the question box shows first.
         if not self.speaking and oracle_app(self).drawn:
+            self.controls.mount_panel()
             self.refresh_models()
 
     # ---- models ------------------------------------------------------------------------------
@@ -265,7 +266,6 @@ class OracleScreen(ConversationKeys, Screen):
         save_card(self)
 
     # ---- conversations -----------------------------------------------------------------------
-
 
     def on_conversation_filer_wants_model(self, event: ConversationFiler.WantsModel) -> None:
         self.use_model(event.conversation.model, event.conversation)

@@ -31,8 +31,12 @@ class ReadingControls(Vertical):
         self.set_reactive(ReadingControls.temperature, self.panel.settings.temperature)
 
     def compose(self) -> ComposeResult:
-        yield self.panel
-        yield VoicesPanel(id="voices")
+        yield VoicesPanel(id="voices")  # the settings panel comes once the first frame is drawn (mount_panel)
+
+    def mount_panel(self) -> None:
+        """Mount the settings panel (hidden until F4): its twenty-odd fields cost the first frame ~50 ms."""
+        if self.panel.parent is None:
+            self.mount(self.panel, before=0)
 
     def settings(self) -> SampleSettings:
         """The settings to ask with now."""
@@ -41,7 +45,7 @@ class ReadingControls(Vertical):
     @property
     def remembering(self) -> bool:
         """A remembered conversation: the oracle reads the exchange before ahead of each question."""
-        return self.panel.query_one("#set-remember", Switch).value
+        return self.panel.is_mounted and self.panel.query_one("#set-remember", Switch).value
 
     @property
     def blend(self) -> dict[str, float] | None:

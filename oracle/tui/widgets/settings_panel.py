@@ -63,7 +63,8 @@ class SettingsPanel(VerticalScroll, can_focus=False):  # its fields are the Tab 
         yield Label("remember the last exchange")  # off: each answer reads its question alone
         yield Switch(False, id="set-remember", tooltip="the oracle reads the exchange before ahead of the question")
         yield Label("speak answers (F8)")
-        yield Switch(False, id="set-speak")  # the Oracle screen turns speech on and off
+        speaking = getattr(getattr(self.screen, "speech", None), "on", False)  # turned on before the panel was mounted
+        yield Switch(speaking, id="set-speak")  # the Oracle screen turns speech on and off
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
