@@ -35,6 +35,7 @@ from oracle.engine.model.stepper import LSTMStepper, blas_threads, read_threads
 from oracle.engine.read.batch import Batch
 from oracle.engine.read.draw import Round, can_open  # noqa: F401  (can_open: part of this module's face)
 from oracle.engine.read.ending import Ending
+from oracle.engine.read.guidance import Guided
 from oracle.engine.read.record import Change, ReadingRecord, SettingsChange, VoiceChange, parse_changes
 
 # The settings live in settings.py (no torch); their names stay this module's too, for its callers.
@@ -54,7 +55,16 @@ from oracle.engine.read.voices import normalise, row_weights
 if TYPE_CHECKING:
     from oracle.engine.store.records import ModelMeta  # the store imports this module: for the checker only
 
+
+def unasked(chars: str) -> str:
+    """What an empty question is read as, and what guidance's free twin reads before the answer: a line
+    break (the first character of the vocabulary where it has none)."""
+    return "\n" if "\n" in chars else chars[0]
+
+
 PRIME_LIMIT = 4096  # only the last chars of a huge prompt matter to an LSTM's state
+
+
 def choose(logits: np.ndarray, settings: SampleSettings, rng: np.random.Generator) -> int:
     """Pick the next character id from raw logits under the current settings."""
     if settings.temperature < 1e-3 or settings.top_k == 1:
@@ -114,7 +124,7 @@ class Reading:
             self.notice = f"Left out {len(dropped)} character(s) this oracle never saw: {shown}"
         usable = usable[-PRIME_LIMIT:]
         if not usable:
-            usable = "\n" if "\n" in oracle.vocab.chars else oracle.vocab.chars[0]
+            usable = unasked(oracle.vocab.chars)
         self.prompt = usable
         self.text = ""
         self.unshown = ""  # what the model read before the answer's first shown character (the eye re-reads it)
@@ -184,7 +194,8 @@ class Reading:
         self._voice_changed, self._initial_voice = False, self.voice  # a change before the first step is the start
         with blas_threads(read_threads()):  # the prompt's products run in numpy's BLAS
             logits, state = self._read_prompt()
-        batch = Batch.start(oracle.stepper, state, 1, self._voice_weights)  # numpy buffers, one LSTM step per char
+        batch: Batch | Guided = Batch.start(oracle.stepper, state, 1, self._voice_weights)  # numpy buffers, one LSTM step per char
+        raw = logits  # the asked reading's own logits (guided ones are made from them where guidance is on)
         active = self._initial
         self._speller = self._make_speller(active)
         weights = [1.0] * len(self.keywords)  # each question word's pull, spent once used
@@ -198,8 +209,10 @@ class Reading:
                     self._voice_changed = False
                     batch.set_voice(self._voice_weights)
                     self.changes.append(VoiceChange(self._step, dict(self.voice or {})))
+                batch, logits = self._guide(batch, raw if not isinstance(batch, Guided) else None, active)
                 best = Round(self, active, batch, logits, self._speller, weights).run()
                 batch, logits, self._speller, weights = best.state, best.logits, best.speller, best.weights
+                raw = batch.last[0][0] if isinstance(batch, Guided) else logits
                 for char_id, shown in zip(best.ids, best.shown):
                     self._step += 1
                     ch = self._last = oracle.vocab.chars[char_id]
@@ -220,6 +233,21 @@ class Reading:
         tail = ending.cut(said) if len(self.text) >= active.length and not self._stopped else ending.flush()
         self.text = said + tail
         yield from tail
+
+    def _guide(self, batch, raw: np.ndarray | None, active: SampleSettings):
+        """The round's batch and first logits as `active.guidance` asks: guidance switched on starts
+        the free twin (guidance.py) on a line break and every character chosen so far, so it stands
+        where it would had it been stepped all along; switched off drops it; changed rescales it.
+        (`raw`: the asked logits, where the batch is not guided.)"""
+        if active.guidance <= 0:
+            return (batch.asked, batch.last[0][0]) if isinstance(batch, Guided) else (batch, raw)
+        if not isinstance(batch, Guided):
+            with blas_threads(read_threads()):
+                free_logits, free_state = self.oracle.prime(unasked(self.oracle.vocab.chars) + self.unshown + self.text, None, FLOAT32)
+            free = Batch.start(self.oracle.stepper, free_state, 1, None)
+            batch = Guided(batch, free, active.guidance, (np.asarray(raw, np.float32)[None], free_logits[None]))
+        batch.scale = active.guidance
+        return batch, batch.logits()[0]
 
     def _read_prompt(self):
         """The prompt through the network once, in the recorded precision where this machine can: a bf16

@@ -14,7 +14,7 @@ StopRule = Literal["sentence", "paragraph", "length"]
 WordMode = Literal["corpus", "free"]
 STOP_RULES, WORD_MODES = get_args(StopRule), get_args(WordMode)
 # How every reading was decoded before these settings existed: free spelling, no heed, one candidate.
-BEFORE_WORDS = {"words": "free", "heed": 0.0, "candidates": 1}
+BEFORE_WORDS = {"words": "free", "heed": 0.0, "candidates": 1, "guidance": 0.0}
 DEFAULT_HEED = 8.0  # whole words, e^8: measured with `python -m bench --only prophecy` (docs/benchmarks.md: "Answers")
 DEFAULT_CANDIDATES = 8  # drawn side by side per round (docs/benchmarks.md: "Answers")
 
@@ -39,6 +39,8 @@ class SampleSettings:
                           "plausible, their chance raised e^heed (0: off); each is spent once used", low=0, high=20)
     candidates: int = setting(DEFAULT_CANDIDATES, "candidates", "answers drawn side by side for each sentence; the best "
                               "by likelihood and use of the question's words is spoken (1: the first draw)", low=1, high=64)
+    guidance: float = setting(0.0, "guidance", "lean harder on the question and the voice: each character is drawn "
+                              "from asked + g x (asked - unasked) logits (0: off; doubles each step's cost)", low=0, high=10)
 
     def validate(self) -> SampleSettings:
         check_all(self)
@@ -52,5 +54,6 @@ class SampleSettings:
         """The settings a reading's record names. A record from before a setting existed replays with
         the value that reproduces what it did then (no real-word decoding, no heed, one candidate).
         A record from before ranking (no "candidates") that heeded the question was read with the
-        first-letter pull, which is gone: it replays with whole-word heed, and reads differently."""
+        first-letter pull, which is gone: it replays with whole-word heed, and reads differently. A record
+        from before guidance existed was read without it."""
         return cls(**{**BEFORE_WORDS, **recorded})

@@ -1,7 +1,8 @@
 """The sampling settings beside the conversation: top-k, top-p, length, min length, stop rule,
-real words (corpus or free spelling), how strongly to heed the question's words, and how many
-candidates to draw for each sentence; and the pace the answer is spoken at, which is no part of the
-reading (a record never names it).
+real words (corpus or free spelling), how strongly to heed the question's words, how many
+candidates to draw for each sentence, and how hard to lean on the question and the voice
+(guidance); and the pace the answer is spoken at, which is no part of the reading (a record never
+names it).
 
 Each edit is checked by `SampleSettings.validate()` (the engine's rule, not a copy of it); a bad
 value shows the engine's sentence inline and the last good settings stay in use.
@@ -20,7 +21,7 @@ from oracle.tui.widgets.form_fields import read_settings, setting_widgets
 
 # The reading settings this panel shows; labels, help and rules come from SampleSettings' declarations.
 # (The temperature has its own keys and gauge on the Oracle screen.)
-FIELDS = ("top_k", "top_p", "length", "min_length", "heed", "candidates")
+FIELDS = ("top_k", "top_p", "length", "min_length", "heed", "candidates", "guidance")
 
 
 class SettingsPanel(VerticalScroll, can_focus=False):  # its fields are the Tab stops, not the panel
