@@ -51,6 +51,12 @@ class Sizes:
         return self
 
 
+# A verse's reading settings: the answer path's as they were when the scripture's figures were measured
+# (docs/scripture.md). An answer's defaults now draw 32 candidates to a one-sentence answer, which would
+# make a 600-verse book four times slower; a verse keeps 8 candidates at 0.7, at least 60 characters.
+VERSE_SETTINGS = SampleSettings(temperature=0.7, candidates=8, min_length=60).to_dict()
+
+
 @dataclass
 class Plan:
     """Everything that decides the book's text."""
@@ -61,7 +67,7 @@ class Plan:
     sizes: Sizes = field(default_factory=Sizes)
     voices: dict[int, dict[str, float]] = field(default_factory=dict)  # book number -> blend (none: any voice)
     themes: dict[str, str] = field(default_factory=dict)  # "*", "C" (chapter C of every book) or "B:C" -> words
-    settings: dict = field(default_factory=lambda: SampleSettings().to_dict())  # the answer path's settings
+    settings: dict = field(default_factory=lambda: dict(VERSE_SETTINGS))  # the answer path's settings
     prime: str | None = None  # how the prompt was read (the oracle's choice when None)
     rules: int = RULES[-1]  # the composer's rules (RULES); records from before the field were written by 1
 
