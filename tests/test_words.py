@@ -163,7 +163,7 @@ def test_a_model_without_a_word_list_answers_freely_with_one_notice(handful, ora
     reading = oracle.ask("amber", SampleSettings(length=80, stop="length"), seed=1)
     text = "".join(reading)
     assert len(text) == 80 and "no word list" in reading.notice and "spells freely" in reading.notice
-    assert text == answer(oracle, "amber", 1, words="free", heed=0, length=80, temperature=0.7)
+    assert text == answer(oracle, "amber", 1, words="free", heed=0, length=80, temperature=SampleSettings().temperature)
     assert oracle.ask("amber", SampleSettings(words="free", heed=0)).notice is None  # asked for nothing it lacks
 
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from textual import events
 from textual.widgets import Select
 
-from oracle.engine import store
+from oracle.engine import SampleSettings, store
 from oracle.tui import history, preferences
 from oracle.tui.app import make_app
 from oracle.tui.history import Exchange
@@ -138,7 +138,7 @@ async def test_theme_and_reading_settings_are_remembered(tiny_model):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         app.theme = "nord"
-        await pilot.press("ctrl+up", "ctrl+up")  # 0.7 -> 0.9
+        await pilot.press("ctrl+up", "ctrl+up")  # two steps hotter than the default
         app.oracle_screen.action_toggle_settings()
         panel = app.oracle_screen.query_one("#settings")
         panel.query_one("#set-length").value = "123"
@@ -152,7 +152,7 @@ async def test_theme_and_reading_settings_are_remembered(tiny_model):
         await pilot.pause()
         assert again.theme == "nord"
         screen = again.oracle_screen
-        assert screen.temperature == pytest.approx(0.9)
+        assert screen.temperature == pytest.approx(SampleSettings().temperature + 0.2)
         panel = screen.query_one("#settings")
         assert panel.settings.length == 123 and panel.settings.stop == "paragraph"
         assert panel.query_one("#set-length").value == "123"

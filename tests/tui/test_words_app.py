@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Select
 
+from oracle.engine import SampleSettings
 from oracle.engine.read.reading import DEFAULT_HEED
 from oracle.tui import history
 from oracle.tui.app import make_app
@@ -73,7 +74,8 @@ async def test_replay_after_seven_temperature_changes_while_speaking_is_exact(ti
         first = screen.exchanges[-1]
         assert len(first.answer) == 200 and len(first.record["changes"]) == 7
         footnote = str(screen.query(".footnote").last().render())  # each change with its value and place
-        assert footnote.count("from character ") == 7 and "temperature 1.4" in footnote and "a replay" not in footnote
+        hottest = f"temperature {SampleSettings().temperature + 0.7:.1f}"  # seven steps of 0.1
+        assert footnote.count("from character ") == 7 and hottest in footnote and "a replay" not in footnote
         app.pace = 0
         screen.replay_last()
         await wait_until(pilot, lambda: not screen.speaking and len(screen.exchanges) == 2 and screen.exchanges[-1].answer,
