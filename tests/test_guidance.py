@@ -14,7 +14,7 @@ from conftest import TINY_RECIPE, train_in_home
 
 from oracle.cli.entry import main
 from oracle.engine import Recipe, SampleSettings, Trainer, store
-from oracle.engine.read.reading import unasked
+from oracle.engine.read.guidance import unasked
 from oracle.engine.schema import SettingError
 
 # A corpus in which the question decides the answer: a model trained on it for seconds has begun to

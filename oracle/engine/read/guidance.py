@@ -20,6 +20,12 @@ import numpy as np
 from oracle.engine.read.batch import Batch
 
 
+def unasked(chars: str) -> str:
+    """What an empty question is read as, and what the free twin reads before the answer: a line break
+    (the first character of the vocabulary where it has none)."""
+    return "\n" if "\n" in chars else chars[0]
+
+
 def guide(asked: np.ndarray, free: np.ndarray, scale: float) -> np.ndarray:
     return asked + scale * (asked - free)
 

@@ -35,7 +35,7 @@ from oracle.engine.model.stepper import LSTMStepper, blas_threads, read_threads
 from oracle.engine.read.batch import Batch
 from oracle.engine.read.draw import Round, can_open  # noqa: F401  (can_open: part of this module's face)
 from oracle.engine.read.ending import Ending
-from oracle.engine.read.guidance import Guided
+from oracle.engine.read.guidance import Guided, unasked
 from oracle.engine.read.record import Change, ReadingRecord, SettingsChange, VoiceChange, parse_changes
 
 # The settings live in settings.py (no torch); their names stay this module's too, for its callers.
@@ -54,12 +54,6 @@ from oracle.engine.read.voices import normalise, row_weights
 
 if TYPE_CHECKING:
     from oracle.engine.store.records import ModelMeta  # the store imports this module: for the checker only
-
-
-def unasked(chars: str) -> str:
-    """What an empty question is read as, and what guidance's free twin reads before the answer: a line
-    break (the first character of the vocabulary where it has none)."""
-    return "\n" if "\n" in chars else chars[0]
 
 
 PRIME_LIMIT = 4096  # only the last chars of a huge prompt matter to an LSTM's state
