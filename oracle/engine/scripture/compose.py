@@ -40,12 +40,12 @@ VERSE, EPIGRAPH, NAME = 0, 1, 2  # which kind of draw a seed is for
 EPIGRAPH_LENGTH = 160
 # Worn verses (rules 2). A window of about a chapter is what a reader still has in mind; measured on
 # the shipped default's 2-book, 120-verse bench books (3 seeds, 4 draws per verse simulated offline):
-# a window of 20 verses, any pair in it worn, a quarter, 3 draws: 1.38 draws per verse (1.06 without)
-# and bigrams per word 0.70-0.74 -> 0.76-0.77 (KJV voice). Wider windows or stricter shares gained
-# little more for up to 2 draws per verse (a 600-verse book must stay within 3 minutes).
+# a window of 20 verses, any pair in it worn, a quarter, 2 draws: 1.29 draws per verse (1.06 without)
+# and KJV-voice bigrams per word 0.70-0.74 -> 0.74-0.77. Three draws gained 0.005-0.02 more for 1.38
+# draws per verse, which took a 600-verse book to 180 s of CPU time, the most it may take.
 WORN_WINDOW = 20
 WORN_SHARE = 0.25
-FRESH_DRAWS = 3
+FRESH_DRAWS = 2
 
 
 def question(theme: str) -> str:
