@@ -145,6 +145,7 @@ def test_save_load_export_and_import_keep_the_voices(voiced, tmp_path):
     after = store.load("again")
     assert after.voices == before.voices == ["abc", "xyz"]
     assert after.meta.voices == before.meta.voices
+    assert set(before.meta.metrics[-1].per_voice_any or {}) == {"abc", "xyz"}  # each source in the any voice, typed
     assert torch.equal(after.net.voice.weight, before.net.voice.weight)
     assert "".join(after.ask(" ", LONG, seed=5, voice={"xyz": 1})) == "".join(before.ask(" ", LONG, seed=5, voice={"xyz": 1}))
 

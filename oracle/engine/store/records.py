@@ -78,6 +78,8 @@ class Metric(Record):
     per_source: dict[str, float | None] | None = spec(None, max_len=10_000, low=LOSS_LOW, high=LOSS_HIGH)
     seconds: float | None = spec(None, low=0)
     lr: float | None = spec(None, low=0)
+    # A voiced model's validation loss per source read in the any voice (per_source: in its own voice).
+    per_voice_any: dict[str, float | None] | None = spec(None, max_len=10_000, low=LOSS_LOW, high=LOSS_HIGH)
 
 
 @dataclass(frozen=True)

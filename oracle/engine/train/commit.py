@@ -93,7 +93,7 @@ def end_epoch(t: Trainer, train_loss: float, partial: bool = False) -> None:
     is_best = s.best is None or s.best.score is None or score < s.best.score
     s.metrics.append(Metric(s.epoch, s.step, train_loss, partial, bits(train_loss), val_loss, bits(val_loss),
                             t.objective.val_method, dict[str, float | None](per_source), round(t.elapsed(), 2), t.lr_at(s.step),
-                            extra={"per_voice_any": any_voice} if t.voices else {}))
+                            dict[str, float | None](any_voice) if t.voices else None))
     if is_best:
         weights = store.write_weights(t.folder, "weights", t.net)
         s.best = Best(s.epoch, s.step, val_loss, bits(val_loss), train_loss, score, texts[0.5], weights)
