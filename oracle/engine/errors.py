@@ -52,7 +52,11 @@ class CorruptModel(OracleError):
 
 
 class NameTaken(OracleError):
-    pass
+    @property
+    def taken(self) -> str:
+        """The model name that is taken, where the raiser named it ("" where it did not: a file, say)."""
+        name = self.facts.get("name")
+        return name if isinstance(name, str) else ""
 
 
 class ModelBusy(OracleError):

@@ -1,7 +1,7 @@
 """Voices: which learned source vectors a reading speaks with, and in what proportions.
 
 A voiced model (trained on two or more sources) names its voices after its sources, in
-`meta["voices"]`; row k of the model's voice table (k = 1..n) is the k-th name, row 0 the
+its metadata (`ModelMeta.voices`); row k of the model's voice table (k = 1..n) is the k-th name, row 0 the
 "any voice" vector. A blend is {name: weight}; weights are normalised to sum to 1. No blend (None
 or empty) means "any voice".
 """

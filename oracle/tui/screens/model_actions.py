@@ -138,7 +138,7 @@ class ModelActions(Screen):
         self.app.push_screen(PromptModal("Import a model from a .oracle file:", "", "path/to/model.oracle", paths=True), done)
 
     def _import_clash(self, path: Path, err: NameTaken) -> None:
-        taken = err.facts.get("name", "")
+        taken = err.taken
         replace = None if taken in store.shipped_names() else (lambda _: store.import_(path, taken, force=True))
         self.app.push_screen(PromptModal(
             f"{err}\nImport it under the name:", free_name(taken or path.stem), ok="Import",
