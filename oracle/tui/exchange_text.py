@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oracle.engine import OracleError, ReadingRecord, VoiceChange, format_blend, write_bytes_atomic
+from oracle.engine import OracleError, ReadingRecord, SampleSettings, VoiceChange, format_blend, write_bytes_atomic
 
 if TYPE_CHECKING:
     from oracle.tui.history import Exchange
@@ -29,18 +29,28 @@ def describe_changes(record: ReadingRecord) -> list[str]:
 REMEMBERED = "remembering the exchange before"
 
 
+def recorded_settings(record: ReadingRecord) -> SampleSettings | None:
+    """The settings the answer began with, as a replay reads them (None: the record names none)."""
+    if record.settings is None:
+        return None
+    try:
+        return SampleSettings.from_record(record.replay_settings())
+    except (OracleError, TypeError, ValueError):
+        return None
+
+
 def describe_record(record: ReadingRecord, stopped: bool = False, replay: bool = False, context: str = "") -> str:
-    s = record.settings or {}  # the settings by name, as SampleSettings.to_dict() wrote them
-    parts = [f"seed {_or_unknown(record.seed)}", f"temperature {s.get('temperature', '?')}"]
-    if s.get("top_k"):
-        parts.append(f"top-k {s['top_k']}")
-    if s.get("top_p", 1.0) < 1.0:
-        parts.append(f"top-p {s['top_p']}")
-    parts.append(f"stop: {s.get('stop', '?')}")
-    if s.get("words") == "corpus":
+    s = recorded_settings(record)
+    parts = [f"seed {_or_unknown(record.seed)}", f"temperature {_or_unknown(s and s.temperature)}"]
+    if s and s.top_k:
+        parts.append(f"top-k {s.top_k}")
+    if s and s.top_p < 1.0:
+        parts.append(f"top-p {s.top_p}")
+    parts.append(f"stop: {_or_unknown(s and s.stop)}")
+    if s and s.words == "corpus":
         parts.append("real words")
-    if s.get("heed"):
-        parts.append(f"heed {s['heed']}")
+    if s and s.heed:
+        parts.append(f"heed {s.heed}")
     if record.voice:
         parts.append(f"voice {format_blend(record.voice)}")
     parts += describe_changes(record)
