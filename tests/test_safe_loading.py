@@ -96,6 +96,20 @@ def test_a_pickle_planted_as_optimizer_state_is_refused_and_never_run(tiny_model
     store.load(tiny_model)  # the model itself is untouched and still answers
 
 
+def test_plain_tensors_that_are_not_a_runs_state_are_refused_by_name(tiny_model, oracle_home, capsys):
+    folder = oracle_home / "models" / tiny_model
+    pointer = json.loads((folder / "checkpoint.json").read_text())
+    buf = io.BytesIO()
+    torch.save({"optimizer": torch.zeros(1), "hidden": []}, buf)  # loads weights_only, but not what capture saves
+    (folder / pointer["state"]["file"]).write_bytes(buf.getvalue())
+    pointer["state"]["sha256"] = store.sha256_bytes(buf.getvalue())
+    (folder / "checkpoint.json").write_text(json.dumps(pointer))
+    rc, err = cli(["train", "--resume", tiny_model, "--epochs", "2", "-q"], capsys)
+    assert rc == 2 and pointer["state"]["file"] in err and "does not hold a run's saved state" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    store.load(tiny_model)  # the model itself is untouched and still answers
+
+
 @pytest.mark.parametrize("make", [plain_pickle, torch_pickle], ids=["pickle", "torch.save"])
 def test_a_pickle_planted_as_an_import_file_is_refused_before_anything_is_written(tiny_model, oracle_home, tmp_path, marker, make, capsys):
     planted = tmp_path / "gift.oracle"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,7 +47,8 @@ def prune(folder: Path) -> None:
             f.unlink(missing_ok=True)
 
 
-def write_checkpoint(folder: Path, net, train_state: dict, pointer: Callable[[FileRef, FileRef], CheckpointPointer]) -> None:
+def write_checkpoint(folder: Path, net, train_state: Mapping[str, object],
+                     pointer: Callable[[FileRef, FileRef], CheckpointPointer]) -> None:
     """The resumable state: weights + optimiser/scheduler/RNG (torch.save, read back weights_only),
     then `pointer(weights, state)`, the record that points at them, as checkpoint.json."""
     import torch  # only training writes checkpoints

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import torch
 
+from oracle.engine.errors import CorruptModel
 from oracle.engine.store.records import Best, CheckpointPointer, Metric
 
 Hidden = tuple[torch.Tensor, torch.Tensor]
@@ -45,20 +46,42 @@ class RunState:
                 "elapsed": elapsed, "lr_scale": self.lr_scale, "created": self.created, "commands": self.commands}
 
 
-def capture(optimizer: torch.optim.Optimizer, hidden: Hidden | None, device: torch.device) -> dict[str, Any]:
+class _Saved(TypedDict):
+    optimizer: dict[str, Any]
+    torch_rng: torch.Tensor
+    hidden: list[torch.Tensor]  # the carried (h, c), or [] where none is carried
+
+
+class SavedState(_Saved, total=False):
+    """What a checkpoint keeps beside the weights (torch.save'd, read back weights_only). A dict,
+    not a record, since torch.save writes it; typed so that every key read is checked."""
+    cuda_rng: torch.Tensor  # saved on CUDA only
+
+
+def capture(optimizer: torch.optim.Optimizer, hidden: Hidden | None, device: torch.device) -> SavedState:
     """The tensors a resumed run needs besides the weights (torch.save'd, read back weights_only)."""
-    state: dict[str, Any] = {"optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(),
-                             "hidden": [t.detach().cpu() for t in hidden] if hidden is not None else []}
+    state: SavedState = {"optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state(),
+                         "hidden": [t.detach().cpu() for t in hidden] if hidden is not None else []}
     if device.type == "cuda":
         state["cuda_rng"] = torch.cuda.get_rng_state(device)
     return state
 
 
-def restore(state: dict[str, Any], optimizer: torch.optim.Optimizer, device: torch.device) -> Hidden | None:
+def checked(state: Any, where: str) -> SavedState:
+    """A checkpoint's saved state as `capture` wrote it; CorruptModel (naming `where`) when it is not."""
+    if not (isinstance(state, dict) and isinstance(state.get("optimizer"), dict)
+            and isinstance(state.get("torch_rng"), torch.Tensor) and isinstance(state.get("hidden"), list)
+            and all(isinstance(t, torch.Tensor) for t in state["hidden"])
+            and isinstance(state.get("cuda_rng", torch.zeros(0)), torch.Tensor)):
+        raise CorruptModel(f"{where} does not hold a run's saved state: the run cannot be resumed.")
+    return cast(SavedState, state)
+
+
+def restore(state: SavedState, optimizer: torch.optim.Optimizer, device: torch.device) -> Hidden | None:
     """Put back what `capture` saved; the carried hidden state, if there was one, is returned."""
     optimizer.load_state_dict(state["optimizer"])
     torch.set_rng_state(state["torch_rng"])
     if device.type == "cuda" and "cuda_rng" in state:
         torch.cuda.set_rng_state(state["cuda_rng"], device)
-    hidden = state.get("hidden") or []
+    hidden = state["hidden"]
     return (hidden[0].to(device), hidden[1].to(device)) if len(hidden) == 2 else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import torch
 
@@ -21,13 +20,14 @@ from oracle.engine.model.network import ModelConfig, without_voices
 from oracle.engine.read.voices import voice_names
 from oracle.engine.store.records import CheckpointPointer
 from oracle.engine.train.recipes import Recipe
+from oracle.engine.train.run_state import SavedState, checked
 
 
 @dataclass
 class Resumed:
     pointer: CheckpointPointer
     tensors: dict[str, torch.Tensor]  # the last weights
-    state: dict[str, Any]  # optimiser, random generators, carried state (run_state.capture)
+    state: SavedState  # optimiser, random generators, carried state (run_state.capture)
 
 
 @dataclass
@@ -73,4 +73,4 @@ def resumed(name: str, recipe_name: str, overrides: dict | None) -> Start:
     recipe = Recipe.from_dict(pointer.recipe).with_overrides(**(overrides or {}))
     specs = [SourceSpec(Path(c.path or c.name), c.weight, c.name) for c in pointer.corpora]
     return Start(specs, recipe, pointer.recipe_name or recipe_name, Vocabulary(pointer.vocab), pointer.model_config,
-                 resumed=Resumed(pointer, tensors, state))
+                 resumed=Resumed(pointer, tensors, checked(state, str(store.user_dir(name) / pointer.state.file))))
