@@ -43,8 +43,8 @@ def main() -> None:
     oracle = store.load(args.model)
     text = probe()
     cfg = oracle.net.config
-    print(f"model {args.model}: {cfg.num_layers}x{cfg.hidden_size}, created {oracle.meta.get('created')}, "
-          f"weights sha256 {oracle.meta['weights'].get('sha256', '?')[:12]}, lowercase {oracle.lowercase}")
+    print(f"model {args.model}: {cfg.num_layers}x{cfg.hidden_size}, created {oracle.meta.created}, "
+          f"weights sha256 {oracle.meta.weights.sha256[:12]}, lowercase {oracle.lowercase}")
     times, cpu = [], []
     for _ in range(7):
         started, started_cpu = time.perf_counter(), time.process_time()
@@ -70,7 +70,7 @@ def main() -> None:
         hit = found[args.feature][0]
         part = look(oracle, text[:args.chars])
         title = f"{args.model}: layer {hit.layer + 1} unit {hit.unit} ({hit.kind}), r = {hit.r:+.2f} with '{args.feature}'"
-        subtitle = (f"{cfg.num_layers}x{cfg.hidden_size} LSTM, created {oracle.meta.get('created')}; "
+        subtitle = (f"{cfg.num_layers}x{cfg.hidden_size} LSTM, created {oracle.meta.created}; "
                     "a held-out passage of the Jargon File; -1 blue, 0 grey, +1 red. Made by scripts/eye_measure.py.")
         args.html.parent.mkdir(parents=True, exist_ok=True)
         write_html(args.html, html_page(part.text, part.unit(hit.layer, hit.unit, hit.kind), title, subtitle))

@@ -43,18 +43,22 @@ def longest_repeat(text: str) -> int:
 
 def held_out(oracle) -> list[tuple[str, float, object]]:
     """(name, mix weight, held-out ids) per corpus, rebuilt the way the trainer split them."""
+    from oracle.engine import Recipe
     from oracle.engine.data.corpus import SourceSpec, build_corpus, bundled_corpus
 
-    meta = oracle.meta
+    meta = oracle.meta  # the model's typed meta.json (store.load always gives one)
+    recipe = Recipe.recorded(meta.recipe)
+    if recipe is None:
+        sys.exit(f"{oracle.name}'s meta.json holds no recipe this Oracle can use: its held-out split cannot be rebuilt.")
     specs = []
-    for c in meta["corpora"]:
-        path = bundled_corpus(c["name"])  # the default is trained on bundled corpora only
+    for c in meta.corpora:
+        path = bundled_corpus(c.name)  # the default is trained on bundled corpora only
         if path is None:
-            sys.exit(f"{c['name']} is not a bundled corpus: this script measures models trained on corpora/.")
-        specs.append(SourceSpec(path, c["weight"], c["name"]))
-    corpus = build_corpus(specs, lowercase=oracle.lowercase, val_fraction=meta["recipe"]["val_fraction"],
+            sys.exit(f"{c.name} is not a bundled corpus: this script measures models trained on corpora/.")
+        specs.append(SourceSpec(path, c.weight, c.name))
+    corpus = build_corpus(specs, lowercase=oracle.lowercase, val_fraction=recipe.val_fraction,
                           min_train=1, vocab=oracle.vocab)
-    recorded = {c["name"]: c["sha256"] for c in meta["corpora"]}
+    recorded = {c.name: c.sha256 for c in meta.corpora}
     for source in corpus.sources:
         if recorded[source.name] != source.sha256:
             sys.exit(f"corpora/{source.name} changed since the model was trained: its held-out text is not the one the trainer held out.")
@@ -82,7 +86,7 @@ def main() -> None:
         t0 = time.perf_counter()
         oracle = store.load(args.model)
         load_times.append(time.perf_counter() - t0)
-    files = [entry.path / "meta.json", entry.path / entry.meta["weights"]["file"]]
+    files = [entry.path / "meta.json", entry.path / entry.model.weights.file]
     size = sum(f.stat().st_size for f in files)
 
     rows, total, count, mixed, weights = [], 0.0, 0, 0.0, 0.0
@@ -112,8 +116,8 @@ def main() -> None:
         speeds.append(n / (time.perf_counter() - t0))
 
     bpc = 1 / math.log(2)
-    cfg = oracle.meta["config"]
-    print(f"## `{args.model}`: {cfg['num_layers']}x{cfg['hidden_size']} LSTM, {oracle.net.num_parameters():,} parameters, "
+    cfg = oracle.config
+    print(f"## `{args.model}`: {cfg.num_layers}x{cfg.hidden_size} LSTM, {oracle.net.num_parameters():,} parameters, "
           f"vocabulary {len(oracle.vocab.chars)}, lowercase={oracle.lowercase}\n")
     print("| held-out text | mix weight | chars | nats/char | bits/char |")
     print("|---|---:|---:|---:|---:|")
