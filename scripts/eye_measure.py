@@ -15,8 +15,6 @@ import statistics
 import time
 from pathlib import Path
 
-import torch
-
 from oracle.engine import store
 from oracle.engine.eye.activations import look
 from oracle.engine.eye.page import html_page, write_html
@@ -39,10 +37,9 @@ def main() -> None:
     parser.add_argument("--svg", type=Path, help="also write a terminal capture (what `oracle eye` prints) as SVG")
     parser.add_argument("--chars", type=int, default=1500, help="characters of the passage on the page")
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    oracle = store.load(args.model)
+    oracle = store.load(args.model)  # the eye reads in numpy: OMP_NUM_THREADS=1 keeps it to one thread
     text = probe()
-    cfg = oracle.net.config
+    cfg = oracle.config  # not oracle.net: that builds the torch network
     print(f"model {args.model}: {cfg.num_layers}x{cfg.hidden_size}, created {oracle.meta.created}, "
           f"weights sha256 {oracle.meta.weights.sha256[:12]}, lowercase {oracle.lowercase}")
     times, cpu = [], []

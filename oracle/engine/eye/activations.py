@@ -5,10 +5,11 @@ input/forget/output gate values (float32), computed in numpy from the weights th
 with (float32 arrays read from its safetensors file, laid out once by the numpy stepper,
 model/stepper.py): one matrix-vector product and one tanh over the four gates per step and layer,
 each step's gates, cell and hidden state kept. They equal PyTorch's forward pass to float32
-rounding (tests/test_eye.py checks them against nn.LSTM and its gate layout). Side by side on the
-shipped default, one thread, 2,000 characters: 1.12 s against 1.31 s for the torch kernels this
-replaced (median of 5;
-those are `git show 1e9dacf:oracle/engine/eye/activations.py`).
+rounding (tests/test_eye.py checks them against nn.LSTM and its gate layout). About as fast as
+the torch kernels this replaced (`git show 1e9dacf:oracle/engine/eye/activations.py`): 2,000
+characters through the shipped default on one thread, alternated in one process on the shared
+2-core host at load ~4, 1.12 s against 1.31 s (median of 5); scripts/eye_measure.py at load ~5.5,
+332-352 ms of CPU against 334 ms.
 Torch is needed nowhere here: every loaded oracle holds its weights as numpy arrays (a model in
 training hands them over as float32 too), so `oracle eye`, the Eye screen and answers coloured by a
 unit never import it (tests/test_instant.py checks `oracle eye`).
