@@ -127,7 +127,7 @@ class OracleApp(App):
 
     def on_ready(self) -> None:
         self.drawn = True
-        gc.enable()  # off while the app started (oracle.cli.main)
+        self.call_after_refresh(gc.enable)  # off since oracle.cli.main; its first collection waits for this paint too
         if self.screen is self.made_screens.get("oracle"):  # its models are listed after this frame's paint
             self.call_after_refresh(self.oracle_screen.on_screen_resume)
 

@@ -175,3 +175,21 @@ async def test_the_app_starts_with_one_load_of_the_model_and_writes_no_setting(t
         assert loads == [tiny_model] and screen.oracle.name == tiny_model
     # Neither the active model nor the theme was written again just by starting.
     assert (path.read_bytes(), path.stat().st_mtime_ns) == written
+
+
+@pytest.mark.asyncio
+async def test_the_collector_off_while_the_app_starts_is_on_again_after_its_first_frame(tiny_model):
+    import gc
+
+    from oracle.cli import main
+
+    gc.disable()  # as oracle.cli.main leaves it for the app's start
+    try:
+        app = make_app(pace=0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: app.oracle_screen.oracle is not None, what="the model")
+            assert gc.isenabled()
+        gc.disable()
+        assert main(["models", "list"]) == 0 and gc.isenabled()  # a verb: on again once parsed, and after
+    finally:
+        gc.enable()
