@@ -3,12 +3,14 @@ whole; every choice replays from the record, and bad values of the new settings 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 
 from oracle.cli.entry import main
-from oracle.engine import SampleSettings, store
+from oracle.engine import SampleSettings, SettingsChange, store
 from oracle.engine.data import words
 from oracle.engine.model.network import CharLSTM, ModelConfig
 from oracle.engine.model.stepper import LSTMStepper
@@ -91,14 +93,15 @@ def test_a_ranked_answer_replays_exactly_from_its_record(tiny_model):
         if len(text) == 20:
             reading.settings.temperature = 1.1
     record = reading.record()
-    assert record["settings"]["candidates"] == 5 and record["changes"][0]["settings"] == {"temperature": 1.1}
-    replay = oracle.ask(QUESTION, SampleSettings.from_record(record["settings"]), seed=record["seed"],
-                        changes=record["changes"], prime=record.get("prime"))
+    assert record.settings is not None and record.settings.candidates == 5
+    assert isinstance(record.changes[0], SettingsChange) and record.changes[0].settings == {"temperature": 1.1}
+    replay = oracle.ask(QUESTION, record.settings, seed=record.seed, changes=record.changes, prime=record.prime)
     assert "".join(replay) == text and replay.record() == record
+    assert record.settings.temperature == 0.5  # the change reached the replay's own settings, not the record's
     # The control: the same seed without the change, or with another candidate count, reads otherwise.
-    assert "".join(oracle.ask(QUESTION, SampleSettings.from_record(record["settings"]), seed=record["seed"])) != text
-    other = SampleSettings.from_record({**record["settings"], "candidates": 4})
-    assert "".join(oracle.ask(QUESTION, other, seed=record["seed"], changes=record["changes"])) != text
+    assert "".join(oracle.ask(QUESTION, record.settings, seed=record.seed)) != text
+    other = replace(record.settings, candidates=4)
+    assert "".join(oracle.ask(QUESTION, other, seed=record.seed, changes=record.changes)) != text
 
 
 def test_a_record_from_before_ranking_replays_with_one_candidate():

@@ -435,12 +435,12 @@ def test_the_prompt_is_read_in_numpy_float32_and_a_bf16_record_replays_as_it_was
     settings = SampleSettings(stop="length", length=80)
     reading = fast.ask("what is wisdom?", settings, seed=3)
     answer = "".join(reading)
-    assert fast.prime_precision == "float32" and seen == [] and "prime" not in reading.record()  # numpy, no torch forward
+    assert fast.prime_precision == "float32" and seen == [] and "prime" not in reading.record().to_dict()  # numpy, no torch forward
     assert "".join(fast.ask("what is wisdom?", settings, seed=3, prime="float32")) == answer
     # A record of a prompt read in bf16 autocast (before #26, on a CPU with native bf16) replays so.
     old = fast.ask("what is wisdom?", settings, seed=3, prime="bf16")
     old_answer = "".join(old)
-    assert seen == [True] and old.record()["prime"] == "bf16"
+    assert seen == [True] and old.record().prime == "bf16"
     assert "".join(store.load(tiny_model).ask("what is wisdom?", settings, seed=3, prime="bf16")) == old_answer
     with pytest.raises(OracleError, match="'fp8'"):
         fast.ask("what is wisdom?", settings, seed=3, prime="fp8")
@@ -459,7 +459,7 @@ def test_a_prompt_bf16_cannot_hold_is_read_again_in_float32(tiny_model, monkeypa
     monkeypatch.setattr(oracle, "prime", overflowing)
     reading = oracle.ask("wisdom", SampleSettings(stop="length", length=40), seed=1, prime="bf16")
     answer = "".join(reading)
-    assert len(answer) == 40 and "prime" not in reading.record()  # read in float32, and recorded so
+    assert len(answer) == 40 and "prime" not in reading.record().to_dict()  # read in float32, and recorded so
     assert "".join(oracle.ask("wisdom", SampleSettings(stop="length", length=40), seed=1, prime="float32")) == answer
 
 
@@ -474,7 +474,7 @@ def test_a_bf16_record_replays_without_error_where_the_kernels_refuse_bf16(tiny_
     oracle = store.load(tiny_model)
     reading = oracle.ask("what is wisdom?", settings, seed=3, prime="bf16")
     assert "".join(reading) == float32_answer
-    assert reading.notice.count("first read in bf16") == 1 and "prime" not in reading.record()
+    assert reading.notice.count("first read in bf16") == 1 and "prime" not in reading.record().to_dict()
 
 
 @pytest.mark.precision
@@ -493,4 +493,4 @@ def test_a_bf16_prime_the_kernels_refuse_at_run_time_is_read_in_float32(tiny_mod
     settings = SampleSettings(stop="length", length=40)
     reading = oracle.ask("wisdom", settings, seed=1, prime="bf16")
     assert "".join(reading) == "".join(oracle.ask("wisdom", settings, seed=1, prime="float32"))
-    assert "first read in bf16" in reading.notice and "prime" not in reading.record()
+    assert "first read in bf16" in reading.notice and "prime" not in reading.record().to_dict()

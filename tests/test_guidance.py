@@ -13,7 +13,7 @@ import pytest
 from conftest import TINY_RECIPE, train_in_home
 
 from oracle.cli.entry import main
-from oracle.engine import Recipe, SampleSettings, Trainer, store
+from oracle.engine import Recipe, SampleSettings, SettingsChange, Trainer, store
 from oracle.engine.read.guidance import unasked
 from oracle.engine.schema import SettingError
 
@@ -75,9 +75,8 @@ def test_a_guided_answer_with_changes_of_guidance_replays_exactly(tiny_model, ca
             reading.settings.guidance = 4.0
     record = reading.record()
     if candidates == 1:  # a round a character: each change takes effect at the next one
-        assert [c["settings"] for c in record["changes"]] == [{"guidance": 0.0}, {"guidance": 4.0}]
-    again = oracle.ask("what is wisdom?", SampleSettings.from_record(record["settings"]), seed=record["seed"],
-                       changes=record.get("changes"))
+        assert [c.settings for c in record.changes if isinstance(c, SettingsChange)] == [{"guidance": 0.0}, {"guidance": 4.0}]
+    again = oracle.ask("what is wisdom?", record.settings, seed=record.seed, changes=record.changes)
     assert "".join(again) == "".join(said)
     unguided = oracle.ask("what is wisdom?", replace(settings, guidance=0.0), seed=5)
     assert "".join(unguided) != "".join(said)  # guidance changed what was drawn

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from oracle.engine import SampleSettings, store
+from oracle.engine import ReadingRecord, SampleSettings, store
 from oracle.engine.model import precision
 from tests.conftest import REPO
 
@@ -86,11 +86,12 @@ def test_an_old_float32_record_replays_exactly(model, request):
     for seed in range(6):
         for question in PROMPTS[:2]:
             before = old.ask(question, settings, seed=seed)
-            record = json.loads(json.dumps({**before.record(), "answer": "".join(before)}))  # as a conversation saves it
-            assert "prime" not in record
-            again = new.ask(question, SampleSettings.from_record(record["settings"]), seed=record["seed"],
-                            prime=record.get("prime"))
-            assert "".join(again) == record["answer"], (seed, question)
+            answer = "".join(before)
+            saved = json.loads(json.dumps(before.record().to_dict()))  # as a conversation saves it
+            assert "prime" not in saved
+            record = ReadingRecord.read(saved)
+            again = new.ask(question, record.settings, seed=record.seed, prime=record.prime)
+            assert "".join(again) == answer, (seed, question)
 
 
 @pytest.mark.precision
@@ -101,13 +102,13 @@ def test_a_bf16_record_replays_as_it_was_read(tiny_model):
     settings = SampleSettings(stop="length", length=80)
     first = oracle.ask("what is wisdom?", settings, seed=3, prime="bf16")
     answer = "".join(first)
-    assert first.record()["prime"] == "bf16"
+    assert first.record().prime == "bf16"
     assert "".join(store.load(tiny_model).ask("what is wisdom?", settings, seed=3, prime="bf16")) == answer
 
 
 def test_new_readings_are_primed_in_numpy_float32(tiny_model):
     reading = store.load(tiny_model).ask("what is wisdom?", seed=1)
-    assert "".join(reading) and "prime" not in reading.record()  # a float32 record, as before bf16 priming
+    assert "".join(reading) and "prime" not in reading.record().to_dict()  # a float32 record, as before bf16 priming
 
 
 def _run_without_torch(code: str, home) -> str:

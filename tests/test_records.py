@@ -99,3 +99,27 @@ def test_preferences_of_the_wrong_kind_read_as_unset_and_are_kept(oracle_home):
     preferences.save(theme="nord")
     again = json.loads(path.read_text("utf-8"))
     assert again["active"] == "x" and again["preferences"]["theme"] == "nord" and again["preferences"]["future"] == {"kept": 1}
+
+
+# A record written before words, heed, ranking and guidance existed, with a setting from a newer
+# Oracle, one this version refuses, and a field of its own: as a conversation file keeps it.
+OLD_READING = ('{"model": "tiny", "seed": 7, "settings": {"temperature": 0.9, "top_p": 1.0, "length": 40, '
+               '"stop": "length", "min_length": 0, "from_a_newer_oracle": [1], "top_p_floor": 0.1, "top_k": -3}, '
+               '"changes": [{"at": 3, "settings": {"temperature": 1.2}}], "later": {"kept": true}}')
+
+
+def test_a_reading_record_reads_typed_settings_and_writes_back_what_it_read():
+    from oracle.engine.read.record import ReadingRecord
+    from oracle.engine.read.settings import BEFORE_WORDS, SampleSettings
+
+    data = json.loads(OLD_READING)
+    record = ReadingRecord.read(data)
+    assert isinstance(record.settings, SampleSettings)  # typed: what a replay reads it with
+    assert record.settings.temperature == 0.9 and record.settings.top_k == 0  # the bad top_k costs only itself
+    assert {k: getattr(record.settings, k) for k in BEFORE_WORDS} == BEFORE_WORDS  # the values that replay it
+    written = record.to_dict()
+    assert written["settings"] == {k: v for k, v in data["settings"].items() if k != "top_k"}  # no setting added
+    assert written["flagged"] == {"settings": {"top_k": -3}} and written["later"] == {"kept": True}
+    assert list(written) == ["model", "seed", "settings", "changes", "later", "flagged"]
+    again = ReadingRecord.read(json.loads(json.dumps(written)))
+    assert json.dumps(again.to_dict()) == json.dumps(written) and again == record  # read and written: the same bytes

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from oracle.cli.entry import main
-from oracle.engine import OracleError, Progress, Recipe, SampleSettings, Trainer, TrainingControl, store
+from oracle.engine import OracleError, Progress, Recipe, SampleSettings, Trainer, TrainingControl, VoiceChange, store
 from oracle.engine.data.batches import ContiguousBatches
 from oracle.engine.data.corpus import SourceSpec, build_corpus
 from oracle.engine.read.voices import parse_blend
@@ -86,9 +86,9 @@ def test_blends_and_the_any_voice_answer_run(voiced):
     reading = oracle.ask(" ", LONG, seed=1, voice={"abc": 3, "xyz": 1})
     text = "".join(reading)
     assert len(text) == LONG.length and letters(text) <= A | B
-    assert reading.record()["voice"] == {"abc": 0.75, "xyz": 0.25}  # normalised
+    assert reading.record().voice == {"abc": 0.75, "xyz": 0.25}  # normalised
     anyone = oracle.ask(" ", LONG, seed=1)
-    assert len("".join(anyone)) == LONG.length and "voice" not in anyone.record()
+    assert len("".join(anyone)) == LONG.length and "voice" not in anyone.record().to_dict()
 
 
 def test_the_voice_can_change_while_it_speaks(voiced):
@@ -103,10 +103,9 @@ def test_the_voice_can_change_while_it_speaks(voiced):
     assert letters(first) <= A
     assert letters(rest[-80:]) and letters(rest[-80:]) <= B, rest
     record = reading.record()
-    assert record["voice"] == {"abc": 1.0} and [c["voice"] for c in record["changes"]] == [{"xyz": 1.0}]
-    assert record["changes"][0]["at"] >= 60  # steps count the leading whitespace an answer leaves out too
-    replay = oracle.ask(" ", SampleSettings(**record["settings"]), seed=record["seed"], voice=record["voice"],
-                        changes=record["changes"])
+    assert record.voice == {"abc": 1.0} and record.changes == (VoiceChange(record.changes[0].at, {"xyz": 1.0}),)
+    assert record.changes[0].at >= 60  # steps count the leading whitespace an answer leaves out too
+    replay = oracle.ask(" ", record.settings, seed=record.seed, voice=record.voice, changes=record.changes)
     assert "".join(replay) == first + rest  # the change replays at the same step
     assert replay.record() == record
 

@@ -10,13 +10,14 @@ import json
 import random
 import shutil
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from conftest import TINY_RECIPE, train_in_home
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from oracle.engine import CorruptModel, SampleSettings, store
+from oracle.engine import CorruptModel, SampleSettings, SettingsChange, store
 from oracle.engine.data import words
 from oracle.engine.data.vocab import Vocabulary
 from oracle.engine.read.reading import DEFAULT_HEED
@@ -220,19 +221,18 @@ def test_replay_applies_every_mid_answer_change_at_its_character(handful):
         if len(text) == 90:
             reading.settings.heed = 0.0
     record = reading.record()
-    assert record["settings"]["temperature"] == 0.3 and len(record["changes"]) == 8
-    assert record["changes"][0]["settings"] == {"temperature": 0.6}
-    replay = oracle.ask("amber", SampleSettings.from_record(record["settings"]), seed=record["seed"],
-                        changes=record["changes"])
+    assert record.settings is not None and record.settings.temperature == 0.3 and len(record.changes) == 8
+    assert record.changes[0] == SettingsChange(record.changes[0].at, {"temperature": 0.6})
+    replay = oracle.ask("amber", record.settings, seed=record.seed, changes=record.changes)
     assert "".join(replay) == text
-    assert replay.record()["changes"] == record["changes"]  # a replay's record replays too
+    assert replay.record().changes == record.changes  # a replay's record replays too
     from oracle.tui import history
 
-    shown = history.to_markdown(handful, [history.Exchange("amber", text, record)])
+    shown = history.to_markdown(handful, [history.Exchange("amber", text, record.to_dict())])
     assert "words corpus" in shown and f"heed {DEFAULT_HEED}" in shown and "from character" in shown and "temperature 0.6" in shown
     # The control: the settings it ended with alone (what the record used to hold) give another text.
-    ended = SampleSettings.from_record({**record["settings"], "temperature": 2.4, "heed": 0.0})
-    assert "".join(oracle.ask("amber", ended, seed=record["seed"])) != text
+    ended = replace(record.settings, temperature=2.4, heed=0.0)
+    assert "".join(oracle.ask("amber", ended, seed=record.seed)) != text
 
 
 # ---- the benchmark's own measures -------------------------------------------------------------

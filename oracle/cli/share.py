@@ -12,7 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from oracle.engine import OracleError, Reading, ReadingRecord, speech
+from oracle.engine import OracleError, Reading, speech
 from oracle.visible import visible
 
 
@@ -76,12 +76,12 @@ class Sharing:
                 sys.stderr.write(f"oracle: espeak-ng could not speak ({visible(self.speaker.trouble)}): is there a sound device? "
                                  "--say-to FILE.wav writes the speech to a file instead.\n")
         if self.say_to:
-            voice = speech.voice_for(ReadingRecord.read(reading.record()).voice, self.table or {})
+            voice = speech.voice_for(reading.record().voice, self.table or {})
             written = speech.write_wav(speech.speakable(reading.text), voice, Path(self.say_to), self.program)
             sys.stderr.write(f"oracle: speech written to {visible(str(written))}.\n")
         if self.card is not None:
             card = _card()
-            made = card.Card.from_record(question, reading.text, ReadingRecord.read(reading.record()), asked=asked_day())
+            made = card.Card.from_record(question, reading.text, reading.record(), asked=asked_day())
             sys.stderr.write(f"oracle: card saved to {visible(str(card.save_card(made, self.card)))}.\n")
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oracle.engine import OracleError, ReadingRecord, SampleSettings, VoiceChange, format_blend, write_bytes_atomic
+from oracle.engine import OracleError, ReadingRecord, VoiceChange, format_blend, write_bytes_atomic
 
 if TYPE_CHECKING:
     from oracle.tui.history import Exchange
@@ -29,18 +29,8 @@ def describe_changes(record: ReadingRecord) -> list[str]:
 REMEMBERED = "remembering the exchange before"
 
 
-def recorded_settings(record: ReadingRecord) -> SampleSettings | None:
-    """The settings the answer began with, as a replay reads them (None: the record names none)."""
-    if record.settings is None:
-        return None
-    try:
-        return SampleSettings.from_record(record.replay_settings())
-    except (OracleError, TypeError, ValueError):
-        return None
-
-
 def describe_record(record: ReadingRecord, stopped: bool = False, replay: bool = False, context: str = "") -> str:
-    s = recorded_settings(record)
+    s = record.settings  # as a replay reads them (None: the record names none)
     parts = [f"seed {_or_unknown(record.seed)}", f"temperature {_or_unknown(s and s.temperature)}"]
     if s and s.top_k:
         parts.append(f"top-k {s.top_k}")
@@ -73,7 +63,8 @@ def markdown_lines(model: str, exchanges: Iterable[Exchange]) -> Iterator[str]:
     yield f"# A conversation with the oracle `{model}`\n\n"
     for i, ex in enumerate(exchanges, 1):
         record = ex.reading
-        shown = ", ".join(f"{k.replace('_', '-')} {v}" for k, v in (record.settings or {}).items())
+        settings = record.settings.to_dict() if record.settings is not None else {}  # as a replay reads them
+        shown = ", ".join(f"{k.replace('_', '-')} {v}" for k, v in settings.items())
         if record.voice:  # a voiced model's blend (none: any voice)
             shown += f"; voice {format_blend(record.voice)}"
         for change in describe_changes(record):  # made while it spoke: replay applies them at the same step

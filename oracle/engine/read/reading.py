@@ -2,7 +2,7 @@
 
 `Reading` is an iterator of characters. Its `settings` may be changed between characters (the
 app turns the temperature up while the answer streams); a seed makes the answer repeatable. Every
-change a reading sees is recorded with the step it took effect at (`record()["changes"]`), and
+change a reading sees is recorded with the step it took effect at (`record().changes`), and
 `Oracle.ask(..., changes=...)` applies them again at the same steps: replay is exact.
 
 An answer is spoken in rounds (draw.py): `candidates` continuations drawn side by side from the
@@ -86,7 +86,8 @@ class Reading:
     """One answer, generated lazily. Iterate for characters; `notice` says what the prompt lost."""
 
     def __init__(self, oracle, prompt: str, settings: SampleSettings | None = None, seed: int | None = None,
-                 voice: dict[str, float] | None = None, changes: list[dict] | None = None, prime: str | None = None):
+                 voice: dict[str, float] | None = None, changes: Sequence[Change | dict] | None = None,
+                 prime: str | None = None):
         self.oracle = oracle
         if len(prompt) > MAX_QUESTION_CHARS:
             raise OracleError(f"The question has {len(prompt):,} characters, more than the {MAX_QUESTION_CHARS:,} a question may have: "
@@ -99,9 +100,9 @@ class Reading:
         self.voice = self._initial_voice = normalise(voice, oracle.voices)
         self._voice_weights = oracle.voice_weights(self.voice)
         self._voice_changed = False
-        self.settings = (settings or SampleSettings()).validate()
-        if changes:  # a replay applies them to its own copy, not to the caller's settings
-            self.settings = replace(self.settings)
+        # Its own copy: changes (a replay's, or the app's while it speaks) never reach the caller's settings
+        # or the record it replays.
+        self.settings = replace(settings or SampleSettings()).validate()
         replayed = parse_changes(changes)  # checked: a change that cannot be applied is one sentence, not a crash
         self._schedule = deque(sorted((c for c in replayed if isinstance(c, SettingsChange)), key=lambda c: c.at))
         # Voice changes replay on their own schedule: they take effect where the next step is fed.
@@ -264,13 +265,13 @@ class Reading:
         said = "This answer was first read in bf16, which this CPU cannot run: it is replayed in float32 and may differ in rare characters"
         self.notice = "; ".join(filter(None, [self.notice, said]))
 
-    def record(self) -> dict:
-        """What it takes to replay this reading exactly."""
-        return ReadingRecord(self.oracle.name, self.seed, self._initial.to_dict(), tuple(self.changes),
+    def record(self) -> ReadingRecord:
+        """What it takes to replay this reading exactly (`.to_dict()`: its JSON form)."""
+        return ReadingRecord(self.oracle.name, self.seed, replace(self._initial), tuple(self.changes),
                              # the blend it began in (later ones are in changes); none: any voice
                              dict(self._initial_voice) if self._initial_voice else None,
                              # no "prime" (older records too): the prompt was read in float32
-                             "bf16" if self.prime_precision == BF16 else None).to_dict()
+                             "bf16" if self.prime_precision == BF16 else None)
 
 
 class Oracle:
@@ -339,7 +340,8 @@ class Oracle:
         return logits[0].float().numpy(), (h.float().numpy(), c.float().numpy())
 
     def ask(self, prompt: str, settings: SampleSettings | None = None, seed: int | None = None,
-            voice: dict[str, float] | None = None, changes: list[dict] | None = None, prime: str | None = None) -> Reading:
+            voice: dict[str, float] | None = None, changes: Sequence[Change | dict] | None = None,
+            prime: str | None = None) -> Reading:
         """`changes`: a record's mid-reading changes, to replay them at the steps they happened;
         `prime`: a record's prime precision (float32 or bf16; None: this machine's choice)."""
         return Reading(self, prompt, settings, seed, voice, changes, prime)

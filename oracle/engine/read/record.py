@@ -10,7 +10,8 @@ back as it was) and reads as absent, and so is each setting that does not check.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 from oracle.engine.errors import OracleError
@@ -62,37 +63,69 @@ Change = SettingsChange | VoiceChange
 class ReadingRecord(Record):
     model: str | None = None
     seed: int | None = spec(None, low=0, high=2**63 - 1)
-    settings: dict[str, Any] | None = None  # SampleSettings.to_dict() as it began
+    # The settings it began with, as a replay reads them: SampleSettings.from_record gives a record from
+    # before a setting existed the value that replays it. None: the record names none (or none usable).
+    settings: SampleSettings | None = None
     changes: tuple[Change, ...] = ()
     voice: dict[str, float] | None = spec(None, low=0)
     prime: Prime | None = None  # absent: the prompt was read in float32
+    # The settings as the file has them, written back as they were: an old record's lacks the settings
+    # added since, a newer Oracle's has more (None: a new record, written as `settings` is).
+    written: dict[str, Any] | None = field(default=None, compare=False, repr=False, kw_only=True)
+    _BOOKKEEPING = Record._BOOKKEEPING | {"written"}
 
     @classmethod
     def read(cls, data: Any) -> ReadingRecord:
         """A record from a file, never refused: what cannot be used is flagged (see the module's note)."""
         if not isinstance(data, dict):
             return cls(extra={FLAGGED: {"record": data}} if data is not None else {})
-        made = cls.from_dict(data, "record", lenient=True)
-        if made.settings is None:
-            return made
-        # Each setting on its own: a bad one costs only itself; a newer Oracle's unknown ones stay.
-        known = known_settings()
-        bad = {k: v for k, v in made.settings.items() if k in known and not setting_ok(k, v)}
-        if not bad:
-            return made
-        earlier = made.extra.get(FLAGGED)
-        before = earlier.get("settings") if isinstance(earlier, dict) else None
-        settings_flagged = {**(before if isinstance(before, dict) else {}), **bad}
-        return replace(made, settings={k: v for k, v in made.settings.items() if k not in bad},
-                       extra={**made.extra, FLAGGED: flag(earlier, {"settings": settings_flagged})})
+        return cls.from_dict(data, "record", lenient=True)
 
-    def replay_settings(self) -> dict[str, Any]:
-        """The settings Replay reads the answer with: the known ones (a newer Oracle's are left out)."""
-        known = known_settings()
-        return {k: v for k, v in (self.settings or {}).items() if k in known}
+    @classmethod
+    def from_dict(cls, data: Any, at: str | None = None, *, lenient: bool = False) -> ReadingRecord:
+        """Record.from_dict, with `settings` read on its own: each setting checked by itself, so that
+        (lenient) a bad one costs only itself, and a newer Oracle's unknown ones stay."""
+        if not isinstance(data, dict) or "settings" not in data:
+            return super().from_dict(data, at, lenient=lenient)
+        at = at or "record"
+        made = super().from_dict({k: v for k, v in data.items() if k != "settings"}, at, lenient=lenient)
+        raw, flagged = data["settings"], {}
+        if raw is not None and not isinstance(raw, dict):
+            if not lenient:
+                raise RecordError(f"{at}.settings must be an object")
+            return replace(made, extra={**made.extra, FLAGGED: flag(made.extra.get(FLAGGED), {"settings": raw})})
+        written = None if raw is None else {k: v for k, v in raw.items() if k not in known_settings() or setting_ok(k, v)}
+        if raw is not None and len(written or {}) < len(raw):
+            bad = {k: v for k, v in raw.items() if k not in (written or {})}
+            if not lenient:
+                raise RecordError(f"{at}.settings.{next(iter(bad))[:40]} is not a setting this Oracle can apply")
+            earlier = made.extra.get(FLAGGED)
+            before = earlier.get("settings") if isinstance(earlier, dict) else None
+            flagged = {FLAGGED: flag(earlier, {"settings": flag(before, bad)})}
+        return replace(made, settings=_usable(written), written=written, present=made.present | {"settings"},
+                       extra={**made.extra, **flagged})
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        if "settings" in out:  # in its place among the fields: as it was read, or as a new record's settings are
+            out["settings"] = dict(self.written) if self.written is not None else \
+                self.settings.to_dict() if self.settings is not None else None
+        return out
 
 
-def parse_changes(changes: list[Any] | tuple[Any, ...] | None) -> list[Change]:
+def _usable(written: dict[str, Any] | None) -> SampleSettings | None:
+    """The settings a replay reads with: the known ones of those written (each already checked), the
+    settings they lack at the values that replay an old record; None if together they do not check."""
+    if written is None:
+        return None
+    known = known_settings()
+    try:
+        return SampleSettings.from_record({k: v for k, v in written.items() if k in known}).validate()
+    except (OracleError, TypeError, ValueError):
+        return None
+
+
+def parse_changes(changes: Sequence[Any] | None) -> list[Change]:
     """A record's changes for a replay, each checked; OracleError names the first that cannot be applied."""
     out: list[Change] = []
     for i, change in enumerate(changes or ()):

@@ -28,7 +28,7 @@ def replay_of(exchange: Exchange) -> dict:
     """How to ask `exchange`'s question again for the very same answer (`OracleScreen.ask`'s arguments):
     the settings it started with, then every change made while it spoke, at the same characters."""
     record = exchange.reading
-    return dict(question=exchange.question, seed=record.seed, settings=SampleSettings.from_record(record.replay_settings()),
+    return dict(question=exchange.question, seed=record.seed, settings=record.settings or SampleSettings.from_record({}),
                 changes=list(record.changes), voice=record.voice or {}, prime=record.prime or "float32", replay=True,
                 context=exchange.context)
 
