@@ -3,6 +3,7 @@ format, resume after a stop, and one sentence for each bad input."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -202,6 +203,24 @@ def test_a_damaged_record_is_listed_as_damaged_and_loading_it_is_one_sentence(ti
         with pytest.raises(OracleError) as err:
             records.load(folder / name)
         assert "\n" not in str(err.value) and ("damaged" in str(err.value) or "cannot be read" in str(err.value))
+
+
+def test_a_saved_scripture_reads_back_to_the_same_bytes_and_a_bad_field_is_named(tiny_model):
+    book = write_book(tiny_model)
+    data = json.loads(json.dumps(book.to_dict()))  # as the file has it
+    assert json.dumps(records.Scripture.from_dict(data).to_dict()) == json.dumps(data)
+    for path, bad, named in [(("books", 0, "chapters", 0, "verses", 1), 7, "scripture.books[0].chapters[0].verses[1]"),
+                             (("plan", "seed"), "5", "scripture.plan.seed"), (("plan", "prime"), "fp8", "scripture.plan.prime"),
+                             (("redrawn", "copied"), -1, "scripture.redrawn.copied"),
+                             (("books", 1, "voice"), [1], "scripture.books[1].voice")]:
+        hurt = json.loads(json.dumps(data))
+        at = hurt
+        for key in path[:-1]:
+            at = at[key]
+        at[path[-1]] = bad
+        with pytest.raises(OracleError) as err:
+            records.Scripture.from_dict(hurt)
+        assert str(err.value).startswith("The scripture file is damaged (" + named) and "\n" not in str(err.value)
 
 
 def test_the_scripture_engine_imports_no_ui():

@@ -14,12 +14,15 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from oracle.engine.errors import OracleError
 from oracle.engine.io import paths
 from oracle.engine.io.atomic import write_json_atomic
 from oracle.engine.io.readers import ReadRefused, read_json
 from oracle.engine.read.reading import SampleSettings
+from oracle.engine.read.record import Prime
+from oracle.engine.record import Record, spec
 from oracle.engine.schema import check_all, setting
 
 FORMAT = 1
@@ -110,14 +113,18 @@ class Plan:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> Plan:
+    def from_dict(cls, data: Any) -> Plan:
         try:
-            plan = cls(model=str(data["model"]), seed=int(data["seed"]), title=str(data["title"]),
-                       sizes=Sizes(**data["sizes"]), voices={int(k): dict(v) for k, v in data["voices"].items()},
-                       themes={str(k): str(v) for k, v in data["themes"].items()}, settings=dict(data["settings"]),
-                       prime=data.get("prime"), rules=int(data.get("rules", 1)))
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            return cls.from_record(PlanRecord.from_dict(data, "plan"))
+        except (TypeError, ValueError) as err:  # RecordError is a ValueError
             raise OracleError(f"The scripture record is damaged ({err}): start a new scripture.") from None
+
+    @classmethod
+    def from_record(cls, r: PlanRecord) -> Plan:
+        """The plan a checked record names, validated (its worded errors are OracleError); TypeError or
+        ValueError where the record's sizes or book numbers are not a plan's."""
+        plan = cls(r.model, r.seed, r.title, Sizes(**r.sizes), {int(k): dict(v) for k, v in r.voices.items()},
+                   dict(r.themes), dict(r.settings), r.prime, r.rules)
         return plan.validate()
 
     def key(self) -> str:
@@ -178,22 +185,62 @@ class Scripture:
                 "names": dict(sorted(self.names.items())), "books": [asdict(b) for b in self.books]}
 
     @classmethod
-    def from_dict(cls, data: dict) -> Scripture:
+    def from_dict(cls, data: Any) -> Scripture:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise OracleError("The scripture file is not one this Oracle writes: start a new scripture.")
         try:
-            books = [Book(name=str(b["name"]), voice=b["voice"], chapters=[
-                Chapter(str(c["epigraph"]), str(c["theme"]), [str(v) for v in c["verses"]]) for c in b["chapters"]])
-                for b in data["books"]]
-            return cls(Plan.from_dict(data["plan"]), books, bool(data["complete"]),
-                       {str(k): int(v) for k, v in data["redrawn"].items()}, [str(u) for u in data["unchecked"]],
-                       {str(k): str(v) for k, v in data["names"].items()})
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            r = ScriptureRecord.from_dict(data, "scripture")
+            books = [Book(b.name, dict(b.voice) if b.voice is not None else None,
+                          [Chapter(c.epigraph, c.theme, list(c.verses)) for c in b.chapters]) for b in r.books]
+            return cls(Plan.from_record(r.plan), books, r.complete, dict(r.redrawn), list(r.unchecked), dict(r.names))
+        except (TypeError, ValueError) as err:  # RecordError is a ValueError
             raise OracleError(f"The scripture file is damaged ({err}): start a new scripture.") from None
 
     def file_name(self) -> str:
         slug = re.sub(r"[^a-z0-9]+", "-", self.plan.title.lower()).strip("-")[:40] or "scripture"
         return f"{slug}-{self.plan.seed}-{self.plan.key()}.json"
+
+
+# The files as they are written (Plan.to_dict, Scripture.to_dict), each field's type checked as it is
+# read (oracle/engine/record.py); the bounds that have worded errors are Plan.validate's and Sizes'.
+
+
+@dataclass(frozen=True)
+class PlanRecord(Record):
+    model: str
+    seed: int
+    title: str
+    sizes: dict[str, int]  # Sizes' fields
+    voices: dict[str, dict[str, float]]  # book number (JSON's keys are text) -> blend
+    themes: dict[str, str]
+    settings: dict[str, Any]  # SampleSettings.from_record's (checked by Plan.validate)
+    prime: Prime | None = None
+    rules: int = 1  # a plan from before the field was written under rules 1
+
+
+@dataclass(frozen=True)
+class ChapterRecord(Record):
+    epigraph: str
+    theme: str
+    verses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BookRecord(Record):
+    name: str
+    voice: dict[str, float] | None
+    chapters: tuple[ChapterRecord, ...]
+
+
+@dataclass(frozen=True)
+class ScriptureRecord(Record):
+    format: int
+    plan: PlanRecord
+    complete: bool
+    redrawn: dict[str, int] = spec(low=0)  # reason -> verses redrawn for it
+    unchecked: tuple[str, ...] = spec()
+    names: dict[str, str] = spec()
+    books: tuple[BookRecord, ...] = spec()
 
 
 def scriptures_dir() -> Path:
