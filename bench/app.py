@@ -36,6 +36,7 @@ QUESTION = "what is wisdom"
 def write_history(home: Path, exchanges: int, answer_chars: int = 280) -> None:
     """A conversation of `exchanges` short questions with ~280-character answers, for the default model."""
     os.environ["ORACLE_HOME"] = str(home)
+    from oracle.engine import ReadingRecord
     from oracle.engine.io.paths import bundled_corpora_dir
     from oracle.tui import history
     from oracle.tui.history import Exchange
@@ -46,7 +47,7 @@ def write_history(home: Path, exchanges: int, answer_chars: int = 280) -> None:
     for i in range(exchanges):
         start = (i * 7919) % (len(text) - answer_chars)
         items.append(Exchange(f"question number {i}?", text[start:start + answer_chars],
-                              {"model": "default", "seed": i, "settings": settings}))
+                              ReadingRecord.read({"model": "default", "seed": i, "settings": settings})))
     history.save("default", items)
 
 

@@ -20,6 +20,7 @@ from conftest import TINY_RECIPE, train_in_home
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from oracle.engine import ReadingRecord
 from oracle.engine.data import words
 from oracle.tui import history, preferences
 from oracle.tui.history import PART, Exchange
@@ -54,13 +55,14 @@ def exchanges_strategy():
     record = st.fixed_dictionaries({"model": HOSTILE, "seed": st.integers(0, 2**31),
                                     "settings": st.dictionaries(HOSTILE, st.floats(allow_nan=False, allow_infinity=False)
                                                                 | st.integers() | HOSTILE, max_size=4)})
-    return st.lists(st.builds(Exchange, HOSTILE, HOSTILE, record, st.booleans(), st.none() | HOSTILE), min_size=1, max_size=5)
+    exchange = st.builds(Exchange, HOSTILE, HOSTILE, record.map(ReadingRecord.read), st.booleans(), st.none() | HOSTILE)
+    return st.lists(exchange, min_size=1, max_size=5)
 
 
 @FAST
 @given(batch=exchanges_strategy(), before=st.integers(0, PART + 3))
 def test_conversation_parts_written_are_read_back_whole(oracle_home, batch, before):
-    conversation = history.save("tiny", [Exchange(f"q{i}", "a", {}) for i in range(before)])
+    conversation = history.save("tiny", [Exchange(f"q{i}", "a") for i in range(before)])
     conversation.extend(batch)
     again = history.open_conversation(conversation.id)
     assert again.count == before + len(batch)
@@ -73,9 +75,9 @@ def test_megabyte_questions_roll_parts_over_by_size_and_nothing_is_set_aside(ora
     monkeypatch.setattr(history, "PIECE_BYTES", 3 << 20)  # the rule, at a size a test can afford
     monkeypatch.setattr(history, "MAX_PART_BYTES", 4 << 20)
     big = "\x1b" * (300 << 10) + "é" * (300 << 10)  # 1.5 MB as JSON: escapes and two-byte characters
-    conversation = history.save("tiny", [Exchange(f"{i}{big}", f"answer {i}", {}) for i in range(12)])
+    conversation = history.save("tiny", [Exchange(f"{i}{big}", f"answer {i}") for i in range(12)])
     for i in range(12, 15):
-        conversation.append(Exchange(f"{i}{big}", f"answer {i}", {}))
+        conversation.append(Exchange(f"{i}{big}", f"answer {i}"))
     names = sorted(p.name for p in conversation.folder.glob("part-*"))
     assert len(names) > 1 and all(p.stat().st_size <= 4 << 20 for p in conversation.folder.glob("part-*")), names
     again = history.open_conversation(conversation.id)
@@ -85,10 +87,10 @@ def test_megabyte_questions_roll_parts_over_by_size_and_nothing_is_set_aside(ora
 
 
 def test_an_unreadable_last_part_is_not_set_aside_silently_by_the_next_answer(oracle_home):
-    conversation = history.save("tiny", [Exchange(f"q{i}", "a", {}) for i in range(5)])
+    conversation = history.save("tiny", [Exchange(f"q{i}", "a") for i in range(5)])
     damaged = conversation.folder / "part-000000.json"
     damaged.write_bytes(b"{not json")
-    conversation.append(Exchange("new", "answer", {}))
+    conversation.append(Exchange("new", "answer"))
     assert damaged.read_bytes() == b"{not json"  # left where it was, for the reader to be told of
     again = history.open_conversation(conversation.id)
     exchanges, notices = again.page(again.count, 10)
@@ -179,7 +181,7 @@ def test_an_export_written_is_an_import_read(tiny_model, oracle_home, tmp_path, 
 
 
 def test_searching_and_listing_never_set_a_file_aside_without_a_notice(oracle_home, tmp_path):
-    conversation = history.save("tiny", [Exchange(f"q{i}", "wisdom", {}) for i in range(PART + 3)])
+    conversation = history.save("tiny", [Exchange(f"q{i}", "wisdom") for i in range(PART + 3)])
     damaged = conversation.folder / "part-000000.json"
     damaged.write_bytes(b"{not json")
     assert [c for c, _ in history.search("wisdom")] and damaged.exists()  # searching skips it, leaves it be

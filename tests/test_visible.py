@@ -138,7 +138,7 @@ async def test_conversation_titles_and_snippets_through_the_conversations_screen
     from oracle.tui.history import Exchange
     from oracle.tui.screens.conversations import ConversationsScreen
 
-    history.save(tiny_model, [Exchange(HOSTILE[:-1] + " who?", HOSTILE[:-1] + " the fear", {})])
+    history.save(tiny_model, [Exchange(HOSTILE[:-1] + " who?", HOSTILE[:-1] + " the fear")])
     app = make_app(pace=0)
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.pause(0.5)

@@ -304,7 +304,7 @@ async def test_the_oracle_screen_speaks_in_the_chosen_voice_and_replays_it(app_h
         await _wait(pilot, lambda: not screen.speaking and screen.exchanges[-1].answer, "the answer")
         first = screen.exchanges[-1]
         assert letters(first.answer) and letters(first.answer) <= B, first.answer
-        assert first.record["voice"] == {"xyz": 1.0}
+        assert first.record.voice == {"xyz": 1.0}
         assert "voice xyz 1.00" in str(screen.query(ExchangeView).last().query_one(".footnote").render())
         panel.query_one("#voice-0", Input).value = "5"  # the panel now says mostly abc...
         await pilot.pause()
@@ -337,7 +337,7 @@ async def test_the_voice_changes_while_the_oracle_speaks(app_home):
         await _wait(pilot, lambda: not screen.speaking and screen.exchanges[-1].answer, "the answer", timeout=60)
         answer, record = screen.exchanges[-1].answer, screen.exchanges[-1].record
         assert letters(answer[:40]) <= A and letters(answer[-60:]) and letters(answer[-60:]) <= B, answer
-        assert record["voice"] == {"abc": 1.0} and record["changes"][-1]["voice"] == {"xyz": 1.0}
+        assert record.voice == {"abc": 1.0} and record.changes[-1] == VoiceChange(record.changes[-1].at, {"xyz": 1.0})
 
 
 @pytest.mark.asyncio

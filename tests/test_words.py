@@ -228,7 +228,7 @@ def test_replay_applies_every_mid_answer_change_at_its_character(handful):
     assert replay.record().changes == record.changes  # a replay's record replays too
     from oracle.tui import history
 
-    shown = history.to_markdown(handful, [history.Exchange("amber", text, record.to_dict())])
+    shown = history.to_markdown(handful, [history.Exchange("amber", text, record)])
     assert "words corpus" in shown and f"heed {DEFAULT_HEED}" in shown and "from character" in shown and "temperature 0.6" in shown
     # The control: the settings it ended with alone (what the record used to hold) give another text.
     ended = replace(record.settings, temperature=2.4, heed=0.0)

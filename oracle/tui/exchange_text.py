@@ -62,7 +62,7 @@ def markdown_lines(model: str, exchanges: Iterable[Exchange]) -> Iterator[str]:
     """A readable transcript that still says how to replay each answer (model, seed, settings)."""
     yield f"# A conversation with the oracle `{model}`\n\n"
     for i, ex in enumerate(exchanges, 1):
-        record = ex.reading
+        record = ex.record
         settings = record.settings.to_dict() if record.settings is not None else {}  # as a replay reads them
         shown = ", ".join(f"{k.replace('_', '-')} {v}" for k, v in settings.items())
         if record.voice:  # a voiced model's blend (none: any voice)

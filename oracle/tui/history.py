@@ -53,7 +53,7 @@ class Exchange(Record):
     """One question and its answer, as a conversation file keeps it (fields of a newer format kept too)."""
     question: str
     answer: str
-    record: dict[str, Any] = field(default_factory=dict)  # Reading.record(): model, seed, settings, changes
+    record: ReadingRecord = field(default_factory=ReadingRecord)  # Reading.record(): what replays the answer
     stopped: bool = False  # the reader stopped it before the stop rule did
     notice: str | None = None  # what the prompt lost (characters the model never saw)
     replay: bool = False  # asked again with an earlier answer's seed and settings (the same answer)
@@ -64,14 +64,11 @@ class Exchange(Record):
     def read(cls, data: Any) -> Exchange:
         """An exchange from a file: RecordError (a ValueError) without a question and an answer; any
         other bad field, the reading's record's included, is flagged (kept and saved back, not used)."""
-        if isinstance(data, dict):
-            data = {**data, "record": ReadingRecord.read(data.get("record")).to_dict()}
-        return cls.from_dict(data, "exchange", lenient=True)
-
-    @property
-    def reading(self) -> ReadingRecord:
-        """The reading's record, typed: what cannot be used reads as absent (`record` keeps the file's form)."""
-        return ReadingRecord.read(self.record)
+        if not isinstance(data, dict):
+            return cls.from_dict(data, "exchange", lenient=True)  # refused, by name
+        # The record on its own, never refused: what it cannot use is flagged inside it, as before it was typed.
+        made = cls.from_dict({k: v for k, v in data.items() if k != "record"}, "exchange", lenient=True)
+        return replace(made, record=ReadingRecord.read(data.get("record")), present=made.present | {"record"})
 
 
 def _root() -> Path:

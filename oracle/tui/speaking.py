@@ -139,7 +139,7 @@ def save_card(screen) -> None:
 
 def card_path(folder: Path, exchange) -> Path:
     """Where a card goes unless the reader says otherwise: the current folder, named by its seed."""
-    seed = exchange.reading.seed
+    seed = exchange.record.seed
     return folder / (f"oracle-card-{seed}.png" if seed is not None else "oracle-card.png")
 
 
@@ -153,4 +153,4 @@ def save_exchange_card(exchange, dest: str) -> Path:
 def _card_of(exchange) -> card.Card:
     from oracle.engine import card  # imported with the first card (its SVG writer brings xml and urllib: ~10 ms)
 
-    return card.Card.from_record(exchange.question, exchange.answer, exchange.reading, asked=exchange.asked)
+    return card.Card.from_record(exchange.question, exchange.answer, exchange.record, asked=exchange.asked)

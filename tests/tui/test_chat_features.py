@@ -112,7 +112,7 @@ async def test_a_conversation_can_be_renamed_from_the_list(tiny_model):
 
 
 async def test_a_remembered_conversation_is_off_by_default_recorded_and_replayed(tiny_model, tmp_path):
-    from oracle.engine import SampleSettings, store
+    from oracle.engine import store
     from oracle.tui import history
 
     app = make_app(pace=0)
@@ -131,8 +131,8 @@ async def test_a_remembered_conversation_is_off_by_default_recorded_and_replayed
         assert third.context == f"{second.question}\n{second.answer.strip()}\n\n"
         assert "remembering the exchange before" in str(screen.query(".footnote").last().render())
         # What the oracle read: the exchange before, then the question; the same seed says the same.
-        again = store.load(tiny_model).ask(third.context + "third", SampleSettings.from_record(third.record["settings"]),
-                                           seed=third.record["seed"])
+        again = store.load(tiny_model).ask(third.context + "third", third.record.settings,
+                                           seed=third.record.seed)
         assert "".join(again) == third.answer
         screen.query_one("#set-remember").value = False
         await pilot.pause()

@@ -70,7 +70,7 @@ async def test_a_record_of_unexpected_types_starts_replays_and_exports(tiny_mode
     from oracle.tui.history import Exchange
     from oracle.tui.screens.modals import PromptModal
 
-    conversation = history.save(tiny_model, [Exchange("who is wise?", "the fear.", {}), Exchange("and?", "more", {})])
+    conversation = history.save(tiny_model, [Exchange("who is wise?", "the fear."), Exchange("and?", "more")])
     part = conversation.folder / "part-000000.json"
     data = json.loads(part.read_text("utf-8"))
     data["exchanges"][-1]["record"] = record  # as a hand edit or a newer Oracle would leave it
@@ -122,7 +122,7 @@ async def test_long_pasted_questions_in_the_app_keep_every_exchange(tiny_model, 
     monkeypatch.setattr(history, "PIECE_BYTES", 1 << 20)  # the rule at a size a test can afford: 16 MB and
     monkeypatch.setattr(history, "MAX_PART_BYTES", 3 << 19)  # 64 MB in use, ~1 MB questions here
     pasted = "the fear of the lord " * 20_000  # 420 KB
-    conversation = history.save(tiny_model, [Exchange(f"{i} {pasted}", f"answer {i}", {}) for i in range(6)])
+    conversation = history.save(tiny_model, [Exchange(f"{i} {pasted}", f"answer {i}") for i in range(6)])
     history.make_current(conversation)
     app = make_app(pace=0)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -4,20 +4,21 @@ migration, damaged files set aside (not lost), unknown fields kept, Markdown exp
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
-from oracle.engine import OracleError
+from oracle.engine import OracleError, ReadingRecord
 from oracle.engine.io import paths
 from oracle.tui import history
 from oracle.tui.history import PART, Exchange
 
-RECORD = {"model": "tiny", "seed": 42, "settings": {"temperature": 0.5, "top_k": 3, "top_p": 0.9, "length": 80,
-                                                    "stop": "sentence", "min_length": 10}}
+RECORD = ReadingRecord.read({"model": "tiny", "seed": 42, "settings": {"temperature": 0.5, "top_k": 3, "top_p": 0.9, "length": 80,
+                                                                        "stop": "sentence", "min_length": 10}})
 
 
 def exchanges(n: int, start: int = 0) -> list[Exchange]:
-    return [Exchange(f"q{i}", f"answer {i}", {**RECORD, "seed": i}) for i in range(start, start + n)]
+    return [Exchange(f"q{i}", f"answer {i}", replace(RECORD, seed=i)) for i in range(start, start + n)]
 
 
 def test_round_trip_per_model():
@@ -26,7 +27,7 @@ def test_round_trip_per_model():
     loaded, notice = history.load("tiny")
     assert notice is None
     assert [e.question for e in loaded] == ["what is wisdom?", "and?"]
-    assert loaded[1].stopped and loaded[0].record["seed"] == 42
+    assert loaded[1].stopped and loaded[0].record.seed == 42
     assert [e.answer for e in history.load("other")[0]] == ["hi"]
     assert history.load("nobody") == ([], None)
 
@@ -63,16 +64,16 @@ def test_appending_rewrites_only_the_last_part(monkeypatch):
 
 def test_unknown_fields_of_exchanges_and_records_survive_a_save():
     conversation = history.new("tiny")
-    record = {**RECORD, "words": True, "heed": 0.5, "changes": [{"at": 3, "temperature": 0.9}], "voice": {"kjv": 0.7}}
+    record = {**RECORD.to_dict(), "words": True, "heed": 0.5, "changes": [{"at": 3, "temperature": 0.9}], "voice": {"kjv": 0.7}}
     conversation.append(Exchange.read({"question": "q", "answer": "a", "record": record, "future_field": [1, 2]}))
     conversation.append(Exchange("q2", "a2", RECORD))
     [first, _] = list(history.open_conversation(conversation.id))
-    assert first.record == record and first.to_dict()["future_field"] == [1, 2]
+    assert first.record.to_dict() == record and first.to_dict()["future_field"] == [1, 2]
 
 
 def test_when_an_exchange_was_asked_is_a_typed_field_that_older_files_fill():
     conversation = history.new("tiny")
-    written = {"question": "q", "answer": "a", "record": RECORD, "asked": "2026-12-01T09:30:00.000+00:00", "later": {"x": 1}}
+    written = {"question": "q", "answer": "a", "record": RECORD.to_dict(), "asked": "2026-12-01T09:30:00.000+00:00", "later": {"x": 1}}
     conversation.append(Exchange.read(written))  # as an earlier version wrote it: "asked" among the unknown fields
     conversation.append(Exchange("q2", "a2", RECORD))  # not yet stamped: filed stamped now
     [first, second] = list(history.open_conversation(conversation.id))

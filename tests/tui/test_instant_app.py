@@ -82,8 +82,8 @@ async def test_a_question_asked_while_the_model_loads_waits_for_it_and_is_answer
                          what="the answer")
         exchange = screen.exchanges[-1]
         assert exchange.question == "what is wisdom?"
-        replay = real_load(tiny_model).ask("what is wisdom?", SampleSettings(**exchange.record["settings"]),
-                                           seed=exchange.record["seed"])
+        replay = real_load(tiny_model).ask("what is wisdom?", exchange.record.settings,
+                                           seed=exchange.record.seed)
         assert "".join(replay) == exchange.answer
 
 

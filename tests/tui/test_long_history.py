@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
+from oracle.engine import ReadingRecord
 from oracle.tui import history
 from oracle.tui.app import make_app
 from oracle.tui.history import Exchange
@@ -15,8 +16,8 @@ from oracle.tui.widgets.transcript import EarlierMarker, ExchangeView, Transcrip
 from .conftest import wait_until
 
 pytestmark = pytest.mark.asyncio
-RECORD = {"model": "tiny", "seed": 1, "settings": {"temperature": 0.7, "top_k": 0, "top_p": 1.0, "length": 80,
-                                                   "stop": "sentence", "min_length": 10}}
+RECORD = ReadingRecord.read({"model": "tiny", "seed": 1, "settings": {"temperature": 0.7, "top_k": 0, "top_p": 1.0, "length": 80,
+                                                   "stop": "sentence", "min_length": 10}})
 LONG = 1000
 
 

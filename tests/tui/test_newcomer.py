@@ -11,7 +11,7 @@ from rich.console import Console
 from textual import events
 from textual.widgets import Select
 
-from oracle.engine import SampleSettings, store
+from oracle.engine import ReadingRecord, SampleSettings, store
 from oracle.tui import history, preferences
 from oracle.tui.app import make_app
 from oracle.tui.history import Exchange
@@ -119,7 +119,7 @@ async def test_help_opens_on_question_mark_and_esc_closes_it(tiny_model):
 
 
 async def test_page_up_scrolls_the_conversation_while_typing(tiny_model):
-    record = {"model": tiny_model, "seed": 1, "settings": {"temperature": 0.7}}
+    record = ReadingRecord.read({"model": tiny_model, "seed": 1, "settings": {"temperature": 0.7}})
     history.save(tiny_model, [Exchange(f"question {i}", "a long answer " * 20, record) for i in range(12)])
     app = make_app(pace=0)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oracle.engine import SampleSettings, store
+from oracle.engine import SampleSettings, SettingsChange, store
 from oracle.tui import history
 from oracle.tui.app import make_app
 from oracle.tui.widgets.settings_panel import SettingsPanel
@@ -51,9 +51,9 @@ async def test_ask_streams_an_answer_that_replays_exactly(tiny_model):
         finally:
             ExchangeView.add = original_add
         exchange = screen.exchanges[-1]
-        assert exchange.question == "wisdom" and exchange.record["model"] == tiny_model
+        assert exchange.question == "wisdom" and exchange.record.model == tiny_model
         # The recorded seed and settings replay the very same text through the engine alone.
-        replay = store.load(tiny_model).ask("wisdom", SampleSettings(**exchange.record["settings"]), seed=exchange.record["seed"])
+        replay = store.load(tiny_model).ask("wisdom", exchange.record.settings, seed=exchange.record.seed)
         assert "".join(replay) == exchange.answer
         assert "".join(chunks) == exchange.answer
         view = answer_views(app)[-1]
@@ -97,8 +97,8 @@ async def test_escape_stops_a_long_answer_and_temperature_changes_while_it_speak
         exchange = screen.exchanges[-1]
         assert exchange.stopped and 0 < len(exchange.answer) < 400
         # The record holds what it started with and each change at the character it took effect.
-        assert exchange.record["settings"]["temperature"] == start
-        assert exchange.record["changes"][-1]["settings"] == {"temperature": hotter}
+        assert exchange.record.settings is not None and exchange.record.settings.temperature == start
+        assert exchange.record.changes[-1] == SettingsChange(exchange.record.changes[-1].at, {"temperature": hotter})
         assert "stopped" in str(answer_views(app)[-1].query_one(".footnote").render())
 
 
@@ -116,7 +116,7 @@ async def test_an_answer_keeps_streaming_while_another_screen_is_shown(tiny_mode
         exchange = screen.exchanges[-1]
         assert not exchange.stopped and len(exchange.answer) == 300
         assert answer_views(app)[-1].answer == exchange.answer
-        replay = store.load(tiny_model).ask("tell me", SampleSettings(**exchange.record["settings"]), seed=exchange.record["seed"])
+        replay = store.load(tiny_model).ask("tell me", exchange.record.settings, seed=exchange.record.seed)
         assert "".join(replay) == exchange.answer
 
 
@@ -129,7 +129,7 @@ async def test_ask_again_uses_a_new_seed(tiny_model):
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: not screen.speaking and len(screen.exchanges) == 2 and screen.exchanges[1].answer)
         first, second = screen.exchanges
-        assert second.question == "who" and second.record["seed"] != first.record["seed"]
+        assert second.question == "who" and second.record.seed != first.record.seed
 
 
 async def test_bad_setting_shows_the_engine_sentence_and_keeps_the_last_good_one(tiny_model):
@@ -150,8 +150,8 @@ async def test_bad_setting_shows_the_engine_sentence_and_keeps_the_last_good_one
         screen.query_one("#ask").focus()
         await pilot.press(*"hi", "enter")
         await wait_until(pilot, lambda: not screen.speaking and screen.exchanges and screen.exchanges[-1].answer)
-        settings = screen.exchanges[-1].record["settings"]
-        assert settings["top_p"] == 0.8 and settings["length"] == 25 and len(screen.exchanges[-1].answer) <= 25
+        settings = screen.exchanges[-1].record.settings
+        assert settings is not None and settings.top_p == 0.8 and settings.length == 25 and len(screen.exchanges[-1].answer) <= 25
 
 
 async def test_export_conversation_to_markdown(tiny_model, tmp_path):
@@ -166,7 +166,7 @@ async def test_export_conversation_to_markdown(tiny_model, tmp_path):
         await pilot.press("enter")
         await wait_until(pilot, dest.exists, what="the export")
         text = dest.read_text("utf-8")
-        assert f"seed {screen.exchanges[-1].record['seed']}" in text and f"`{tiny_model}`" in text
+        assert f"seed {screen.exchanges[-1].record.seed}" in text and f"`{tiny_model}`" in text
 
 
 async def test_no_model_says_so_and_offers_training():

@@ -6,6 +6,9 @@ conversation is a fixed file, and no clock is displayed.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from oracle.engine import ReadingRecord
 from oracle.tui import history
 from oracle.tui.app import make_app
 from oracle.tui.history import Exchange
@@ -13,8 +16,8 @@ from oracle.tui.widgets.transcript import ExchangeView
 
 from .conftest import wait_until
 
-RECORD = {"model": "tiny", "seed": 7, "settings": {"temperature": 0.7, "top_k": 0, "top_p": 1.0, "length": 400,
-                                                   "stop": "sentence", "min_length": 60}}
+RECORD = ReadingRecord.read({"model": "tiny", "seed": 7, "settings": {"temperature": 0.7, "top_k": 0, "top_p": 1.0, "length": 400,
+                                                   "stop": "sentence", "min_length": 60}})
 
 
 def settled(screen: str, more=None):
@@ -38,7 +41,7 @@ def write_conversation() -> None:
         Exchange("What is wisdom?",
                  "The fear of the lord is the beginning of wisdom; and the knowledge of the holy is understanding.", RECORD),
         Exchange("Shall I be rich?",
-                 "He that trusteth in his riches shall fall: but the righteous shall flourish as a", {**RECORD, "seed": 8}, stopped=True),
+                 "He that trusteth in his riches shall fall: but the righteous shall flourish as a", replace(RECORD, seed=8), stopped=True),
     ])
 
 

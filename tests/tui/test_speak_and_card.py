@@ -112,7 +112,7 @@ async def test_f7_saves_the_last_or_the_clicked_exchange(tiny_model, tmp_path):
         image = Image.open(io.BytesIO(dest.read_bytes()))
         assert image.size == (card.WIDTH, card.HEIGHT)
         last = screen.exchanges[-1]
-        expected = card.Card.from_record(last.question, last.answer, last.reading, asked=last.asked)
+        expected = card.Card.from_record(last.question, last.answer, last.record, asked=last.asked)
         assert dest.read_bytes() == card.card_png(expected) and last.asked and expected.date == last.asked[:10]
         # Click the first exchange: F7 now makes its card.
         first = [v for v in screen.query(ExchangeView) if v.exchange.question == "first"][0]
@@ -145,7 +145,7 @@ async def test_served_app_delivers_the_card_to_the_browser(tiny_model, monkeypat
         data, options = delivered[0]
         last = screen.exchanges[-1]
         assert app.screen is screen  # no dialog asking for a path on the server
-        assert options["mime_type"] == "image/png" and options["save_filename"] == f"oracle-card-{last.record['seed']}.png"
+        assert options["mime_type"] == "image/png" and options["save_filename"] == f"oracle-card-{last.record.seed}.png"
         assert Image.open(io.BytesIO(data)).size == (card.WIDTH, card.HEIGHT)
         await pilot.press("f8")
         assert not screen.speech.on

@@ -37,8 +37,8 @@ async def test_the_settings_panel_checks_words_and_heed(tiny_model):
         assert (panel.settings.words, panel.settings.heed) == ("free", 3.0)
         screen.ask("wisdom")
         await wait_until(pilot, lambda: not screen.speaking and screen.exchanges and screen.exchanges[-1].answer)
-        settings = screen.exchanges[-1].record["settings"]
-        assert (settings["words"], settings["heed"]) == ("free", 3.0)
+        settings = screen.exchanges[-1].record.settings
+        assert settings is not None and (settings.words, settings.heed) == ("free", 3.0)
 
 
 async def test_replay_after_seven_temperature_changes_while_speaking_is_exact(tiny_model, monkeypatch):
@@ -72,7 +72,7 @@ async def test_replay_after_seven_temperature_changes_while_speaking_is_exact(ti
             await wait_until(pilot, lambda at=at: len(reading.text) > at, what="the next character")
         await wait_until(pilot, lambda: not screen.speaking, timeout=30, what="the answer")
         first = screen.exchanges[-1]
-        assert len(first.answer) == 200 and len(first.record["changes"]) == 7
+        assert len(first.answer) == 200 and len(first.record.changes) == 7
         footnote = str(screen.query(".footnote").last().render())  # each change with its value and place
         hottest = f"temperature {SampleSettings().temperature + 0.7:.1f}"  # seven steps of 0.1
         assert footnote.count("from character ") == 7 and hottest in footnote and "a replay" not in footnote
@@ -81,7 +81,7 @@ async def test_replay_after_seven_temperature_changes_while_speaking_is_exact(ti
         await wait_until(pilot, lambda: not screen.speaking and len(screen.exchanges) == 2 and screen.exchanges[-1].answer,
                          what="the replay")
         assert screen.exchanges[-1].answer == first.answer
-        assert screen.exchanges[-1].record["changes"] == first.record["changes"]
+        assert screen.exchanges[-1].record.changes == first.record.changes
         # Marked as a replay on screen, in the conversation kept, and in its export.
         assert screen.exchanges[-1].replay and not first.replay
         assert "a replay (same seed" in str(screen.query(".footnote").last().render())

@@ -221,7 +221,7 @@ class AnswerStream(Widget):
         problem = self.voice.problem() if self.voice is not None else None  # espeak-ng had no sound device...
         if problem:
             self.notify(problem, severity="warning", timeout=8)
-        exchange = Exchange(view.exchange.question, reading.text[:said], reading.record().to_dict(),
+        exchange = Exchange(view.exchange.question, reading.text[:said], reading.record(),
                             stopped=reading in self.stopped, notice=reading.notice, replay=view.exchange.replay,
                             context=view.exchange.context, asked=now())  # stamped as it ends: its view and its file share the time
         placeholder = view.exchange

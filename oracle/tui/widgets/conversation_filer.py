@@ -27,7 +27,7 @@ CONTEXT_CHARS = 2000  # of the exchange before: an LSTM's state forgets far more
 def replay_of(exchange: Exchange) -> dict:
     """How to ask `exchange`'s question again for the very same answer (`OracleScreen.ask`'s arguments):
     the settings it started with, then every change made while it spoke, at the same characters."""
-    record = exchange.reading
+    record = exchange.record
     return dict(question=exchange.question, seed=record.seed, settings=record.settings or SampleSettings.from_record({}),
                 changes=list(record.changes), voice=record.voice or {}, prime=record.prime or "float32", replay=True,
                 context=exchange.context)

@@ -63,7 +63,7 @@ class ConversationPane(Vertical):
 
     def speak(self, question: str, reading, replay: bool = False, context: str = "") -> None:
         """Show `question` and stream `reading`'s answer below it; it is filed when it ends."""
-        exchange = Exchange(question, "", reading.record().to_dict(), notice=reading.notice, replay=replay, context=context)
+        exchange = Exchange(question, "", reading.record(), notice=reading.notice, replay=replay, context=context)
         self.filer.begin(reading, exchange)
         self.stream.speak(reading, self.query_one(Transcript).begin(exchange))
 

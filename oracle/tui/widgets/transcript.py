@@ -73,7 +73,7 @@ class ExchangeView(Widget):
             return "the oracle is speaking… (Esc stops)"
         extra = f" · {self.exchange.notice}" if self.exchange.notice else ""
         # The record comes from a file (model and voice names): stand-ins, and Text where it is shown, not markup.
-        return visible(describe_record(self.exchange.reading, self.exchange.stopped, self.exchange.replay,
+        return visible(describe_record(self.exchange.record, self.exchange.stopped, self.exchange.replay,
                                self.exchange.context) + extra)
 
     def on_click(self) -> None:
@@ -201,7 +201,7 @@ class Transcript(VerticalScroll):
     def action_replay(self) -> None:
         from oracle.tui.widgets.conversation_filer import replay_of
 
-        if (view := self.picked()) is not None and view.exchange.record:
+        if (view := self.picked()) is not None and view.exchange.record.to_dict():  # an exchange with a record to replay
             self.post_message(self.Ask(replay_of(view.exchange)))
 
     def action_edit(self) -> None:
