@@ -137,6 +137,14 @@ def delete(conversation: Conversation) -> None:
 
 # ---- format 1 ---------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class LegacyFile(Record):
+    """A format-1 MODEL.json: every exchange of the model's one conversation (read leniently, but one
+    exchange without a question or an answer makes the file damaged, to be set aside whole)."""
+    exchanges: tuple[history.Exchange, ...]
+    model: str = ""  # absent or unusable: the file's name says it
+
+
 def migrate_legacy() -> list[str]:
     """Turn every format-1 `MODEL.json` into a format-2 conversation; notices for files set aside."""
     notices = []
@@ -146,16 +154,16 @@ def migrate_legacy() -> list[str]:
             continue
         try:
             data = read_json(path, history.MAX_LEGACY_BYTES)
-            if not isinstance(data, dict) or data.get("format") != history.FORMAT or not isinstance(data.get("exchanges"), list):
+            if not isinstance(data, dict) or history.Header.from_dict(data, path.name, lenient=True).format != history.FORMAT:
                 raise ValueError("not an Oracle conversation")
-            exchanges = [history.Exchange.read(item) for item in data["exchanges"]]
+            legacy = LegacyFile.from_dict(data, path.name, lenient=True)
         except OSError:
             continue  # unreadable now (permissions?): left where it is, tried again next time
         except (ValueError, ReadRefused):
             aside = history.set_aside(path)
             notices.append(f"The conversation file {path.name} was damaged: it was kept as {aside.name} and a fresh one begins.")
             continue
-        model = str(data["model"]) if isinstance(data.get("model"), str) and data["model"] else path.stem
+        model, exchanges = legacy.model or path.stem, list(legacy.exchanges)
         stamp = datetime.fromtimestamp(path.stat().st_mtime).astimezone().isoformat(timespec="milliseconds")
         conversation = Conversation(history._new_id(), model, created=stamp, updated=stamp)
         if exchanges:

@@ -12,8 +12,8 @@ the last part (at most PART exchanges) and the card, so the cost of saving, open
 part) and paging back (one part) never grows with the length of a conversation or with the number
 of other conversations. Listing reads each conversation's card; searching reads everything.
 
-An exchange is stored as a dict: fields this module does not know (added by newer versions or other
-features) are kept as they are, and so is every field of its reading record.
+Every file is read into a typed record (Exchange, its ReadingRecord, the part, current.json, the
+card): fields this module does not know (newer versions, other features) are kept as they are.
 
 Format 1 (one `conversations/MODEL.json` with every exchange) is migrated on first use into a
 format-2 conversation; the old file is kept as `MODEL.json.v1-migrated`. A file that cannot be read
@@ -64,11 +64,31 @@ class Exchange(Record):
     def read(cls, data: Any) -> Exchange:
         """An exchange from a file: RecordError (a ValueError) without a question and an answer; any
         other bad field, the reading's record's included, is flagged (kept and saved back, not used)."""
+        return cls.from_dict(data, "exchange", lenient=True)
+
+    @classmethod
+    def from_dict(cls, data: Any, at: str | None = None, *, lenient: bool = False) -> Exchange:
         if not isinstance(data, dict):
-            return cls.from_dict(data, "exchange", lenient=True)  # refused, by name
+            return super().from_dict(data, at, lenient=lenient)  # refused, by name
         # The record on its own, never refused: what it cannot use is flagged inside it, as before it was typed.
-        made = cls.from_dict({k: v for k, v in data.items() if k != "record"}, "exchange", lenient=True)
+        made = super().from_dict({k: v for k, v in data.items() if k != "record"}, at, lenient=lenient)
         return replace(made, record=ReadingRecord.read(data.get("record")), present=made.present | {"record"})
+
+
+@dataclass(frozen=True)
+class Header(Record):  # what every conversation file begins with (read leniently: a bad value reads as None)
+    format: str | None = None
+    format_version: int | None = None
+
+
+@dataclass(frozen=True)
+class PartFile(Record):  # one exchange without a question or an answer makes the whole piece damaged
+    exchanges: tuple[Exchange, ...] = spec(max_len=PART)
+
+
+@dataclass(frozen=True)
+class CurrentFile(Record):  # current.json: model -> the id of the conversation it reopens in (each entry checked alone)
+    current: dict[str, Any] = spec(factory=dict)
 
 
 def _root() -> Path:
@@ -93,10 +113,11 @@ def _read(path: Path, max_bytes: int, fmt: str) -> dict:
         data = read_json(path, max_bytes)
     except ReadRefused as err:
         raise ValueError(f"{path.name} {err}") from None
-    if not isinstance(data, dict) or data.get("format") != fmt:
+    head = Header.from_dict(data, path.name, lenient=True) if isinstance(data, dict) else Header()
+    if head.format != fmt:
         raise ValueError(f"{path.name} is not an Oracle {fmt.replace('oracle-', '').replace('-', ' ')} file")
-    if not isinstance(data.get("format_version"), int) or data["format_version"] > FORMAT_VERSION:
-        raise ValueError(f"{path.name} was written by a newer Oracle (format {data.get('format_version')})")
+    if head.format_version is None or head.format_version > FORMAT_VERSION:
+        raise ValueError(f"{path.name} was written by a newer Oracle (format {head.format_version or 'unknown'})")
     return data
 
 
@@ -141,11 +162,7 @@ class Conversation:
         return self._part_path(k) if j == 0 else self.folder / f"part-{k:06d}-{j}.json"
 
     def _read_piece(self, path: Path) -> list[Exchange]:
-        data = _read(path, MAX_PART_BYTES, PART_FORMAT)
-        items = data.get("exchanges")
-        if not isinstance(items, list) or len(items) > PART:
-            raise ValueError(f"{path.name} does not hold a list of at most {PART} exchanges")
-        return [Exchange.read(item) for item in items]
+        return list(PartFile.from_dict(_read(path, MAX_PART_BYTES, PART_FORMAT), path.name, lenient=True).exchanges)
 
     def _read_pieces(self, k: int, keep_damaged: bool = False) -> tuple[list[list[Exchange]], str | None]:
         """Part k's pieces (each a list of exchanges), and a notice if one could not be read.
@@ -297,10 +314,8 @@ def _read_current() -> dict[str, str]:
         return {}
     except (ValueError, OSError):
         return {}  # only a pointer: the conversations themselves are untouched, and listed
-    current = data.get("current")
-    if not isinstance(current, dict):
-        return {}
-    return {m: i for m, i in current.items() if isinstance(m, str) and isinstance(i, str) and ID_PATTERN.match(i)}
+    current = CurrentFile.from_dict(data, "current.json", lenient=True).current  # not an object: none
+    return {m: i for m, i in current.items() if isinstance(i, str) and ID_PATTERN.match(i)}
 
 
 def _set_current(model: str, ident: str | None) -> None:

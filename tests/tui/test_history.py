@@ -147,6 +147,22 @@ def test_a_damaged_part_is_set_aside_and_the_rest_still_reads():
     assert history.open_conversation(conversation.id).page(2 * PART + 2, 2)[0][-1].question == "after"
 
 
+def test_an_exchange_without_a_question_sets_its_piece_aside_by_name_and_a_bad_pointer_costs_only_itself():
+    conversation = history.save("tiny", exchanges(3))
+    part = conversation.folder / "part-000000.json"
+    data = json.loads(part.read_text("utf-8"))
+    del data["exchanges"][1]["question"]
+    part.write_text(json.dumps(data), "utf-8")
+    found, notices = conversation.page(3, 3)
+    assert found == [] and len(notices) == 1 and "part-000000.json.exchanges[1].question is missing" in notices[0]
+    other = history.save("other", exchanges(1))
+    pointer = paths.conversations_dir() / "current.json"
+    pointers = json.loads(pointer.read_text("utf-8"))
+    pointers["current"] = {**pointers["current"], "tiny": 7, "nobody": "../../etc"}
+    pointer.write_text(json.dumps(pointers), "utf-8")
+    assert history._read_current() == {"other": other.id}  # the bad entries are dropped, the good one kept
+
+
 def test_a_newer_format_is_refused_by_name_not_overwritten():
     conversation = history.save("tiny", exchanges(1))
     card = conversation.folder / "conversation.json"
