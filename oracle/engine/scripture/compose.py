@@ -178,7 +178,7 @@ class Composer:
         fresh: list[tuple[float, int, str]] = []  # whole new sentences: (worn share, attempt, text)
         for attempt in range(ATTEMPTS):
             said = texts.to_sentence(self._say(question, settings, self._seed(kind, b, c, v, attempt), voice))
-            why = "unended" if said is None else "repeated" if said.lower() in self.seen else \
+            why: records.Redraw | None = "unended" if said is None else "repeated" if said.lower() in self.seen else \
                 "copied" if self.sources is not None and self.sources.copies(said) else None
             if why is None and said is not None:
                 share = texts.worn_share(said, recent) if recent is not None else 0.0
@@ -186,13 +186,12 @@ class Composer:
                 if share <= WORN_SHARE or len(fresh) == FRESH_DRAWS:
                     break
                 continue
-            reason = why or "unended"
-            self.scripture.redrawn[reason] = self.scripture.redrawn.get(reason, 0) + 1
+            self.scripture.count_redrawn(why or "unended")
         if not fresh:
             raise OracleError(f"The model {self.plan.model!r} wrote no new whole sentence in {ATTEMPTS} tries for "
                               f"book {b}, chapter {c}: train it longer, or choose another model.")
         if len(fresh) > 1:
-            self.scripture.redrawn["worn"] = self.scripture.redrawn.get("worn", 0) + len(fresh) - 1
+            self.scripture.count_redrawn("worn", len(fresh) - 1)
         said = min(fresh)[2]
         self.seen.add(said.lower())
         said = texts.truecase(said, names, self.oracle.lowercase)

@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from oracle.engine.errors import OracleError
 from oracle.engine.io import paths
@@ -35,6 +35,7 @@ DEFAULT_TITLE = "The Book of the Oracle"
 # when it retreads the word pairs of the book's last verses (compose.py, "worn"). A record keeps its
 # rules, so a book begun under 1 is continued and regenerated as 1 wrote it.
 RULES = (1, 2)
+Redraw = Literal["copied", "repeated", "unended", "worn"]  # why a verse was drawn again (worn: rules 2)
 
 
 @dataclass
@@ -171,6 +172,10 @@ class Scripture:
     redrawn: dict[str, int] = field(default_factory=lambda: {"copied": 0, "repeated": 0, "unended": 0})
     unchecked: list[str] = field(default_factory=list)  # corpora that could not be read for the copy check
     names: dict[str, str] = field(default_factory=dict)  # the corpora's names the verses use: "israel" -> "Israel"
+
+    def count_redrawn(self, reason: Redraw, n: int = 1) -> None:
+        """`n` more verses drawn again for `reason` (a reason first counted joins the file's tally then)."""
+        self.redrawn[reason] = self.redrawn.get(reason, 0) + n
 
     def verses_written(self) -> int:
         return sum(len(c.verses) for b in self.books for c in b.chapters)
