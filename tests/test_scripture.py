@@ -209,6 +209,12 @@ def test_a_saved_scripture_reads_back_to_the_same_bytes_and_a_bad_field_is_named
     book = write_book(tiny_model)
     data = json.loads(json.dumps(book.to_dict()))  # as the file has it
     assert json.dumps(records.Scripture.from_dict(data).to_dict()) == json.dumps(data)
+    # A plan from before guidance, with a setting of a newer Oracle: read with the value that replays it, kept as it was.
+    del data["plan"]["settings"]["guidance"]
+    data["plan"]["settings"]["from_a_newer_oracle"] = [1]
+    old = records.Scripture.from_dict(data)
+    assert old.plan.settings.guidance == 0.0 and old.plan.settings.candidates == 8
+    assert json.dumps(old.to_dict()) == json.dumps(data)
     for path, bad, named in [(("books", 0, "chapters", 0, "verses", 1), 7, "scripture.books[0].chapters[0].verses[1]"),
                              (("plan", "seed"), "5", "scripture.plan.seed"), (("plan", "prime"), "fp8", "scripture.plan.prime"),
                              (("redrawn", "copied"), -1, "scripture.redrawn.copied"),
@@ -242,9 +248,9 @@ def test_a_stopped_scripture_resumes_with_its_own_settings_after_the_defaults_ch
     path.write_text(__import__("json").dumps(data), "utf-8")
     oracle = store.load(tiny_model)
     resumed = regenerate_or_resume(oracle, Plan(tiny_model, 5, "The Tiny Testament", Sizes(**SIZES)), resume=True)
-    assert resumed.verses_written() == 3 and resumed.plan.settings["temperature"] == 0.5
+    assert resumed.verses_written() == 3 and resumed.plan.settings.temperature == 0.5
     Composer(oracle, resumed).run()
-    assert resumed.complete and records.load(path).plan.settings["temperature"] == 0.5
+    assert resumed.complete and records.load(path).plan.settings.temperature == 0.5
 
 
 def test_worn_verses_are_redrawn_and_a_record_keeps_its_rules(tiny_model, monkeypatch):

@@ -103,7 +103,7 @@ class Composer:
         self.report = report or (lambda event: None)
         self.save = save
         self._stop = threading.Event()
-        self.settings = SampleSettings.from_record(self.plan.settings).validate()
+        self.settings = replace(self.plan.settings).validate()  # its own copy
         self.sources: Sources | None = None
         self.seen: set[str] = set()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,7 +58,7 @@ class Sizes:
 # A verse's reading settings: the answer path's as they were when the scripture's figures were measured
 # (docs/scripture.md). An answer's defaults now draw 32 candidates to a one-sentence answer, which would
 # make a 600-verse book four times slower; a verse keeps 8 candidates at 0.7, at least 60 characters.
-VERSE_SETTINGS = SampleSettings(temperature=0.7, candidates=8, min_length=60).to_dict()
+VERSE_SETTINGS = SampleSettings(temperature=0.7, candidates=8, min_length=60)
 
 
 @dataclass
@@ -71,9 +71,12 @@ class Plan:
     sizes: Sizes = field(default_factory=Sizes)
     voices: dict[int, dict[str, float]] = field(default_factory=dict)  # book number -> blend (none: any voice)
     themes: dict[str, str] = field(default_factory=dict)  # "*", "C" (chapter C of every book) or "B:C" -> words
-    settings: dict = field(default_factory=lambda: dict(VERSE_SETTINGS))  # the answer path's settings
+    settings: SampleSettings = field(default_factory=lambda: replace(VERSE_SETTINGS))  # how each verse is read
     prime: str | None = None  # how the prompt was read (the oracle's choice when None)
     rules: int = RULES[-1]  # the composer's rules (RULES); records from before the field were written by 1
+    # The settings as the file has them, written back as they were: a plan from before a setting existed
+    # lacks it, a newer Oracle's has more (None: a new plan's, written as `settings` is).
+    written: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def validate(self) -> Plan:
         self.sizes.validate()
@@ -94,7 +97,7 @@ class Plan:
             if len(words) > MAX_THEME:
                 raise OracleError(f"The theme for chapter {key} is longer than {MAX_THEME} characters: shorten it.")
             paths.check_storable(words, "The theme")
-        SampleSettings.from_record(self.settings).validate()
+        self.settings.validate()
         if self.rules not in RULES:
             raise OracleError(f"The scripture was written by composer rules {self.rules}, which this Oracle does not "
                               f"know (it knows {', '.join(map(str, RULES))}): update Oracle, or start a new scripture.")
@@ -109,6 +112,8 @@ class Plan:
 
     def to_dict(self) -> dict:
         out = asdict(self)
+        written = out.pop("written")
+        out["settings"] = dict(written) if written is not None else self.settings.to_dict()
         out["voices"] = {str(k): v for k, v in sorted(self.voices.items())}
         out["themes"] = dict(sorted(self.themes.items()))
         return out
@@ -124,8 +129,10 @@ class Plan:
     def from_record(cls, r: PlanRecord) -> Plan:
         """The plan a checked record names, validated (its worded errors are OracleError); TypeError or
         ValueError where the record's sizes or book numbers are not a plan's."""
+        known = {f.name for f in fields(SampleSettings)}  # a newer Oracle's settings are kept, not read
+        settings = SampleSettings.from_record({k: v for k, v in r.settings.items() if k in known})
         plan = cls(r.model, r.seed, r.title, Sizes(**r.sizes), {int(k): dict(v) for k, v in r.voices.items()},
-                   dict(r.themes), dict(r.settings), r.prime, r.rules)
+                   dict(r.themes), settings, r.prime, r.rules, written=dict(r.settings))
         return plan.validate()
 
     def key(self) -> str:
