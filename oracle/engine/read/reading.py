@@ -36,7 +36,7 @@ from oracle.engine.read.batch import Batch
 from oracle.engine.read.draw import Round, can_open  # noqa: F401  (can_open: part of this module's face)
 from oracle.engine.read.ending import Ending
 from oracle.engine.read.guidance import Guided, unasked
-from oracle.engine.read.record import Change, ReadingRecord, SettingsChange, VoiceChange, parse_changes
+from oracle.engine.read.record import Change, ReadingRecord, SettingsChange, VoiceChange
 
 # The settings live in settings.py (no torch); their names stay this module's too, for its callers.
 from oracle.engine.read.settings import (  # noqa: F401
@@ -86,7 +86,7 @@ class Reading:
     """One answer, generated lazily. Iterate for characters; `notice` says what the prompt lost."""
 
     def __init__(self, oracle, prompt: str, settings: SampleSettings | None = None, seed: int | None = None,
-                 voice: dict[str, float] | None = None, changes: Sequence[Change | dict] | None = None,
+                 voice: dict[str, float] | None = None, changes: Sequence[Change] | None = None,
                  prime: str | None = None):
         self.oracle = oracle
         if len(prompt) > MAX_QUESTION_CHARS:
@@ -103,7 +103,7 @@ class Reading:
         # Its own copy: changes (a replay's, or the app's while it speaks) never reach the caller's settings
         # or the record it replays.
         self.settings = replace(settings or SampleSettings()).validate()
-        replayed = parse_changes(changes)  # checked: a change that cannot be applied is one sentence, not a crash
+        replayed = list(changes or ())  # a record's, typed and checked as it was read (ReadingRecord)
         self._schedule = deque(sorted((c for c in replayed if isinstance(c, SettingsChange)), key=lambda c: c.at))
         # Voice changes replay on their own schedule: they take effect where the next step is fed.
         self._voice_schedule = deque(sorted((c for c in replayed if isinstance(c, VoiceChange)), key=lambda c: c.at))
@@ -340,7 +340,7 @@ class Oracle:
         return logits[0].float().numpy(), (h.float().numpy(), c.float().numpy())
 
     def ask(self, prompt: str, settings: SampleSettings | None = None, seed: int | None = None,
-            voice: dict[str, float] | None = None, changes: Sequence[Change | dict] | None = None,
+            voice: dict[str, float] | None = None, changes: Sequence[Change] | None = None,
             prime: str | None = None) -> Reading:
         """`changes`: a record's mid-reading changes, to replay them at the steps they happened;
         `prime`: a record's prime precision (float32 or bf16; None: this machine's choice)."""

@@ -10,7 +10,6 @@ back as it was) and reads as absent, and so is each setting that does not check.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
@@ -124,17 +123,3 @@ def _usable(written: dict[str, Any] | None) -> SampleSettings | None:
     except (OracleError, TypeError, ValueError):
         return None
 
-
-def parse_changes(changes: Sequence[Any] | None) -> list[Change]:
-    """A record's changes for a replay, each checked; OracleError names the first that cannot be applied."""
-    out: list[Change] = []
-    for i, change in enumerate(changes or ()):
-        if isinstance(change, (SettingsChange, VoiceChange)):
-            out.append(change)
-            continue
-        kind = VoiceChange if isinstance(change, dict) and "voice" in change else SettingsChange
-        try:
-            out.append(kind.from_dict(change, f"changes[{i}]"))
-        except RecordError as err:
-            raise OracleError(f"The record's change {i + 1} cannot be replayed ({err}).") from None
-    return out
