@@ -35,7 +35,9 @@ def test_voice_table_and_overrides(oracle_home):
     table = with_overrides({"kjv": {"pitch": 20}, "mine": {"voice": "en-us", "speed": 200}})
     assert table["kjv"] == SpeechVoice(TABLE["kjv"].voice, 20, TABLE["kjv"].speed)
     assert table["mine"] == SpeechVoice("en-us", TABLE["default"].pitch, 200)
-    for bad, word in (({"kjv": {"voice": "-w /etc/x"}}, "voice"), ({"kjv": {"pitch": 300}}, "pitch"), ([], "table")):
+    assert with_overrides({"kjv": {"speed": 150, "from_a_newer_oracle": 1}})["kjv"].speed == 150
+    for bad, word in (({"kjv": {"voice": "-w /etc/x"}}, "speech.kjv.voice"), ({"kjv": {"pitch": 300}}, "speech.kjv.pitch"),
+                      ({"kjv": {"speed": True}}, "speech.kjv.speed must be a whole number"), ({"kjv": 3}, "speech.kjv"), ([], "table")):
         with pytest.raises(OracleError, match=word):
             with_overrides(bad)
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from oracle.engine.errors import OracleError
+from oracle.engine.record import Record, RecordError, spec
 
 KEY = "speech"  # settings.json's key for the table's overrides
 PITCH = (0, 99)  # espeak-ng's own bounds (-p)
@@ -31,6 +32,14 @@ class SpeechVoice:
 
     def args(self) -> list[str]:
         return ["-v", self.voice, "-p", str(self.pitch), "-s", str(self.speed)]
+
+
+@dataclass(frozen=True)
+class SpeechEntry(Record):
+    """One voice's changes in settings.json's "speech" (a field left out keeps the table's value)."""
+    voice: str | None = spec(None, pattern=_VOICE_NAME.pattern)
+    pitch: int | None = spec(None, low=PITCH[0], high=PITCH[1])
+    speed: int | None = spec(None, low=SPEED[0], high=SPEED[1])
 
 
 DEFAULT = "default"
@@ -52,19 +61,15 @@ def with_overrides(saved: object, where: str = "settings.json") -> dict[str, Spe
         return table
     if not isinstance(saved, dict):
         raise OracleError(f'"{KEY}" in {where} is not a table of voices: write {{"kjv": {{"voice": "en-gb", "pitch": 40, "speed": 140}}}}.')
-    for name, entry in saved.items():
-        if not isinstance(entry, dict):
-            raise OracleError(f'The speech entry {name!r} in {where} is not an object with "voice", "pitch" and "speed".')
+    for name, raw in saved.items():
+        try:
+            entry = SpeechEntry.from_dict(raw, f"{KEY}.{name[:40]}")
+        except RecordError as err:
+            raise OracleError(f'In {where}, {err}: "voice" is an espeak-ng voice name (`espeak-ng --voices` lists them), '
+                              f'"pitch" a whole number from {PITCH[0]} to {PITCH[1]}, "speed" from {SPEED[0]} to {SPEED[1]}.') from None
         base = table.get(name, table[DEFAULT])
-        voice = entry.get("voice", base.voice)
-        pitch, speed = entry.get("pitch", base.pitch), entry.get("speed", base.speed)
-        if not isinstance(voice, str) or not _VOICE_NAME.match(voice):
-            raise OracleError(f"The speech voice {voice!r} for {name!r} in {where} is not an espeak-ng voice name "
-                              "(`espeak-ng --voices` lists them).")
-        for field, value, (low, high) in (("pitch", pitch, PITCH), ("speed", speed, SPEED)):
-            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                raise OracleError(f"The speech {field} {value!r} for {name!r} in {where} must be a whole number from {low} to {high}.")
-        table[name] = replace(base, voice=voice, pitch=pitch, speed=speed)
+        table[name] = replace(base, voice=entry.voice or base.voice, pitch=base.pitch if entry.pitch is None else entry.pitch,
+                              speed=base.speed if entry.speed is None else entry.speed)
     return table
 
 
