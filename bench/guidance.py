@@ -28,21 +28,10 @@ HERE = Path(__file__).resolve().parent
 SCALES = (0.0, 1.5, 3.0)
 
 
-def mean_logp(oracle, read: str, answer: str) -> float:
-    logits, state = oracle.prime(read, None, "float32")
-    cursor, total = oracle.stepper.cursor(state), 0.0
-    for ch in answer:
-        z = logits.astype(np.float64)
-        i = oracle.vocab.chars.index(ch)
-        total += z[i] - z.max() - np.log(np.exp(z - z.max()).sum())
-        logits = cursor.advance(i)
-    return total / max(1, len(answer))
-
-
 def measure(answers: int = 6) -> dict:
     from bench.scripture import Corpora
     from oracle.engine import SampleSettings, store
-    from oracle.engine.read.guidance import unasked
+    from oracle.engine.read.likelihood import question_gain
 
     oracle = store.load("default")
     judge = Corpora(oracle.meta)
@@ -58,8 +47,8 @@ def measure(answers: int = 6) -> dict:
         gains = []
         for i, q in enumerate(asked):
             reading = oracle.ask(q, settings, seed=i)
-            text = reading.unshown + "".join(reading)
-            gains.append(mean_logp(oracle, reading.prompt, text) - mean_logp(oracle, unasked(oracle.vocab.chars), text))
+            "".join(reading)
+            gains.append(question_gain(oracle, reading))
         result["fidelity"][scale] = named
         result["gain"][scale] = float(np.mean(gains))
         result["seconds"][scale] = time.process_time() - began

@@ -81,3 +81,16 @@ def tiny_model(_trained_home, oracle_home) -> str:
     """The name of a real trained model, copied into this test's ORACLE_HOME."""
     shutil.copytree(_trained_home / "models" / "tiny", oracle_home / "models" / "tiny")
     return "tiny"
+
+
+def random_words(letters: str, chars: int, seed: int) -> str:
+    """About `chars` characters of words of 1-6 letters drawn from `letters`, each followed by a space."""
+    import random
+
+    rng = random.Random(seed)
+    out, n = [], 0
+    while n < chars:
+        word = "".join(rng.choice(letters) for _ in range(rng.randint(1, 6))) + " "
+        out.append(word)
+        n += len(word)
+    return "".join(out)

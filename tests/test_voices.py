@@ -7,12 +7,12 @@ only of "abc " and the other only of "xyz ", so an answer in voice A may hold no
 from __future__ import annotations
 
 import os
-import random
 import shutil
 
 import numpy as np
 import pytest
 import torch
+from conftest import random_words
 
 from oracle.cli.entry import main
 from oracle.engine import OracleError, Progress, Recipe, SampleSettings, Trainer, TrainingControl, VoiceChange, store
@@ -26,21 +26,11 @@ VOICED = dict(hidden_size=32, num_layers=1, embed_dim=8, voice_dim=4, dropout=0.
 LONG = SampleSettings(temperature=1.0, stop="length", length=120)
 
 
-def words(letters: str, chars: int, seed: int) -> str:
-    rng = random.Random(seed)
-    out, n = [], 0
-    while n < chars:
-        word = "".join(rng.choice(letters) for _ in range(rng.randint(1, 6))) + " "
-        out.append(word)
-        n += len(word)
-    return "".join(out)
-
-
 @pytest.fixture(scope="session")
 def _sources(tmp_path_factory):
     folder = tmp_path_factory.mktemp("voice-sources")
-    (folder / "abc.txt").write_text(words("abc", 20000, 1), "utf-8")
-    (folder / "xyz.txt").write_text(words("xyz", 20000, 2), "utf-8")
+    (folder / "abc.txt").write_text(random_words("abc", 20000, 1), "utf-8")
+    (folder / "xyz.txt").write_text(random_words("xyz", 20000, 2), "utf-8")
     return [str(folder / "abc.txt"), str(folder / "xyz.txt")]
 
 

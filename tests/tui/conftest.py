@@ -49,3 +49,19 @@ def frozen_model(tiny_model, oracle_home) -> str:
     store.prune(folder)
     return tiny_model
 
+
+def slow_each_step(monkeypatch, seconds: float) -> None:
+    """Slow each step of every reading by `seconds`. The reading runs ahead of the pace in its own
+    thread: slowing each round instead (a round is a sentence) let a fast host read the whole answer
+    before the test's keys came."""
+    import time
+
+    from oracle.engine.read import draw
+
+    step = draw.Round._step
+
+    def slow(self, *args, **kwargs):
+        time.sleep(seconds)
+        return step(self, *args, **kwargs)
+
+    monkeypatch.setattr(draw.Round, "_step", slow)

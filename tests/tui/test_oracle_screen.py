@@ -10,7 +10,7 @@ from oracle.tui.app import make_app
 from oracle.tui.widgets.settings_panel import SettingsPanel
 from oracle.tui.widgets.transcript import ExchangeView
 
-from .conftest import wait_until
+from .conftest import slow_each_step, wait_until
 
 pytestmark = pytest.mark.asyncio  # Textual's Pilot is async
 
@@ -70,17 +70,7 @@ async def test_ask_streams_an_answer_that_replays_exactly(tiny_model):
 
 
 async def test_escape_stops_a_long_answer_and_temperature_changes_while_it_speaks(tiny_model, monkeypatch):
-    import time
-
-    from oracle.engine.read import draw
-
-    step = draw.Round._step
-
-    def slow(self, *args, **kwargs):  # the reading runs ahead of the pace in its own thread: slow each of its steps,
-        time.sleep(0.01)  # not each round (a round is a sentence: on a fast host the answer was read before the keys)
-        return step(self, *args, **kwargs)
-
-    monkeypatch.setattr(draw.Round, "_step", slow)
+    slow_each_step(monkeypatch, 0.01)
     app = make_app(pace=40)  # slow enough that Esc arrives mid-answer
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.oracle_screen

@@ -12,7 +12,7 @@ from oracle.tui import history
 from oracle.tui.app import make_app
 from oracle.tui.widgets.settings_panel import SettingsPanel
 
-from .conftest import wait_until
+from .conftest import slow_each_step, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -42,17 +42,7 @@ async def test_the_settings_panel_checks_words_and_heed(tiny_model):
 
 
 async def test_replay_after_seven_temperature_changes_while_speaking_is_exact(tiny_model, monkeypatch):
-    import time
-
-    from oracle.engine.read import draw
-
-    step = draw.Round._step
-
-    def slow(self, *args, **kwargs):  # the reading runs ahead of the pace in its own thread: slow each of its steps,
-        time.sleep(0.02)  # not each round (a round is a sentence: on a fast host the answer was read before the keys)
-        return step(self, *args, **kwargs)
-
-    monkeypatch.setattr(draw.Round, "_step", slow)
+    slow_each_step(monkeypatch, 0.02)
     app = make_app(pace=40)  # slow enough to change the temperature while it speaks
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.oracle_screen
