@@ -269,8 +269,11 @@ def test_worn_verses_are_redrawn_and_a_record_keeps_its_rules(tiny_model, monkey
 
     # The tiny model's short verses seldom share a quarter of their word pairs: any shared pair is worn here.
     monkeypatch.setattr(compose, "WORN_SHARE", 0.0)
-    old, new = write_book(tiny_model, rules=1), write_book(tiny_model, rules=2)
-    assert "worn" not in old.redrawn and sum(worn(old)) > 0  # the tiny model repeats itself: the rule has work
+    # The first seed whose book (rules 1) repeats itself, so the rule has work: which one depends on the
+    # tiny model's training, which differs between CPUs (bf16 where the kernels run, float32 elsewhere).
+    old = next(book for book in (write_book(tiny_model, seed=seed, rules=1) for seed in range(5, 12)) if sum(worn(book)) > 0)
+    new = write_book(tiny_model, seed=old.plan.seed, rules=2)
+    assert "worn" not in old.redrawn and sum(worn(old)) > 0
     # Each worn verse the new rules keep was the least worn of FRESH_DRAWS whole new sentences.
     assert new.redrawn["worn"] >= sum(worn(new)) * (compose.FRESH_DRAWS - 1)
     assert sum(worn(new)) < sum(worn(old))
