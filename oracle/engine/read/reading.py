@@ -231,14 +231,15 @@ class Reading:
 
     def _guide(self, batch, raw: np.ndarray | None, active: SampleSettings):
         """The round's batch and first logits as `active.guidance` asks: guidance switched on starts
-        the free twin (guidance.py) on a line break and every character chosen so far, so it stands
-        where it would had it been stepped all along; switched off drops it; changed rescales it.
-        (`raw`: the asked logits, where the batch is not guided.)"""
+        the free twin (guidance.py) on a line break and the characters chosen so far (the last
+        PRIME_LIMIT of a long answer: a late switch costs no more than a long question); switched
+        off drops it; changed rescales it. (`raw`: the asked logits, where the batch is not guided.)"""
         if active.guidance <= 0:
             return (batch.asked, batch.last[0][0]) if isinstance(batch, Guided) else (batch, raw)
         if not isinstance(batch, Guided):
             with blas_threads(read_threads()):
-                free_logits, free_state = self.oracle.prime(unasked(self.oracle.vocab.chars) + self.unshown + self.text, None, FLOAT32)
+                read = (unasked(self.oracle.vocab.chars) + self.unshown + self.text)[-PRIME_LIMIT:]
+                free_logits, free_state = self.oracle.prime(read, None, FLOAT32)
             free = Batch.start(self.oracle.stepper, free_state, 1, None)
             batch = Guided(batch, free, active.guidance, (np.asarray(raw, np.float32)[None], free_logits[None]))
         batch.scale = active.guidance
