@@ -94,3 +94,9 @@ def random_words(letters: str, chars: int, seed: int) -> str:
         out.append(word)
         n += len(word)
     return "".join(out)
+
+
+def as_long_as_asked(answer: str, length: int) -> bool:
+    """An answer asked to stop only at its length is that long, but for a trailing run of spaces or
+    line breaks, which ending.py drops (an answer never ends in one)."""
+    return len(answer) == length or (len(answer) < length and answer == answer.rstrip())
