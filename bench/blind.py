@@ -9,6 +9,7 @@ asker would accept it as an oracle's answer.
 
     python -m bench.blind --out blind/ --count 24
     python -m bench.blind --out blind/ --start 24 --no-release --variant old:candidates=8,temperature=0.7,min_length=60
+    python -m bench.blind --out blind/ --questions bench/unseen3.txt --no-release   # another question set
     python -m bench.blind --score blind/        # once the reader has filled in blind/ratings.csv
 
 writes blind/candidates.md (for the reader), blind/key.json (for whoever scores) and
@@ -88,7 +89,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path)
     p.add_argument("--score", type=Path, metavar="FOLDER", help="print the means of a filled-in pack, and stop")
     p.add_argument("--count", type=int, default=24)
-    p.add_argument("--start", type=int, default=0, help="skip this many of bench/unseen.txt's questions")
+    p.add_argument("--questions", type=Path, default=UNSEEN, help="the questions' file (default bench/unseen.txt)")
+    p.add_argument("--start", type=int, default=0, help="skip this many of the file's questions")
     p.add_argument("--seed", type=int, default=0, help="the answers' seed (the release's saved answers have 0-2)")
     p.add_argument("--variant", action="append", default=[], type=variant, metavar="NAME:SETTING=VALUE,...")
     p.add_argument("--no-release", action="store_true", help="leave the previous release's answer out")
@@ -109,7 +111,7 @@ def main(argv=None) -> int:
     oracle = store.load("default")
     release = json.loads(RELEASE.read_text("utf-8"))
     book, shuffle = Book(), random.Random(2025)
-    asked = questions(UNSEEN)[args.start:args.start + args.count]
+    asked = questions(args.questions)[args.start:args.start + args.count]
     letters = "ABCDEFGH"
     lines = ["# Answers to each question", "",
              "For each candidate, rate relevance to the question (1-5), fluency (1-5), and whether the asker",
