@@ -25,6 +25,27 @@ class Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", RichHelpFormatter)
         super().__init__(*args, **kwargs)
 
+    # argparse makes a formatter for every add_argument (to check its metavar) and to name each verb's
+    # prog in add_subparsers: Rich's laid out a usage line there and imported rich.console, ~20 ms of
+    # every command. Those two get plain argparse's; help, usage and --version text still get Rich's.
+    def _get_formatter(self):
+        if getattr(self, "_plain", False):
+            return argparse.HelpFormatter(prog=self.prog)
+        return super()._get_formatter()
+
+    def add_argument(self, *args, **kwargs):
+        return self._plainly(super().add_argument, *args, **kwargs)
+
+    def add_subparsers(self, **kwargs):
+        return self._plainly(super().add_subparsers, **kwargs)
+
+    def _plainly(self, call, *args, **kwargs):
+        self._plain = True
+        try:
+            return call(*args, **kwargs)
+        finally:
+            self._plain = False
+
     def error(self, message: str):  # one sentence instead of argparse's usage dump
         head, sep, rest = message.partition(": ")
         if sep and head.startswith("argument ") and head.split()[-1].split("/")[0] in rest:
@@ -50,27 +71,33 @@ def _number(kind, name: str, low=None, strict=False):
     return parse
 
 
-def build_parser() -> Parser:
-    from oracle.cli.ask import add_ask
-    from oracle.cli.eye import add_eye
-    from oracle.cli.models import add_models
-    from oracle.cli.scripture import add_scripture
-    from oracle.cli.serve import add_serve
-    from oracle.cli.train import add_train
+# Each verb: the module that adds its parser, and whether its adder takes the number parser.
+VERBS = {"ask": ("oracle.cli.ask", "add_ask", True), "train": ("oracle.cli.train", "add_train", True),
+         "models": ("oracle.cli.models", "add_models", False), "serve": ("oracle.cli.serve", "add_serve", True),
+         "eye": ("oracle.cli.eye", "add_eye", True), "scripture": ("oracle.cli.scripture", "add_scripture", True)}
+
+
+def build_parser(verb: str | None = None) -> Parser:
+    """The whole command line; with `verb` (the word the command line starts with), only that verb's
+    parser: the others cost their modules' imports (eye, scripture, serve...), which a command that
+    names its verb never uses (`oracle --help` and anything else still build them all)."""
+    import importlib
 
     parser = Parser(prog="oracle", description="A character-level LSTM oracle: train it on texts you choose, then ask it.",
                     epilog="Run `oracle` with no command to open the app. Your models, conversations and settings "
                            f"are kept in {paths.where()}.")
     parser.add_argument("--version", action="version", version=f"oracle {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    add_ask(sub, _number)
-    add_train(sub, _number)
-    add_models(sub)
-    add_serve(sub, _number)
-    add_eye(sub, _number)
-    add_scripture(sub, _number)
-    app = sub.add_parser("app", help="open the Textual app (the same as running `oracle` alone)")
-    app.set_defaults(func=_run_app)
+    for name, (module, adder, numbers) in VERBS.items():
+        if verb in (None, name) or verb not in (*VERBS, "app"):
+            add = getattr(importlib.import_module(module), adder)
+            if numbers:
+                add(sub, _number)
+            else:
+                add(sub)
+    if verb in (None, "app") or verb not in VERBS:
+        app = sub.add_parser("app", help="open the Textual app (the same as running `oracle` alone)")
+        app.set_defaults(func=_run_app)
     return parser
 
 
@@ -142,7 +169,7 @@ def _one_line_warnings() -> None:
 def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     _tolerant_streams()
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version, or a usage error already explained on stderr
