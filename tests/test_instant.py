@@ -197,6 +197,14 @@ def test_the_decoding_trie_read_back_from_the_cache_answers_as_the_built_one(ora
     restored = again.lexicon
     assert vars(restored).keys() == vars(built.lexicon).keys() and restored.nodes == built.lexicon.nodes
     assert ["".join(again.ask("what is truth?", settings, seed=seed)) for seed in range(3)] == first
+    assert ["".join(again.ask("what is truth?", SampleSettings(), seed=seed)) for seed in range(3)] == \
+        ["".join(built.ask("what is truth?", SampleSettings(), seed=seed)) for seed in range(3)]  # ranked, heeding
+    with np.load(cached[0]) as stored:  # edges out of order (an older layout): not read, built afresh
+        arrays = {key: stored[key][::-1] if key.startswith("d.") else stored[key] for key in stored.files}
+    np.savez(cached[0], **arrays)
+    assert ["".join(store.load("default").ask("what is truth?", settings, seed=seed)) for seed in range(3)] == first
+    with np.load(cached[0]) as stored:
+        assert (np.diff(stored["d.edges.k"]) > 0).all()  # and kept again, in order
     cached[0].write_bytes(b"PK\x03\x04 not a real archive")  # damaged: built afresh, and answers the same
     assert ["".join(store.load("default").ask("what is truth?", settings, seed=seed)) for seed in range(3)] == first
     assert lexicon_cache.cache_path("0" * 64, "ab") != lexicon_cache.cache_path("1" * 64, "ab")

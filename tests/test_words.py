@@ -74,6 +74,19 @@ def test_training_records_the_corpus_words_with_counts_and_sha256(handful, oracl
     assert list(listed.counts.values()) == sorted(listed.counts.values(), reverse=True)
 
 
+def test_a_word_list_oracle_did_not_write_is_refused_in_one_sentence_in_ascii_or_not():
+    # ASCII lists are checked by a faster pattern than other scripts: both must refuse the same files.
+    for word in ("amber", "ámber"):
+        for data in (f"{word}\t2\n{word}\t1\n", f"{word}\t0\n", f"{word} x\t1\n", f"{word} 1\n", f"{word}1\t1\n",
+                     f"{word}\t1\tx\n", f"'{word}\t1\n", f"{word}--x\t1\n", f"{word}\t01\n", f"{word}\t1\n\n", "\t1\n"):
+            with pytest.raises(CorruptModel, match=r"^w\.txt is not a word list Oracle wrote .*: restore the model from an export\.$"):
+                words.WordList.from_bytes(data.encode("utf-8"), "w.txt")
+        listed = words.WordList.from_bytes(f"{word}\t3\r\nlord's\t2\nwell-beloved\t1".encode(), "w.txt")
+        assert list(listed.counts.items()) == [(word, 3), ("lord's", 2), ("well-beloved", 1)]
+    long = "q" * (words.MAX_WORD_CHARS + 1)  # written before the limit: left out, and the rest still read
+    assert words.WordList.from_bytes(f"amber\t3\n{long}\t2\n{long}\t1\nember\t1\n".encode(), "w.txt").counts == {"amber": 3, "ember": 1}
+
+
 def test_word_rule_joins_apostrophes_and_hyphens_and_counts_across_pieces():
     text = "The lord's well-beloved -- 'tis her' 3rd_thing don't"
     assert words.split_words(text) == ["The", "lord's", "well-beloved", "tis", "her", "rd", "thing", "don't"]

@@ -31,6 +31,8 @@ from oracle.engine.io.readers import ReadRefused, read_regular
 JOINERS = "'’-"  # inside a word only, between two letters
 WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _FILE = re.compile(r"(?:[^\W\d_]+(?:['’\-][^\W\d_]+)*\t[1-9][0-9]*\n)*")  # what to_bytes writes: word<TAB>count lines
+# _FILE for ASCII text, where [^\W\d_] is [A-Za-z]: twice as fast as asking Unicode of every character.
+_ASCII_FILE = re.compile(r"(?:[A-Za-z]+(?:['\-][A-Za-z]+)*\t[1-9][0-9]*\n)*")
 _LETTER = re.compile(r"[^\W\d_]")
 FREQUENT_SHARE = 1 / 2000  # a word this common says nothing about what a question asks
 FREQUENT_CAP = 0.01  # ... but at most this share of the distinct words is ever set aside
@@ -116,9 +118,9 @@ class WordList:
     frequent: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        total = sum(self.counts.values())
+        least = sum(self.counts.values()) * FREQUENT_SHARE
         cap = int(len(self.counts) * FREQUENT_CAP)
-        common = [w for w, n in self.counts.items() if n >= total * FREQUENT_SHARE]  # counts are in order
+        common = [w for w, n in self.counts.items() if n >= least]  # counts are in order
         self.frequent = frozenset(common[:cap])
 
     @classmethod
@@ -160,19 +162,33 @@ class WordList:
             text = data.decode("utf-8").replace("\r\n", "\n")
             if text and not text.endswith("\n"):
                 text += "\n"
-            if not _FILE.fullmatch(text):  # one pass in the regex engine, not one match per word (~30 ms)
+            # One pass in the regex engine, not one match per word (~30 ms).
+            if not (_ASCII_FILE if text.isascii() else _FILE).fullmatch(text):
                 raise ValueError(where)
-            counts: dict[str, int] = {}
-            for line in text.splitlines():
-                word, _, count = line.partition("\t")
-                if len(word) > MAX_WORD_CHARS or len(counts) >= MAX_WORDS:
-                    continue  # written before these limits applied where words come in: the rest still spells
-                if word in counts:
-                    raise ValueError(word)
-                counts[word] = int(count)
+            counts = _read_counts(text)
         except ValueError:
             raise bad from None
         return cls(counts)
+
+
+def _read_counts(text: str) -> dict[str, int]:
+    """The counts of a file _FILE matched; ValueError for a word listed twice."""
+    # Its words hold no white space (no letter is white space): words and counts alternate.
+    tokens = text.split()
+    words = tokens[0::2]
+    if len(words) <= MAX_WORDS and max(map(len, words), default=0) <= MAX_WORD_CHARS:
+        counts = dict(zip(words, map(int, tokens[1::2])))  # in C: a third of the loop below's time
+        if len(counts) < len(words):
+            raise ValueError("a word listed twice")
+        return counts
+    counts = {}
+    for word, count in zip(words, tokens[1::2]):
+        if len(word) > MAX_WORD_CHARS or len(counts) >= MAX_WORDS:
+            continue  # written before these limits applied where words come in: the rest still spells
+        if word in counts:
+            raise ValueError(word)
+        counts[word] = int(count)
+    return counts
 
 
 def sha256_bytes(data: bytes) -> str:
