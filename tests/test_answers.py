@@ -16,6 +16,7 @@ from oracle.engine.model.network import CharLSTM, ModelConfig
 from oracle.engine.model.stepper import LSTMStepper
 from oracle.engine.read import draw, rank
 from oracle.engine.read.batch import Batch
+from oracle.engine.read.reading import choose
 from oracle.engine.schema import SettingError
 
 QUESTION = "what is wisdom?"
@@ -46,6 +47,21 @@ def test_a_batch_steps_each_state_as_the_single_stream_does():
         together = batch.advance(ids)
         for k, cursor in enumerate(cursors):
             np.testing.assert_allclose(together[k], cursor.advance(int(ids[k])), atol=1e-5)
+
+
+@pytest.mark.parametrize("settings", [SampleSettings(), SampleSettings(temperature=1.3), SampleSettings(top_k=5),
+                                      SampleSettings(top_p=0.8), SampleSettings(temperature=0.0)])
+def test_candidates_drawn_together_draw_what_each_would_alone(settings):
+    # The round draws every candidate's character in one pass (draw.Round._choose_all); an answer
+    # must not depend on that: the same characters, from the same uniform draws, as reading.choose.
+    logits = np.random.default_rng(3).normal(0, 3, size=(200, 69)).astype(np.float32)
+    logits[:, ::7] = -np.inf  # letters a speller has ruled out
+    round_ = draw.Round.__new__(draw.Round)
+    round_.s, round_.r = settings, type("R", (), {"rng": np.random.default_rng(11)})()
+    round_.r.choose = lambda row, s: choose(row, s, round_.r.rng)
+    together = round_._choose_all(logits, round_._probabilities(logits))
+    rng = np.random.default_rng(11)
+    assert together.tolist() == [choose(row, settings, rng) for row in logits]
 
 
 def test_the_spoken_candidate_is_the_best_by_the_ranking(tiny_model, monkeypatch):
