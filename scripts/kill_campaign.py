@@ -202,13 +202,14 @@ def run_campaign(kills: int, workdir: Path, seed: int = 0, corpus_chars: int = 4
     return {"counts": dict(counts), "failures": failures, "seconds": round(time.monotonic() - started, 1)}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kills", type=int, default=100)
+def campaign_main(doc: str, run_campaign, kills: int, prefix: str, width: int) -> int:
+    """The command line both kill scripts share: --kills, --seed, --keep, a work folder, the report."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--kills", type=int, default=kills)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", action="store_true", help="keep the work folder for inspection")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="oracle-kills-"))
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         result = run_campaign(args.kills, workdir, args.seed)
     finally:
@@ -216,11 +217,15 @@ def main() -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     print(f"\n{args.kills} kills requested, {result['seconds']}s")
     for key, value in sorted(result["counts"].items()):
-        print(f"  {key:<50} {value}")
-    print(f"  {'failures':<50} {len(result['failures'])}")
+        print(f"  {key:<{width}} {value}")
+    print(f"  {'failures':<{width}} {len(result['failures'])}")
     for failure in result["failures"]:
         print(f"    - {failure}")
     return 1 if result["failures"] else 0
+
+
+def main() -> int:
+    return campaign_main(__doc__, run_campaign, kills=100, prefix="oracle-kills-", width=50)
 
 
 if __name__ == "__main__":

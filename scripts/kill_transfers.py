@@ -28,21 +28,18 @@ Prints the counts and exits 1 if any check failed.
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kill_campaign import TINY_MODEL, oracle_command  # noqa: E402  (the sibling script, whichever way this one is run)
+from kill_campaign import TINY_MODEL, campaign_main, oracle_command  # noqa: E402  (the sibling script, whichever way this one is run)
 
 TINY = [*TINY_MODEL, "--epochs", "1"]
 OPS = ("import", "export", "rename", "copy", "force")
@@ -179,24 +176,7 @@ def run_campaign(kills: int, workdir: Path, seed: int = 0, log=print) -> dict:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kills", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--keep", action="store_true", help="keep the work folder for inspection")
-    args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="oracle-transfer-kills-"))
-    try:
-        result = run_campaign(args.kills, workdir, args.seed)
-    finally:
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print(f"\n{args.kills} kills requested, {result['seconds']}s")
-    for key, value in sorted(result["counts"].items()):
-        print(f"  {key:<62} {value}")
-    print(f"  {'failures':<62} {len(result['failures'])}")
-    for failure in result["failures"]:
-        print(f"    - {failure}")
-    return 1 if result["failures"] else 0
+    return campaign_main(__doc__, run_campaign, kills=60, prefix="oracle-transfer-kills-", width=62)
 
 
 if __name__ == "__main__":
