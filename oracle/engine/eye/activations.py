@@ -3,9 +3,10 @@
 `Eye(oracle).read(text)` returns, per character read, each layer's cell state, hidden state and
 input/forget/output gate values (float32), computed in numpy from the weights the oracle was loaded
 with (float32 arrays read from its safetensors file, laid out once by the numpy stepper,
-model/stepper.py): one matrix-vector product and one tanh over the four gates per step and layer,
-each step's gates, cell and hidden state kept. They equal PyTorch's forward pass to float32
-rounding (tests/test_eye.py checks them against nn.LSTM and its gate layout). About as fast as
+model/stepper.py) and run through the stepper's own recurrence (`recur`, the cell answers use):
+one matrix-vector product and one tanh over the four gates per step and layer, each step's gates,
+cell and hidden state kept. They equal PyTorch's forward pass to float32 rounding
+(tests/test_eye.py checks them against nn.LSTM and its gate layout). About as fast as
 the torch kernels this replaced (`git show 1e9dacf:oracle/engine/eye/activations.py`): 2,000
 characters through the shipped default on one thread, alternated in one process on the shared
 2-core host at load ~4, 1.12 s against 1.31 s (median of 5); scripts/eye_measure.py at load ~5.5,
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oracle.engine.errors import OracleError
-from oracle.engine.model.stepper import LSTMStepper
+from oracle.engine.model.stepper import LSTMStepper, recur
 
 KINDS = ("cell", "hidden", "input", "forget", "output")
 LONGEST = 20_000  # characters per read: each costs layers x hidden x 5 floats (2x256: 10 KB)
@@ -119,31 +120,12 @@ class Eye:
         return Activations(usable, values, notice)
 
     def _layer(self, k: int, x: np.ndarray, w_hh: np.ndarray, gates: np.ndarray, values: dict[str, np.ndarray]) -> None:
-        """Layer k over every step from the current state, each step's gates, cell and hidden state
-        kept (values[...][k]). The stepper's layout: gate rows in (i, f, o, g) order, the sigmoid
-        ones halved, as sigmoid(z) = (1 + tanh(z / 2)) / 2: one tanh over all four per step."""
-        H = self.hidden
-        hidden, cells = values["hidden"][k], values["cell"][k]
-        h, c_prev, fresh = self.h[k].copy(), self.c[k].copy(), np.empty(H, np.float32)
-        for t in range(len(x)):
-            g = gates[t]
-            np.matmul(w_hh, h, out=g)
-            g += x[t]
-            np.tanh(g, out=g)
-            sig = g[:3 * H]
-            sig *= 0.5
-            sig += 0.5
-            c = cells[t]
-            np.multiply(g[H:2 * H], c_prev, out=c)  # c_t = f_t * c_(t-1) + i_t * g_t
-            np.multiply(g[:H], g[3 * H:], out=fresh)
-            c += fresh
-            h = hidden[t]
-            np.tanh(c, out=h)  # h_t = o_t * tanh(c_t)
-            h *= g[2 * H:3 * H]
-            c_prev = c
-        T = len(x)
+        """Layer k over every step from the current state, through the stepper's own recurrence
+        (`recur`, the cell answers use), each step's gates, cell and hidden state kept (values[...][k])."""
+        H, T = self.hidden, len(x)
+        recur(x, w_hh, self.h[k], self.c[k], values["hidden"][k], gates[:T], values["cell"][k])
         values["input"][k], values["forget"][k], values["output"][k] = (gates[:T, j * H:(j + 1) * H] for j in range(3))
-        self.h[k], self.c[k] = h, c_prev
+        self.h[k] = values["hidden"][k][-1]
 
 
 def look(oracle, text: str, voice=None) -> Activations:

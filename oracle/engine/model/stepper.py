@@ -135,32 +135,47 @@ class LSTMStepper:
                 w_ih_t, w_hh, b = self.prime_upper[k - 1]
                 x = seq @ w_ih_t
                 x += b
-            _recur(x, w_hh, seq, c_all[k, 0])
+            recur(x, w_hh, np.zeros(H, np.float32), c_all[k, 0], seq)
             h_all[k, 0] = seq[-1]
         logits = self.w_out @ seq[-1] + self.b_out
         return logits, (h_all, c_all)
 
 
-def _recur(x: np.ndarray, w_hh: np.ndarray, out: np.ndarray, c: np.ndarray) -> None:
-    """One layer's recurrence over a sequence: x (T, 4H) the input projections (gates in i, f, o, g
-    order, sigmoid rows halved, biases in); writes each step's h into out (T, H) and ends with c."""
+def lstm_cell(g: np.ndarray, c_prev: np.ndarray, c: np.ndarray, h: np.ndarray, tmp: np.ndarray) -> None:
+    """One LSTM cell, in place: every reader's (`prime`, `Cursor`, the eye). g (4H) holds the gates'
+    pre-activations in (i, f, o, g) order with the sigmoid rows halved (`_gates_ifog`) and becomes
+    their values; then c = f * c_prev + i * g and h = o * tanh(c). c may be c_prev itself (a state
+    updated in place); tmp (H) is scratch."""
+    H = len(h)
+    np.tanh(g, out=g)
+    sig = g[:3 * H]
+    sig *= 0.5
+    sig += 0.5  # i, f, o are now sigmoids; g[3H:] is the tanh candidate
+    np.multiply(g[H:2 * H], c_prev, out=c)
+    np.multiply(g[:H], g[3 * H:], out=tmp)
+    c += tmp
+    np.tanh(c, out=h)
+    h *= g[2 * H:3 * H]
+
+
+def recur(x: np.ndarray, w_hh: np.ndarray, h: np.ndarray, c: np.ndarray, out: np.ndarray,
+          gates: np.ndarray | None = None, cells: np.ndarray | None = None) -> None:
+    """One layer's recurrence over a sequence from the state (h, c): x (T, 4H) the input projections
+    (gate order and halving as `lstm_cell`, biases in). Writes each step's h into out (T, H) and leaves
+    the last c in c. `gates` (T, 4H) and `cells` (T, H), when given, keep each step's gate values and
+    c (what the eye shows); without them one buffer serves every step."""
     H = len(c)
-    h = np.zeros(H, np.float32)
-    gates = np.empty(4 * H, np.float32)
-    tmp = np.empty(H, np.float32)
+    tmp, step = np.empty(H, np.float32), np.empty(4 * H, np.float32)
+    c_prev = c
     for t in range(len(x)):
-        np.matmul(w_hh, h, out=gates)
-        gates += x[t]
-        np.tanh(gates, out=gates)
-        sig = gates[:3 * H]
-        sig *= 0.5
-        sig += 0.5
-        c *= gates[H:2 * H]
-        np.multiply(gates[:H], gates[3 * H:], out=tmp)
-        c += tmp
-        h = out[t]
-        np.tanh(c, out=h)
-        h *= gates[2 * H:3 * H]
+        g = step if gates is None else gates[t]
+        np.matmul(w_hh, h, out=g)
+        g += x[t]
+        c_t = c if cells is None else cells[t]
+        lstm_cell(g, c_prev, c_t, out[t], tmp)
+        h, c_prev = out[t], c_t
+    if cells is not None and len(x):
+        c[:] = c_prev
 
 
 class Cursor:
@@ -187,32 +202,16 @@ class Cursor:
         self._top = self._own_h[-1]
         self._tmp = np.empty(H, dtype=np.float32)
 
-    def _cell(self, k: int) -> None:
-        """Turn the pre-activations in self.gates into layer k's new (h, c), in place."""
-        H = self.s.hidden
-        g = self.gates
-        np.tanh(g, out=g)
-        sig = g[: 3 * H]
-        sig *= 0.5
-        sig += 0.5  # i, f, o are now sigmoids; g[3H:] is the tanh candidate
-        c = self.c[k]
-        c *= g[H:2 * H]
-        np.multiply(g[:H], g[3 * H:], out=self._tmp)
-        c += self._tmp
-        h = self._own_h[k]
-        np.tanh(c, out=h)
-        h *= g[2 * H:3 * H]
-
     def advance(self, char_id: int) -> np.ndarray:
         """Feed one character; return the next-character logits (a buffer the next call reuses: copy to keep)."""
         s, inputs, gates = self.s, self._inputs, self.gates
         np.matmul(s.w_hh0, inputs[0], out=gates)
         gates += self.table[char_id]
-        self._cell(0)
+        lstm_cell(gates, self.c[0], self.c[0], self._own_h[0], self._tmp)
         for k, (w, b) in enumerate(s.upper, start=1):
             np.matmul(w, inputs[k], out=gates)
             gates += b
-            self._cell(k)
+            lstm_cell(gates, self.c[k], self.c[k], self._own_h[k], self._tmp)
         np.matmul(s.w_out, self._top, out=self.logits)
         self.logits += s.b_out
         return self.logits
