@@ -16,7 +16,7 @@ from oracle.engine import SampleSettings, store
 from oracle.engine.read import reading as reading_module
 from oracle.tui.app import make_app
 from oracle.tui.widgets.transcript import ExchangeView
-from tests.conftest import REPO
+from tests.conftest import REPO, as_long_as_asked
 
 from .conftest import wait_until
 
@@ -112,11 +112,14 @@ async def test_the_pace_holds_its_schedule_when_the_reading_is_slowed(tiny_model
         await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
         screen.query_one("#settings").settings = SampleSettings(stop="length", length=length)
         await pilot.press(*"wisdom", "enter")
-        await wait_until(pilot, lambda: screen.exchanges and len(screen.exchanges[-1].answer) == length
+        # The whole answer spoken: as long as asked, but for a trailing run of spaces or line breaks
+        # that ending.py drops (which run, if any, depends on the app's random seed).
+        await wait_until(pilot, lambda: screen.exchanges and len(screen.exchanges[-1].answer) > length // 2
                          and not screen.speaking, what="the answer")
-    assert sum(n for _, n in shown) == length
+        answer = screen.exchanges[-1].answer
+    assert as_long_as_asked(answer, length) and sum(n for _, n in shown) == len(answer)
     took = shown[-1][0] - shown[0][0]  # from the first chunk on screen to the last
-    due = (length - shown[0][1]) / pace  # the first chunk's characters were due when it was drawn
+    due = (len(answer) - shown[0][1]) / pace  # the first chunk's characters were due when it was drawn
     # A sleep of 1 / pace after each character would take (1 / pace + cost) per character: 2.9 s here.
     assert due * 0.9 <= took <= due * 1.2 + 0.1, (took, due)  # a loaded host (load 11 on 2 cores) still keeps it
     assert max(n for _, n in shown) >= 2  # a frame draws every character due by then
