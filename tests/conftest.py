@@ -53,22 +53,27 @@ def train_in_home(home: Path, name: str, text: str, corpus_name: str = "", **rec
     models folder of its own, and return that home.
 
     For session- or module-scoped models: one real training run, copied into each test's home."""
-    import os
-
-    from oracle.engine import Recipe, Trainer
-
     corpus = home / f"{corpus_name or name}.txt"
     corpus.write_text(text, "utf-8")
+    return train_sources(home / "home", name, [str(corpus)], recipe_name="test", **recipe)
+
+
+def train_sources(home: Path, name: str, sources: list[str], recipe_name: str = "default", **recipe) -> Path:
+    """Train model `name` on `sources` (several make a voiced model) into the ORACLE_HOME `home`, a
+    models folder of its own, and return it. Session- and module-scoped fixtures run outside any
+    test's monkeypatch, so ORACLE_HOME is set here and put back as it was."""
+    from oracle.engine import Recipe, Trainer
+
     old = os.environ.get("ORACLE_HOME")
-    os.environ["ORACLE_HOME"] = str(home / "home")
+    os.environ["ORACLE_HOME"] = str(home)
     try:
-        Trainer(name, [str(corpus)], Recipe(**recipe), recipe_name="test", command=["test"]).run()
+        Trainer(name, sources, Recipe(**recipe), recipe_name=recipe_name, command=["test"]).run()
     finally:
         if old is None:
             os.environ.pop("ORACLE_HOME")
         else:
             os.environ["ORACLE_HOME"] = old
-    return home / "home"
+    return home
 
 
 @pytest.fixture(scope="session")

@@ -3,17 +3,16 @@ it replays exactly, and a bad value gets one sentence."""
 
 from __future__ import annotations
 
-import os
 import random
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import TINY_RECIPE, random_words, train_in_home
+from conftest import TINY_RECIPE, random_words, train_in_home, train_sources
 
 from oracle.cli.entry import main
-from oracle.engine import Recipe, SampleSettings, SettingsChange, Trainer, store
+from oracle.engine import SampleSettings, SettingsChange, store
 from oracle.engine.read.likelihood import question_gain
 from oracle.engine.schema import SettingError
 
@@ -99,20 +98,9 @@ def barely_voiced(tmp_path_factory):
     folder = tmp_path_factory.mktemp("faint-voices")
     (folder / "ash.txt").write_text(random_words("aaaabcde", 6000, 1), "utf-8")
     (folder / "elm.txt").write_text(random_words("abcdeeee", 6000, 2), "utf-8")
-    home = folder / "home"
-    old = os.environ.get("ORACLE_HOME")
-    os.environ["ORACLE_HOME"] = str(home)
-    try:
-        Trainer("faint", [str(folder / "ash.txt"), str(folder / "elm.txt")],
-                Recipe(hidden_size=24, num_layers=1, embed_dim=8, voice_dim=4, dropout=0.0, seq_len=32, batch_size=16,
-                       lr=0.01, epochs=2, warmup_steps=5, sample_length=20, val_fraction=0.05, max_val_chars=1000,
-                       seed=3), command=["test"]).run()
-    finally:
-        if old is None:
-            os.environ.pop("ORACLE_HOME")
-        else:
-            os.environ["ORACLE_HOME"] = old
-    return home
+    return train_sources(folder / "home", "faint", [str(folder / "ash.txt"), str(folder / "elm.txt")],
+                         hidden_size=24, num_layers=1, embed_dim=8, voice_dim=4, dropout=0.0, seq_len=32, batch_size=16,
+                         lr=0.01, epochs=2, warmup_steps=5, sample_length=20, val_fraction=0.05, max_val_chars=1000, seed=3)
 
 
 def _lean(oracle, guidance: float) -> float:

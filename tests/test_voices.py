@@ -12,7 +12,7 @@ import shutil
 import numpy as np
 import pytest
 import torch
-from conftest import random_words
+from conftest import random_words, train_sources
 
 from oracle.cli.entry import main
 from oracle.engine import OracleError, Progress, Recipe, SampleSettings, Trainer, TrainingControl, VoiceChange, store
@@ -36,17 +36,7 @@ def _sources(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def _voiced_home(tmp_path_factory, _sources):
-    home = tmp_path_factory.mktemp("voiced-home") / "home"
-    old = os.environ.get("ORACLE_HOME")
-    os.environ["ORACLE_HOME"] = str(home)
-    try:
-        Trainer("voiced", _sources, Recipe(**VOICED), command=["test"]).run()
-    finally:
-        if old is None:
-            os.environ.pop("ORACLE_HOME")
-        else:
-            os.environ["ORACLE_HOME"] = old
-    return home
+    return train_sources(tmp_path_factory.mktemp("voiced-home") / "home", "voiced", _sources, **VOICED)
 
 
 @pytest.fixture

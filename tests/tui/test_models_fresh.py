@@ -5,13 +5,13 @@ name or replace (3), a model can be copied (4), and each corpus says where it ca
 from __future__ import annotations
 
 import json
-import os
 import shutil
 
 import pytest
+from conftest import train_sources
 from textual.widgets import Button, Input, Select, Static
 
-from oracle.engine import Recipe, Trainer, bundled_corpora, store
+from oracle.engine import bundled_corpora, store
 from oracle.engine.io import paths
 from oracle.tui.app import make_app
 from oracle.tui.screens.modals import PromptModal
@@ -173,15 +173,9 @@ def _voiced_home(tmp_path_factory, corpus_text):
     for name, part in (("wisdom", corpus_text[:8000]), ("sayings", corpus_text[8000:16000])):
         (folder / f"{name}.txt").write_text(part, "utf-8")
         sources.append(str(folder / f"{name}.txt"))
-    recipe = Recipe(hidden_size=16, num_layers=1, embed_dim=8, voice_dim=4, dropout=0.0, seq_len=16, batch_size=8,
-                    lr=0.01, epochs=1, warmup_steps=2, sample_length=10, val_fraction=0.1, max_val_chars=500, seed=7)
-    old = os.environ.get("ORACLE_HOME")
-    os.environ["ORACLE_HOME"] = str(folder / "home")
-    try:
-        Trainer("voiced", sources, recipe, command=["test"]).run()
-    finally:
-        os.environ.pop("ORACLE_HOME") if old is None else os.environ.__setitem__("ORACLE_HOME", old)
-    return folder / "home"
+    return train_sources(folder / "home", "voiced", sources, hidden_size=16, num_layers=1, embed_dim=8, voice_dim=4,
+                         dropout=0.0, seq_len=16, batch_size=8, lr=0.01, epochs=1, warmup_steps=2, sample_length=10,
+                         val_fraction=0.1, max_val_chars=500, seed=7)
 
 
 async def test_using_one_voiced_model_after_another(_voiced_home, oracle_home):

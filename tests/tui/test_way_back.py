@@ -4,12 +4,10 @@ dialogs show all their text at 80x24, and the side panels leave the conversation
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from conftest import train_sources
 from textual.widgets import Input
 
-from oracle.engine import Recipe, Trainer
 from oracle.tui.app import make_app
 from oracle.tui.screens.help import HelpScreen
 from oracle.tui.screens.modals import ConfirmModal
@@ -30,13 +28,7 @@ def _voiced_home(tmp_path_factory, corpus_text):
     for name, part in (("first", corpus_text[:6000]), ("second", corpus_text[6000:12000]), ("third", corpus_text[12000:18000])):
         (folder / f"{name}.txt").write_text(part, "utf-8")
         sources.append(str(folder / f"{name}.txt"))
-    old = os.environ.get("ORACLE_HOME")
-    os.environ["ORACLE_HOME"] = str(folder / "home")
-    try:
-        Trainer("voiced", sources, Recipe(**VOICED), command=["test"]).run()
-    finally:
-        os.environ.pop("ORACLE_HOME") if old is None else os.environ.__setitem__("ORACLE_HOME", old)
-    return folder / "home"
+    return train_sources(folder / "home", "voiced", sources, **VOICED)
 
 
 @pytest.fixture
