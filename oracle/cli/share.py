@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from oracle.engine import OracleError, Reading, speech
+from oracle.engine import OracleError
 from oracle.visible import visible
+
+if TYPE_CHECKING:
+    from oracle.engine import Reading, speech
 
 
 def _card():
@@ -21,6 +24,14 @@ def _card():
     from oracle.engine import card
 
     return card
+
+
+def _speech():
+    """The speech package, imported only by an answer spoken or written to a WAV file (a subprocess,
+    queues and the voice table: ~4 ms of every other `oracle ask`)."""
+    from oracle.engine import speech
+
+    return speech
 
 
 def add_share_flags(p) -> None:
@@ -45,30 +56,35 @@ class Sharing:
             folder = Path(name).expanduser().parent if name else None
             if folder is not None and not folder.is_dir():
                 raise OracleError(f"{flag} {name}: the folder {folder} does not exist: create it, or name a file in another.")
-        self.program = speech.espeak() if self.say or self.say_to else None
-        self.table = speech.load_table() if self.program else None
+        self.program: str | None = None
+        self.table: dict | None = None
+        self.sentences: speech.Sentences | None = None
+        if self.say or self.say_to:
+            spoken = _speech()
+            self.program = spoken.espeak()
+            self.table = spoken.load_table()
+            self.sentences = spoken.Sentences()
         self.speaker: speech.Speaker | None = None
-        self.sentences = speech.Sentences()
         self.reading: Reading | None = None
 
     def begin(self, reading) -> None:
         self.reading = reading
         if self.say:
-            self.speaker = speech.Speaker(self.program)
+            self.speaker = _speech().Speaker(self.program)
 
     def heard(self, ch: str) -> None:
         """One more character of the answer: a finished sentence goes to the speaker (which never blocks)."""
-        if self.speaker is not None and self.reading is not None:
+        if self.speaker is not None and self.reading is not None and self.sentences is not None:
             for sentence in self.sentences.feed(ch):
-                self.speaker.say(sentence, speech.voice_for(self.reading.voice, self.table or {}))
+                self.speaker.say(sentence, _speech().voice_for(self.reading.voice, self.table or {}))
 
     def finish(self, question: str) -> None:
         reading = self.reading
         assert reading is not None  # begin() came first
-        if self.speaker is not None:
+        if self.speaker is not None and self.sentences is not None:
             try:
                 for sentence in self.sentences.flush():
-                    self.speaker.say(sentence, speech.voice_for(reading.voice, self.table or {}))
+                    self.speaker.say(sentence, _speech().voice_for(reading.voice, self.table or {}))
                 self.speaker.wait()  # the answer is printed; its last sentences may still be spoken
             finally:
                 self.speaker.close()  # Ctrl-C while it speaks silences it
@@ -76,8 +92,9 @@ class Sharing:
                 sys.stderr.write(f"oracle: espeak-ng could not speak ({visible(self.speaker.trouble)}): is there a sound device? "
                                  "--say-to FILE.wav writes the speech to a file instead.\n")
         if self.say_to:
-            voice = speech.voice_for(reading.record().voice, self.table or {})
-            written = speech.write_wav(speech.speakable(reading.text), voice, Path(self.say_to), self.program)
+            spoken = _speech()
+            voice = spoken.voice_for(reading.record().voice, self.table or {})
+            written = spoken.write_wav(spoken.speakable(reading.text), voice, Path(self.say_to), self.program)
             sys.stderr.write(f"oracle: speech written to {visible(str(written))}.\n")
         if self.card is not None:
             card = _card()
@@ -88,6 +105,8 @@ class Sharing:
 def asked_day() -> str:
     """Today, or the day SOURCE_DATE_EPOCH names (the reproducible-builds convention), so that a
     script can make the same card twice, byte for byte."""
+    from datetime import date
+
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return _card().day_of(int(epoch))
