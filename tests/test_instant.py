@@ -132,6 +132,32 @@ def test_the_read_path_and_the_shell_never_import_torch(argv, oracle_home):
     assert "torch" not in modules and "oracle" in modules
 
 
+def test_ask_starts_no_blas_threads_it_does_not_use_and_answers_the_same(oracle_home):
+    """OpenBLAS's pool of a thread per core is not started for an answer, which reads in one thread
+    (unless OMP_NUM_THREADS says otherwise); the thread counts do not change the answer."""
+    threads = ("from threadpoolctl import threadpool_info\n"
+               "print('BLAS', [i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'],"
+               " 'OPENBLAS_NUM_THREADS' in os.environ)")
+    asked = f"import os\nfrom oracle.cli.entry import main\nmain(['ask', 'what is truth?', '-n', '80', '--seed', '4'])\n{threads}"
+    base = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS")}
+
+    def run(code: str, more: dict) -> tuple[str, list[str]]:
+        env = {**base, "ORACLE_HOME": str(oracle_home), "PYTHONPATH": str(REPO), **more}
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, cwd=REPO)
+        assert out.returncode == 0, out.stderr
+        printed, _, blas = out.stdout.rpartition("BLAS ")
+        return printed, blas.split()
+
+    outputs = {}
+    for name, more in (("default", {}), ("the user's threads", {"OMP_NUM_THREADS": "2"}), ("a pool of 2", {"OPENBLAS_NUM_THREADS": "2"})):
+        outputs[name], blas = run(asked, more)
+        if name == "default":
+            assert blas == ["[1]", "False"]  # one thread, and the variable gone again
+        else:  # a count the user set stands: as numpy alone starts it
+            assert blas == run(f"import os, numpy\n{threads}", more)[1]
+    assert len(set(outputs.values())) == 1 and len(outputs["default"]) > 40, outputs
+
+
 def test_a_pacer_keeps_its_schedule_whatever_each_character_costs():
     from oracle.engine.read.pace import Pacer
 

@@ -170,6 +170,8 @@ def _main(argv: list[str] | None) -> int:
     own_command_line = argv is None
     argv = sys.argv[1:] if argv is None else argv
     _tolerant_streams()
+    if argv[:1] == ["ask"]:
+        _one_blas_thread()
     parser = build_parser(argv[0] if argv else None)
     try:
         args = parser.parse_args(argv)
@@ -216,6 +218,20 @@ def _main(argv: list[str] | None) -> int:
         _say_error(f"{err.strerror or err}{where}: {write_remedy(err)}, then try again; "
                    "files saved before are intact.")
         return 2
+
+
+def _one_blas_thread() -> None:
+    """Load numpy with OpenBLAS told to start no threads of its own: an answer reads in one BLAS thread
+    (read_threads: one unless OMP_NUM_THREADS says), so the pool it starts by default, a thread per
+    core, only costs `oracle ask` its start (~10 ms on a 2-core host). A thread count the user set
+    is left as it is; the variable is gone again once numpy has loaded (OpenBLAS reads it then)."""
+    if "numpy" in sys.modules or any(name in os.environ for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS")):
+        return
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        import numpy  # noqa: F401
+    finally:
+        del os.environ["OPENBLAS_NUM_THREADS"]
 
 
 def _stdout_fails() -> bool:

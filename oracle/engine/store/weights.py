@@ -24,6 +24,7 @@ from oracle.engine.io.atomic import write_bytes_atomic
 from oracle.engine.io.readers import ReadRefused, read_regular, read_safetensors_header
 from oracle.engine.model.config import ModelConfig, Weights, weight_shapes
 from oracle.engine.model.finite import check_finite
+from oracle.engine.model.stepper import blas_threads, read_threads
 from oracle.engine.read.reading import Oracle
 from oracle.engine.store.records import FileRef, ModelMeta
 from oracle.engine.store.registry import find
@@ -136,7 +137,12 @@ def load(name: str) -> Oracle:
     arrays = read_arrays(entry.path / info.weights.file, info.weights.sha256)
     config = check_arrays(info, arrays, str(entry.path))
     words, words_notice = wordlist.read(entry.path, info.words)  # a damaged word list costs only the words
-    return Oracle(name, Weights(config, arrays), Vocabulary(info.vocab), bool(info.lowercase), info, words, words_notice)
+    # Laying the weights out for stepping takes a few products in numpy's BLAS: in as many threads as a
+    # reading uses (one, unless OMP_NUM_THREADS says). Left to OpenBLAS's pool, they woke a thread per
+    # core that then spun for a while, taking a loaded 2-core host from the answer (~20 ms of every
+    # `oracle ask`). Each product's result is the same in any number of threads (it splits no sums).
+    with blas_threads(read_threads()):
+        return Oracle(name, Weights(config, arrays), Vocabulary(info.vocab), bool(info.lowercase), info, words, words_notice)
 
 
 def state_tensors(net) -> dict[str, torch.Tensor]:
