@@ -18,6 +18,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from tui.conftest import wait_until
 
 from oracle.engine.store.meta import read_meta
 from oracle.engine.store.records import ModelMeta, write_meta
@@ -143,10 +144,7 @@ async def test_conversation_titles_and_snippets_through_the_conversations_screen
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.pause(0.5)
         await pilot.press("ctrl+l")
-        for _ in range(100):
-            if isinstance(app.screen, ConversationsScreen):
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConversationsScreen), what="the conversations screen")
         await pilot.pause(0.3)
         svg = app.export_screenshot()
         clean(svg, "conversations screen")
@@ -172,15 +170,9 @@ async def test_a_voiced_models_names_through_the_oracle_screen(tmp_path, oracle_
     app = make_app(pace=0)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = app.oracle_screen
-        for _ in range(200):
-            if screen.oracle is not None and screen.query_one(VoicesPanel).names:
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: screen.oracle is not None and screen.query_one(VoicesPanel).names, what="the model and its voices")
         await pilot.press(*"ab", "enter")
-        for _ in range(200):
-            if screen.exchanges and not screen.speaking:
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: screen.exchanges and not screen.speaking, what="the answer")
         svg = app.export_screenshot()
         clean(svg, "oracle screen")
         assert "\ufffd" in svg or "␛" in svg  # the names are shown, as stand-ins
@@ -199,16 +191,10 @@ async def test_a_notification_naming_a_hostile_file_is_text_not_markup(tiny_mode
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause(0.3)
         await pilot.press("i")
-        for _ in range(100):
-            if isinstance(app.screen, PromptModal):
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptModal), what="the import dialog")
         app.screen.query_one(Input).value = str(bad)
         await pilot.press("enter")
-        for _ in range(100):
-            if app._notifications:
-                break
-            await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app._notifications, what="the notification")
         await pilot.pause(0.3)
         assert app.is_running and list(app._notifications)
         svg = app.export_screenshot()

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import random_words, train_sources
+from tui.conftest import wait_until
 
 from oracle.cli.entry import main
 from oracle.engine import OracleError, Progress, Recipe, SampleSettings, Trainer, TrainingControl, VoiceChange, store
@@ -237,15 +238,6 @@ def test_blend_text_is_parsed_and_checked():
 
 # ---- the app ------------------------------------------------------------------------------------
 
-async def _wait(pilot, predicate, what: str, timeout: float = 30.0) -> None:
-    import time
-
-    start = time.monotonic()
-    while not predicate():
-        assert time.monotonic() - start < timeout, f"timed out waiting for {what}"
-        await pilot.pause(0.02)
-
-
 @pytest.fixture
 def app_home(voiced, monkeypatch, tmp_path):
     from oracle.engine.io import paths
@@ -267,7 +259,7 @@ async def test_the_oracle_screen_speaks_in_the_chosen_voice_and_replays_it(app_h
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.oracle_screen
         panel = screen.query_one(VoicesPanel)
-        await _wait(pilot, lambda: screen.oracle is not None and panel.names, "the model")
+        await wait_until(pilot, lambda: screen.oracle is not None and panel.names, what="the model", timeout=30)
         assert panel.display and panel.names == ["abc", "xyz"] and panel.blend is None
         panel.query_one("#voice-1", Input).value = "2"  # xyz
         await pilot.pause()
@@ -281,7 +273,7 @@ async def test_the_oracle_screen_speaks_in_the_chosen_voice_and_replays_it(app_h
         await pilot.pause()
         assert not bad.has_class("invalid") and panel.blend == {"xyz": 1.0}
         screen.ask(" ", seed=1, settings=SampleSettings(temperature=1.0, stop="length", length=80))  # a fixed seed, as the CLI tests
-        await _wait(pilot, lambda: not screen.speaking and screen.exchanges[-1].answer, "the answer")
+        await wait_until(pilot, lambda: not screen.speaking and screen.exchanges[-1].answer, what="the answer", timeout=30)
         first = screen.exchanges[-1]
         assert letters(first.answer) and letters(first.answer) <= B, first.answer
         assert first.record.voice == {"xyz": 1.0}
@@ -289,7 +281,8 @@ async def test_the_oracle_screen_speaks_in_the_chosen_voice_and_replays_it(app_h
         panel.query_one("#voice-0", Input).value = "5"  # the panel now says mostly abc...
         await pilot.pause()
         screen.replay_last()  # ...but a replay takes the recorded voice, seed and settings: the same answer
-        await _wait(pilot, lambda: not screen.speaking and len(screen.exchanges) == 2 and screen.exchanges[-1].answer, "the replay")
+        await wait_until(pilot, lambda: not screen.speaking and len(screen.exchanges) == 2 and screen.exchanges[-1].answer,
+                         what="the replay", timeout=30)
         assert screen.exchanges[-1].answer == first.answer
         markdown = history.to_markdown(app_home, screen.exchanges)
         assert "voice xyz 1.00" in markdown
@@ -306,15 +299,16 @@ async def test_the_voice_changes_while_the_oracle_speaks(app_home):
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.oracle_screen
         panel = screen.query_one(VoicesPanel)
-        await _wait(pilot, lambda: screen.oracle is not None and panel.names, "the model")
+        await wait_until(pilot, lambda: screen.oracle is not None and panel.names, what="the model", timeout=30)
         panel.query_one("#voice-0", Input).value = "1"  # abc
         await pilot.pause()
         # One candidate: the change lands at the next character (ranked, at the next round of up to 240).
         screen.ask(" ", settings=SampleSettings(temperature=0.5, stop="length", length=300, candidates=1))
-        await _wait(pilot, lambda: screen.reading is not None and len(screen.reading.text) >= 40, "the first characters")
+        await wait_until(pilot, lambda: screen.reading is not None and len(screen.reading.text) >= 40,
+                         what="the first characters", timeout=30)
         panel.query_one("#voice-0", Input).value = "0"
         panel.query_one("#voice-1", Input).value = "1"  # now xyz
-        await _wait(pilot, lambda: not screen.speaking and screen.exchanges[-1].answer, "the answer", timeout=60)
+        await wait_until(pilot, lambda: not screen.speaking and screen.exchanges[-1].answer, what="the answer", timeout=60)
         answer, record = screen.exchanges[-1].answer, screen.exchanges[-1].record
         assert letters(answer[:40]) <= A and letters(answer[-60:]) and letters(answer[-60:]) <= B, answer
         assert record.voice == {"abc": 1.0} and record.changes[-1] == VoiceChange(record.changes[-1].at, {"xyz": 1.0})
@@ -331,7 +325,7 @@ async def test_models_details_list_the_voices_and_training_shows_loss_per_voice(
     app = make_app(pace=0, start="models")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.models_screen
-        await _wait(pilot, lambda: "voices:" in str(screen.query_one("#model-meta", Static).render()), "the details")
+        await wait_until(pilot, lambda: "voices:" in str(screen.query_one("#model-meta", Static).render()), what="the details", timeout=30)
         assert "voices: abc, xyz and any voice" in str(screen.query_one("#model-meta", Static).render())
         app.action_show("train")
         await pilot.pause()
