@@ -295,34 +295,24 @@ def test_bf16_autocast_trains_on_a_cpu_with_native_bf16_and_validates_in_float32
 
 
 @pytest.mark.precision
-def test_without_native_bf16_auto_trains_in_float32_and_bf16_says_why(tiny_corpus, monkeypatch):
-    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: False)
+@pytest.mark.parametrize(("flags", "kernels", "why"), [
+    (False, True, "no native bf16"),
+    # The flags say bf16 but oneDNN refuses it (ONEDNN_MAX_CPU_ISA=AVX2, a VM hiding AMX): the probe decides.
+    (True, False, "kernels are not available"),
+], ids=["no-native-bf16", "kernels-refused"])
+def test_without_working_bf16_auto_trains_in_float32_and_bf16_says_why(tiny_corpus, monkeypatch, flags, kernels, why):
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: flags)
+    monkeypatch.setattr(precision, "bf16_kernels_work", lambda: kernels)
     for amp, said in (("auto", False), ("bf16", True)):
         events = []
-        trainer = Trainer(f"no-bf16-{amp}", [str(tiny_corpus)], tiny(amp=amp), on_event=events.append)
+        trainer = Trainer(f"float32-{amp}", [str(tiny_corpus)], tiny(amp=amp), on_event=events.append)
         seen = _precision_spy(trainer)
         trainer.run()
         assert seen and all(not on and dtype == torch.float32 for _, on, dtype in seen)
         assert [e.precision for e in events if isinstance(e, Started)] == ["float32"]
         notices = [e.message for e in events if isinstance(e, Notice)]
-        assert any("no native bf16" in n for n in notices) == said, notices
-        assert store.find(f"no-bf16-{amp}").meta["precision"] == "float32"
-
-
-@pytest.mark.precision
-def test_bf16_flags_without_working_kernels_train_in_float32_and_bf16_says_why(tiny_corpus, monkeypatch):
-    """The flags say bf16 but oneDNN refuses it (ONEDNN_MAX_CPU_ISA=AVX2, a VM hiding AMX): the probe decides."""
-    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: True)
-    monkeypatch.setattr(precision, "bf16_kernels_work", lambda: False)
-    for amp, said in (("auto", False), ("bf16", True)):
-        events = []
-        trainer = Trainer(f"refused-{amp}", [str(tiny_corpus)], tiny(amp=amp), on_event=events.append)
-        seen = _precision_spy(trainer)
-        trainer.run()
-        assert seen and all(not on and dtype == torch.float32 for _, on, dtype in seen)
-        notices = [e.message for e in events if isinstance(e, Notice)]
-        assert sum("kernels are not available" in n for n in notices) == said, notices
-        assert store.find(f"refused-{amp}").meta["precision"] == "float32"
+        assert sum(why in n for n in notices) == said, notices
+        assert store.find(f"float32-{amp}").meta["precision"] == "float32"
 
 
 @pytest.mark.precision
