@@ -1,5 +1,6 @@
-"""Helpers for the app's tests: no shipped model unless a test adds one, a polling wait, and a
-model whose metadata is frozen (fixed dates, timings and metrics) for snapshots."""
+"""Helpers for the app's tests: no shipped model unless a test adds one, a polling wait, a question
+asked and answered, and a model whose metadata is frozen (fixed dates, timings and metrics) for
+snapshots."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ async def wait_until(pilot, predicate, timeout: float = 20.0, what: str = "condi
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await pilot.pause(0.02)
     return time.monotonic() - start
+
+
+async def ask(pilot, screen, question: str) -> None:
+    """Type `question` on the Oracle screen and wait until its whole answer has been given."""
+    count = len(screen.exchanges)
+    await pilot.press(*question, "enter")
+    await wait_until(pilot, lambda: not screen.speaking and len(screen.exchanges) > count and screen.exchanges[-1].answer,
+                     what=f"the answer to {question}")
 
 
 @pytest.fixture

@@ -8,16 +8,9 @@ import pytest
 from oracle.tui.app import make_app
 from oracle.tui.widgets.question_box import QuestionBox
 
-from .conftest import wait_until
+from .conftest import ask, wait_until
 
 pytestmark = pytest.mark.asyncio  # Textual's Pilot is async
-
-
-async def ask(pilot, screen, question: str) -> None:
-    count = len(screen.exchanges)
-    await pilot.press(*question, "enter")
-    await wait_until(pilot, lambda: not screen.speaking and len(screen.exchanges) > count and screen.exchanges[-1].answer,
-                     what=f"the answer to {question}")
 
 
 async def test_up_in_an_empty_box_recalls_earlier_questions_kept_per_home(tiny_model):

@@ -11,7 +11,7 @@ from oracle.tui.app import make_app
 from oracle.tui.widgets.settings_panel import SettingsPanel
 from oracle.tui.widgets.transcript import ExchangeView
 
-from .conftest import slow_each_step, wait_until
+from .conftest import ask, slow_each_step, wait_until
 
 pytestmark = pytest.mark.asyncio  # Textual's Pilot is async
 
@@ -139,8 +139,7 @@ async def test_bad_setting_shows_the_engine_sentence_and_keeps_the_last_good_one
         await pilot.pause()
         assert str(panel.query_one("#settings-error").render()) == ""
         screen.query_one("#ask").focus()
-        await pilot.press(*"hi", "enter")
-        await wait_until(pilot, lambda: not screen.speaking and screen.exchanges and screen.exchanges[-1].answer)
+        await ask(pilot, screen, "hi")
         settings = screen.exchanges[-1].record.settings
         assert settings is not None and settings.top_p == 0.8 and settings.length == 25 and len(screen.exchanges[-1].answer) <= 25
 
@@ -149,8 +148,7 @@ async def test_export_conversation_to_markdown(tiny_model, tmp_path):
     app = make_app(pace=0)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.oracle_screen
-        await pilot.press(*"why", "enter")
-        await wait_until(pilot, lambda: not screen.speaking and screen.exchanges and screen.exchanges[-1].answer)
+        await ask(pilot, screen, "why")
         await pilot.press("ctrl+s")
         dest = tmp_path / "talk.md"
         app.screen.query_one("#prompt-input").value = str(dest)

@@ -12,7 +12,7 @@ from oracle.tui.app import make_app
 from oracle.tui.screens.modals import PromptModal
 from oracle.tui.screens.too_small import TooSmallScreen
 
-from .conftest import wait_until
+from .conftest import ask, wait_until
 from .test_newcomer import screen_lines
 
 pytestmark = pytest.mark.asyncio  # Textual's Pilot is async
@@ -53,8 +53,7 @@ async def test_exports_are_offered_outside_the_working_folder(tiny_model, oracle
     app = make_app(pace=0)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.oracle_screen
-        await pilot.press(*"why", "enter")
-        await wait_until(pilot, lambda: not screen.speaking and screen.exchanges and screen.exchanges[-1].answer)
+        await ask(pilot, screen, "why")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, PromptModal), what="the export dialog")
         offered = app.screen.query_one("#prompt-input", Input).value
