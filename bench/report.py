@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from bench.tables import fmt, table
 
 
@@ -51,28 +53,8 @@ def markdown(results: dict) -> str:
         out += ["### GPU: Trainer against a bare cuDNN training loop (same model and batch)", "",
                 table(["device", "amp", "Trainer chars/s", "bare loop chars/s", "ratio"],
                       [[r["device"], r["amp"], r["trainer_chars_per_s"], r["bare_loop_chars_per_s"], r["ratio"]] for r in gpu]), ""]
-    if results.get("voices"):
-        from bench.voices import markdown as voices_markdown
-
-        out += [voices_markdown(results["voices"])]
-    if results.get("app"):
-        from bench.app import markdown as app_markdown
-
-        out += [app_markdown(results["app"])]
-    if results.get("scripture"):
-        from bench.scripture import markdown as scripture_markdown
-
-        out += [scripture_markdown(results["scripture"])]
-    if results.get("cards"):
-        from bench.cards import markdown as cards_markdown
-
-        out += [cards_markdown(results["cards"])]
-    if results.get("startup"):
-        from bench.startup import markdown as startup_markdown
-
-        out += [startup_markdown(results["startup"])]
-    if results.get("prophecy"):
-        from bench.prophecy import markdown as prophecy_markdown
-
-        out += [prophecy_markdown(results["prophecy"])]
+    # The sections each bench module writes with its own markdown(), imported only when present.
+    for section in ("voices", "app", "scripture", "cards", "startup", "prophecy"):
+        if results.get(section):
+            out += [importlib.import_module(f"bench.{section}").markdown(results[section])]
     return "\n".join(out)
