@@ -1,11 +1,12 @@
-"""Helpers for the app's tests: no shipped model unless a test adds one, a polling wait, a question
-asked and answered, and a model whose metadata is frozen (fixed dates, timings and metrics) for
+"""Helpers for the app's tests: no shipped model unless a test adds one, a polling wait, the app
+with its model loaded, a question asked and answered, and a model whose metadata is frozen (fixed dates, timings and metrics) for
 snapshots."""
 
 from __future__ import annotations
 
 import json
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,18 @@ async def wait_until(pilot, predicate, timeout: float = 20.0, what: str = "condi
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await pilot.pause(0.02)
     return time.monotonic() - start
+
+
+@asynccontextmanager
+async def model_loaded(size: tuple[int, int], pace: float = 0):
+    """The app running at `size` on its Oracle screen, once the model is loaded: (app, pilot, screen)."""
+    from oracle.tui.app import make_app
+
+    app = make_app(pace=pace)
+    async with app.run_test(size=size) as pilot:
+        screen = app.oracle_screen
+        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+        yield app, pilot, screen
 
 
 async def ask(pilot, screen, question: str) -> None:

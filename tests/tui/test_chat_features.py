@@ -8,16 +8,13 @@ import pytest
 from oracle.tui.app import make_app
 from oracle.tui.widgets.question_box import QuestionBox
 
-from .conftest import ask, wait_until
+from .conftest import ask, model_loaded, wait_until
 
 pytestmark = pytest.mark.asyncio  # Textual's Pilot is async
 
 
 async def test_up_in_an_empty_box_recalls_earlier_questions_kept_per_home(tiny_model):
-    app = make_app(pace=0)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((80, 24)) as (app, pilot, screen):
         await ask(pilot, screen, "first")
         await ask(pilot, screen, "second")
         box = screen.query_one(QuestionBox)
@@ -43,10 +40,7 @@ async def test_up_in_an_empty_box_recalls_earlier_questions_kept_per_home(tiny_m
 
 
 async def test_from_an_earlier_exchange_copy_ask_again_replay_and_edit(tiny_model):
-    app = make_app(pace=0)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((100, 30)) as (app, pilot, screen):
         await ask(pilot, screen, "first")
         await ask(pilot, screen, "second")
         copied = []
@@ -80,10 +74,7 @@ async def test_from_an_earlier_exchange_copy_ask_again_replay_and_edit(tiny_mode
 async def test_a_conversation_can_be_renamed_from_the_list(tiny_model):
     from oracle.tui import history
 
-    app = make_app(pace=0)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((100, 30)) as (app, pilot, screen):
         await ask(pilot, screen, "wisdom")
         await pilot.press("ctrl+l")
         await wait_until(pilot, lambda: app.screen.id == "conversations-screen" and app.screen.shown, what="the list")
@@ -108,10 +99,7 @@ async def test_a_remembered_conversation_is_off_by_default_recorded_and_replayed
     from oracle.engine import store
     from oracle.tui import history
 
-    app = make_app(pace=0)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((100, 30)) as (app, pilot, screen):
         await ask(pilot, screen, "first")
         await ask(pilot, screen, "second")
         assert [e.context for e in screen.exchanges] == ["", ""]  # off by default: each question alone
@@ -144,17 +132,11 @@ async def test_a_conversation_list_stays_open_beside_the_chat_at_wide_sizes(tiny
 
     from oracle.tui.widgets.conversation_shelf import ConversationShelf
 
-    app = make_app(pace=0)
-    async with app.run_test(size=(100, 30)) as pilot:  # too narrow: it says so and stays hidden
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((100, 30)) as (app, pilot, screen):  # too narrow: it says so and stays hidden
         await pilot.press("ctrl+b")
         await pilot.pause()
         assert not screen.query_one(ConversationShelf).display
-    app = make_app(pace=0)
-    async with app.run_test(size=(160, 45)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((160, 45)) as (app, pilot, screen):
         await ask(pilot, screen, "the first conversation")
         first = screen.conversation.id
         await pilot.press("ctrl+n")

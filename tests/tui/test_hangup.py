@@ -18,7 +18,7 @@ from oracle.engine import store
 from oracle.tui.app import make_app
 from oracle.tui.widgets.train_live import TrainLive
 
-from .conftest import wait_until
+from .conftest import model_loaded, wait_until
 from .test_train_screen import fill
 
 pytestmark = pytest.mark.asyncio
@@ -105,10 +105,7 @@ def leaves(value) -> list:
                                       {"preferences": {"reading": {"top_p": "x", "length": -4, "unknown": 1}}}])
 async def test_a_settings_file_of_any_shape_starts_the_app_and_answers(tiny_model, settings):
     store.settings_path().write_text(json.dumps(settings), "utf-8")
-    app = make_app(pace=0)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((80, 24)) as (app, pilot, screen):
         await pilot.press(*"who?", "enter")
         await wait_until(pilot, lambda: screen.exchanges and not screen.speaking and screen.exchanges[-1].answer,
                          what="an answer")

@@ -18,7 +18,7 @@ from oracle.tui.app import make_app
 from oracle.tui.widgets.transcript import ExchangeView
 from tests.conftest import REPO, as_long_as_asked
 
-from .conftest import wait_until
+from .conftest import model_loaded, wait_until
 
 
 def test_the_first_screen_the_loaded_model_and_the_eye_import_no_torch(tiny_model, oracle_home):
@@ -106,10 +106,7 @@ async def test_the_pace_holds_its_schedule_when_the_reading_is_slowed(tiny_model
         real_add(view, chars)
 
     monkeypatch.setattr(ExchangeView, "add", timed_add)
-    app = make_app(pace=pace)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((80, 24), pace=pace) as (app, pilot, screen):
         screen.query_one("#settings").settings = SampleSettings(stop="length", length=length)
         await pilot.press(*"wisdom", "enter")
         # The whole answer spoken: as long as asked, but for a trailing run of spaces or line breaks
@@ -170,10 +167,7 @@ async def test_the_app_starts_with_one_load_of_the_model_and_writes_no_setting(t
     store.set_active(tiny_model)  # a settings file, as after any earlier session
     path = settings_path()
     written = (path.read_bytes(), path.stat().st_mtime_ns)
-    app = make_app(pace=0)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((80, 24)) as (app, pilot, screen):
         await pilot.pause(0.5)  # the model list's first value, posted as it mounts, once loaded it again
         assert loads == [tiny_model] and screen.oracle.name == tiny_model
     # Neither the active model nor the theme was written again just by starting.

@@ -17,17 +17,14 @@ from oracle.tui.app import make_app
 from oracle.tui.screens.modals import PromptModal
 from oracle.tui.widgets.voices_panel import VoicesPanel
 
-from .conftest import wait_until
+from .conftest import model_loaded, wait_until
 from .test_models_screen import table_names
 
 pytestmark = pytest.mark.asyncio  # Textual's Pilot is async
 
 
 async def test_a_model_made_after_launch_can_be_used_and_picked(tiny_model):
-    app = make_app(pace=0)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((100, 30)) as (app, pilot, screen):
         store.copy(tiny_model, "mini")  # as a run on the Train screen would leave it
         await pilot.press("f3")
         await wait_until(pilot, lambda: "mini" in table_names(app), what="the new model in the table")

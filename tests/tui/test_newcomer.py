@@ -21,7 +21,7 @@ from oracle.tui.widgets.question_box import QuestionBox
 from oracle.tui.widgets.train_form import free_name, split_sources
 from oracle.tui.widgets.transcript import ExchangeView
 
-from .conftest import wait_until
+from .conftest import model_loaded, wait_until
 
 pytestmark = pytest.mark.asyncio  # Textual's Pilot is async
 
@@ -78,10 +78,7 @@ async def test_a_pasted_multi_line_question_is_asked_whole(tiny_model):
 
 async def test_after_picking_a_model_the_next_keys_type_a_question(tiny_model):
     store.copy(tiny_model, "second")
-    app = make_app(pace=0)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((80, 24)) as (app, pilot, screen):
         first = screen.oracle.name
         select = screen.query_one("#model-select", Select)
         assert select.query_one("SelectOverlay").option_count == 2  # the two models, no blank "no model"

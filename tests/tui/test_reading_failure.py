@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from oracle.engine.read import reading as sample
-from oracle.tui.app import make_app
 
-from .conftest import wait_until
+from .conftest import model_loaded, wait_until
 
 pytestmark = pytest.mark.asyncio  # Textual's Pilot is async
 
@@ -23,10 +22,7 @@ async def test_a_failing_reading_says_why_resets_the_screen_and_the_next_questio
         return real_choose(logits, settings, rng)
 
     monkeypatch.setattr(sample, "choose", failing_choose)
-    app = make_app(pace=0)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((100, 30)) as (app, pilot, screen):
         screen.ask("wisdom", seed=3)
         await wait_until(pilot, lambda: len(calls) >= 25 and not screen.speaking, what="the failed reading to end")
         assert screen.reading is None

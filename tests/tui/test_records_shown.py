@@ -10,15 +10,12 @@ from oracle.tui import history
 from oracle.tui.app import make_app
 from oracle.tui.exchange_text import describe_record
 
-from .conftest import wait_until
+from .conftest import model_loaded, wait_until
 
 
 @pytest.mark.asyncio  # Textual's Pilot is async
 async def test_a_replay_is_marked_on_screen_in_the_record_and_in_the_export(tiny_model, tmp_path):
-    app = make_app(pace=0)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((100, 30)) as (app, pilot, screen):
         await pilot.press(*"wisdom", "enter")
         await wait_until(pilot, lambda: not screen.speaking and screen.exchanges and screen.exchanges[-1].answer, what="an answer")
         first = screen.exchanges[-1]

@@ -13,7 +13,7 @@ from oracle.tui.screens.help import HelpScreen
 from oracle.tui.screens.modals import ConfirmModal
 from oracle.tui.widgets.question_box import QuestionBox
 
-from .conftest import wait_until
+from .conftest import model_loaded, wait_until
 
 pytestmark = pytest.mark.asyncio  # Textual's Pilot is async
 
@@ -103,10 +103,7 @@ async def test_side_panels_leave_the_conversation_its_width_at_80x24(voiced):
 
 
 async def test_the_search_box_has_the_focus_in_the_conversation_list(tiny_model):
-    app = make_app(pace=0)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((80, 24)) as (app, pilot, screen):
         await pilot.press(*"wisdom", "enter")
         await wait_until(pilot, lambda: not screen.speaking and screen.exchanges, what="an answer")
         await pilot.press("ctrl+l")

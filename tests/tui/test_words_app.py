@@ -13,7 +13,7 @@ from oracle.tui import history
 from oracle.tui.app import make_app
 from oracle.tui.widgets.settings_panel import SettingsPanel
 
-from .conftest import slow_each_step, wait_until
+from .conftest import model_loaded, slow_each_step, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -98,10 +98,7 @@ async def test_the_bar_says_the_oracle_ponders_until_its_first_characters(tiny_m
         return best
 
     monkeypatch.setattr(draw.Round, "run", held)
-    app = make_app(pace=0)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = app.oracle_screen
-        await wait_until(pilot, lambda: screen.oracle is not None, what="the model")
+    async with model_loaded((100, 30)) as (app, pilot, screen):
         screen.ask("what is wisdom?", seed=2)
         label = screen.query_one("#speaking", Static)
         await wait_until(pilot, drafted.is_set, what="the candidates")
