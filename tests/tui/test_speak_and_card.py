@@ -16,7 +16,7 @@ from oracle.tui.speaking import SpeechControl
 from oracle.tui.widgets.settings_panel import SettingsPanel
 from oracle.tui.widgets.transcript import ExchangeView
 
-from .conftest import wait_until
+from .conftest import ask, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -95,20 +95,25 @@ async def test_missing_espeak_leaves_the_toggle_off_with_one_sentence(tiny_model
         assert any("espeak-ng package" in m for m in shown)
 
 
+async def save_card(pilot, app, dest) -> None:
+    """F7 on the Oracle screen, the card's file named `dest` in its dialog: wait until it is written."""
+    screen = app.screen
+    await pilot.press("f7")
+    await wait_until(pilot, lambda: app.screen is not screen, what="the dialog")
+    app.screen.query_one("#prompt-input").value = str(dest)
+    await pilot.press("enter")
+    await wait_until(pilot, dest.exists, what="the card")
+
+
 async def test_f7_saves_the_last_or_the_clicked_exchange(tiny_model, tmp_path):
     app = make_app(pace=0)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.oracle_screen
         for question in ("first", "second"):
-            await pilot.press(*question, "enter")
-            await wait_until(pilot, lambda: not screen.speaking and screen.exchanges[-1].answer, what="the answer")
+            await ask(pilot, screen, question)
         await wait_until(pilot, lambda: screen.exchanges[-1].asked is not None, what="the answer filed")
         dest = tmp_path / "last.png"
-        await pilot.press("f7")
-        await wait_until(pilot, lambda: app.screen is not screen, what="the dialog")
-        app.screen.query_one("#prompt-input").value = str(dest)
-        await pilot.press("enter")
-        await wait_until(pilot, dest.exists, what="the card")
+        await save_card(pilot, app, dest)
         image = Image.open(io.BytesIO(dest.read_bytes()))
         assert image.size == (card.WIDTH, card.HEIGHT)
         last = screen.exchanges[-1]
@@ -119,11 +124,7 @@ async def test_f7_saves_the_last_or_the_clicked_exchange(tiny_model, tmp_path):
         await pilot.click(first)
         assert first.has_class("selected")
         dest = tmp_path / "first.svg"
-        await pilot.press("f7")
-        await wait_until(pilot, lambda: app.screen is not screen, what="the dialog")
-        app.screen.query_one("#prompt-input").value = str(dest)
-        await pilot.press("enter")
-        await wait_until(pilot, dest.exists, what="the card")
+        await save_card(pilot, app, dest)
         assert "\u201cfirst\u201d" in dest.read_text("utf-8")
 
 
