@@ -145,7 +145,8 @@ def lstm_cell(g: np.ndarray, c_prev: np.ndarray, c: np.ndarray, h: np.ndarray, t
     """One LSTM cell, in place: every reader's (`prime`, `Cursor`, the eye). g (4H) holds the gates'
     pre-activations in (i, f, o, g) order with the sigmoid rows halved (`_gates_ifog`) and becomes
     their values; then c = f * c_prev + i * g and h = o * tanh(c). c may be c_prev itself (a state
-    updated in place); tmp (H) is scratch."""
+    updated in place); tmp (H) is scratch. It works on N states side by side as well: g (4H, N), the
+    others (H, N)."""
     H = len(h)
     np.tanh(g, out=g)
     sig = g[:3 * H]
