@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from oracle.engine.read import reading as sample
+from oracle.engine.read.batch import Batch
 
 from .conftest import model_loaded, wait_until
 
@@ -13,15 +13,16 @@ pytestmark = pytest.mark.asyncio  # Textual's Pilot is async
 
 
 async def test_a_failing_reading_says_why_resets_the_screen_and_the_next_question_works(tiny_model, monkeypatch):
-    real_choose, calls = sample.choose, []
+    # The failure comes where a kernel's would: in an LSTM step of the answer (the 25th).
+    real_advance, calls = Batch.advance, []
 
-    def failing_choose(logits, settings, rng):
+    def failing_advance(self, ids):
         calls.append(1)
         if len(calls) == 25:
             raise RuntimeError("simulated kernel failure")
-        return real_choose(logits, settings, rng)
+        return real_advance(self, ids)
 
-    monkeypatch.setattr(sample, "choose", failing_choose)
+    monkeypatch.setattr(Batch, "advance", failing_advance)
     async with model_loaded((100, 30)) as (app, pilot, screen):
         screen.ask("wisdom", seed=3)
         await wait_until(pilot, lambda: len(calls) >= 25 and not screen.speaking, what="the failed reading to end")
@@ -34,7 +35,7 @@ async def test_a_failing_reading_says_why_resets_the_screen_and_the_next_questio
         failed = screen.exchanges[-1]
         assert failed.stopped and failed.question == "wisdom"
 
-        monkeypatch.setattr(sample, "choose", real_choose)
+        monkeypatch.setattr(Batch, "advance", real_advance)
         screen.ask("wisdom", seed=3)
         await wait_until(pilot, lambda: not screen.speaking, what="the second answer")
         answer = screen.exchanges[-1].answer
