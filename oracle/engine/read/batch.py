@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from oracle.engine.model.stepper import lstm_cell
+
 
 class Batch:
     def __init__(self, stepper, h: np.ndarray, c: np.ndarray, table: np.ndarray):
@@ -57,13 +59,6 @@ class Batch:
         return logits.T
 
     def _cell(self, k: int, g: np.ndarray) -> None:
-        """The stepper's cell (gates i, f, o halved, so one tanh gives the sigmoids), on N columns."""
+        """Layer k's cell on N columns: the stepper's own (`lstm_cell`), state updated in place."""
         H = self.s.hidden
-        np.tanh(g, out=g)
-        sig = g[:3 * H]
-        sig *= 0.5
-        sig += 0.5
-        c = self.c[k]
-        c *= g[H:2 * H]
-        c += g[:H] * g[3 * H:]
-        self.h[k * H:(k + 1) * H] = np.tanh(c) * g[2 * H:3 * H]
+        lstm_cell(g, self.c[k], self.c[k], self.h[k * H:(k + 1) * H], np.empty((H, g.shape[1]), np.float32))
