@@ -19,6 +19,7 @@ from safetensors.torch import save as st_save
 from oracle.cli.entry import main
 from oracle.engine import store
 from oracle.engine.errors import CorruptModel
+from oracle.engine.io.readers import ReadRefused
 from oracle.engine.store import transfer
 
 
@@ -228,3 +229,39 @@ def test_loading_never_uses_unsafe_unpickling():
         for line in source.read_text("utf-8").splitlines():
             if "torch.load(" in line or "pickle.load" in line:
                 assert "weights_only=True" in line, f"{source.name}: {line.strip()}"
+
+
+def _safetensors(header: dict, body: bytes) -> bytes:
+    text = json.dumps(header).encode()
+    return len(text).to_bytes(8, "little") + text + body
+
+
+def test_weights_are_read_as_views_with_safetensors_own_checks():
+    """store.load reads weights as views of the file's bytes (weights._views): it accepts what
+    safetensors.numpy.load accepts, with the same values, and refuses what it refuses."""
+    import numpy as np
+    from safetensors import SafetensorError
+    from safetensors.numpy import load as np_load
+    from safetensors.numpy import save as np_save
+
+    from oracle.engine.store.weights import _views
+
+    good = np_save({"b": np.arange(6, dtype=np.float32).reshape(2, 3), "a": np.arange(3, dtype=np.float64), "z": np.zeros(0, np.float32)})
+    views = _views(good)
+    assert {k: v.tolist() for k, v in views.items()} == {k: v.tolist() for k, v in np_load(good).items()}
+    assert all(not v.flags.writeable and v.dtype == np_load(good)[k].dtype for k, v in views.items())
+    f32 = {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}
+    more = _safetensors({"x": {**f32, "more": 1}}, np.ones(2, np.float32).tobytes())  # a key safetensors ignores
+    assert _views(more)["x"].tolist() == np_load(more)["x"].tolist() == [1.0, 1.0]
+    bad = [good[:-1], good + b"\0", b"\1" + good[1:], good[:8],
+           _safetensors({"x": f32, "y": {**f32, "data_offsets": [4, 12]}}, bytes(12)),  # overlapping
+           _safetensors({"x": f32, "y": {**f32, "data_offsets": [12, 20]}}, bytes(20)),  # a gap
+           _safetensors({"x": {**f32, "shape": [3]}}, bytes(8)),  # shorter than its shape
+           _safetensors({"x": {**f32, "dtype": "Q9"}}, bytes(8)),
+           _safetensors({"x": {**f32, "shape": [-2]}}, bytes(8)),
+           _safetensors({"x": f32, "__metadata__": {"k": 1}}, bytes(8))]
+    for data in bad:
+        with pytest.raises((SafetensorError, KeyError)):  # KeyError: a dtype safetensors.numpy has no name for
+            np_load(data)
+        with pytest.raises((ValueError, TypeError, KeyError, ReadRefused)):
+            _views(data)

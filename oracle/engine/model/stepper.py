@@ -99,8 +99,9 @@ class LSTMStepper:
         # The same upper layers split for `prime`: W_ih transposed (in, 4H) for the all-positions
         # product, W_hh alone (4H, H) for the recurrence (a few MB more than stepping alone needs).
         self.prime_upper = [(np.ascontiguousarray(w[:, :H].T), np.ascontiguousarray(w[:, H:]), b) for w, b in self.upper]
-        self.w_out = np.ascontiguousarray(f32("head.weight"))  # (vocab, H)
-        self.b_out = np.ascontiguousarray(f32("head.bias"))
+        # (vocab, H). Copies, as every array above is: the loader's may be read-only views of the file's bytes.
+        self.w_out = np.array(f32("head.weight"), order="C")
+        self.b_out = np.array(f32("head.bias"), order="C")
 
     @classmethod
     def from_net(cls, net) -> LSTMStepper:
